@@ -1,0 +1,121 @@
+"""Machine-readable reproduction records: paper value versus ours for every headline number.
+
+Each chapter's code writes ``data/results/<chapter>/claims.json``::
+
+    {"paper": "<seed file stem, e.g. 002_beb5750adab34e3c>",
+     "claims": [{"id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit",
+                 "profile", "source"}, ...]}
+
+``paper``/``ours`` are numbers or null; ``source`` names the paper's table or figure.  The file is
+written from measured results by the chapter, never by hand.  Quick-profile claims go to
+``data/results/<chapter>/quick/claims.json`` (git-ignored) so that running a chapter quickly can
+never overwrite the committed full-profile record.  The per-chapter comparison tables and the
+whole-book reproduction page are generated from these files by :func:`claims_table`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .runner import PROFILES, atomic_write_json, results_root
+
+FIELDS = ("id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit", "profile", "source")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One headline number of a paper next to our measurement of it."""
+
+    id: str
+    what: str
+    paper: float | None
+    ours: float | None
+    source: str
+    profile: str
+    unit: str = ""
+    paper_sd: float | None = None
+    ours_sd: float | None = None
+    n: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id or not self.what or not self.source:
+            raise ValueError("a claim needs an id, a description and the paper's source")
+        if self.profile not in PROFILES:
+            raise ValueError(f"claim {self.id}: profile must be one of {PROFILES}")
+        for name in ("paper", "paper_sd", "ours", "ours_sd"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float))
+                                          and math.isfinite(value)):
+                raise ValueError(f"claim {self.id}: {name} must be a finite number or None")
+
+    @property
+    def difference(self) -> float | None:
+        """ours - paper, where both exist."""
+        if self.paper is None or self.ours is None:
+            return None
+        return self.ours - self.paper
+
+
+def claims_path(chapter: str, profile: str, root: Path | None = None) -> Path:
+    base = (Path(root) if root is not None else results_root()) / chapter
+    return base / "claims.json" if profile == "full" else base / profile / "claims.json"
+
+
+def write_claims(chapter: str, paper: str, claims: Iterable[Claim], profile: str,
+                 root: Path | None = None) -> Path:
+    """Validate and atomically write a chapter's claims for ``profile``."""
+    claims = list(claims)
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate claim ids in {chapter}: {sorted({i for i in ids if ids.count(i) > 1})}")
+    if any(c.profile != profile for c in claims):
+        raise ValueError(f"every claim written for profile {profile!r} must carry that profile")
+    doc = {"paper": paper, "claims": [{k: asdict(c)[k] for k in FIELDS} for c in claims]}
+    path = claims_path(chapter, profile, root)
+    atomic_write_json(path, doc)
+    return path
+
+
+def read_claims(chapter: str, profile: str = "full",
+                root: Path | None = None) -> tuple[str, list[Claim]]:
+    """Return ``(paper stem, claims)`` from a chapter's claims file."""
+    doc = json.loads(claims_path(chapter, profile, root).read_text())
+    unknown = [set(c) - set(FIELDS) for c in doc["claims"] if set(c) - set(FIELDS)]
+    if unknown:
+        raise ValueError(f"{chapter} claims.json has unknown fields {unknown}")
+    return doc["paper"], [Claim(**c) for c in doc["claims"]]
+
+
+def all_claims(root: Path | None = None) -> dict[str, tuple[str, list[Claim]]]:
+    """Every chapter's full-profile claims, keyed by chapter, in name order."""
+    base = Path(root) if root is not None else results_root()
+    return {p.parent.name: read_claims(p.parent.name, "full", base)
+            for p in sorted(base.glob("*/claims.json"))}
+
+
+def _fmt(value: float | None, sd: float | None = None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
+    if sd is not None:
+        text += " ± " + (f"{sd:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{sd:,.0f}")
+    return text
+
+
+def claims_table(claims: Iterable[Claim], digits: int = 2) -> str:
+    """A Markdown table: what, paper, ours, ours - paper, n, profile, source."""
+    rows = ["| claim | what | paper | ours | ours − paper | n | profile | source |",
+            "|---|---|---|---|---|---|---|---|"]
+    for c in claims:
+        unit = f" {c.unit}" if c.unit else ""
+        diff = c.difference
+        diff_text = "—" if diff is None else (("+" if diff > 0 else "") + _fmt(diff, None, digits) + unit)
+        rows.append(
+            f"| `{c.id}` | {c.what} | {_fmt(c.paper, c.paper_sd, digits)}{unit if c.paper is not None else ''} "
+            f"| {_fmt(c.ours, c.ours_sd, digits)}{unit if c.ours is not None else ''} | {diff_text} "
+            f"| {c.n if c.n is not None else '—'} | {c.profile} | {c.source} |")
+    return "\n".join(rows)

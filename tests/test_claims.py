@@ -1,0 +1,54 @@
+"""Reproduction records (claims.json) and the tables generated from them."""
+
+import json
+
+import pytest
+
+from snnlib.claims import Claim, all_claims, claims_path, claims_table, read_claims, write_claims
+
+
+def _claims(profile="full"):
+    return [Claim("table2.row5.linear", "LCSNN 25ch k12, linear readout", paper=85.5, paper_sd=0.8,
+                  ours=83.25, ours_sd=1.1, n=5, unit="%", profile=profile, source="Table 2"),
+            Claim("table2.row1.linear", "LCSNN 1000ch (not run: cost)", paper=95.1, ours=None, unit="%",
+                  profile=profile, source="Table 2")]
+
+
+def test_round_trip_and_format(tmp_path):
+    path = write_claims("p002", "002_beb5750adab34e3c", _claims(), "full", root=tmp_path)
+    assert path == tmp_path / "p002" / "claims.json"
+    doc = json.loads(path.read_text())
+    assert doc["paper"] == "002_beb5750adab34e3c"
+    assert list(doc["claims"][0]) == ["id", "what", "paper", "paper_sd", "ours", "ours_sd", "n",
+                                      "unit", "profile", "source"]
+    assert doc["claims"][1]["ours"] is None
+    stem, claims = read_claims("p002", root=tmp_path)
+    assert stem == "002_beb5750adab34e3c" and claims == _claims()
+    assert claims[0].difference == pytest.approx(-2.25)
+    assert claims[1].difference is None
+
+
+def test_quick_claims_never_overwrite_the_full_record(tmp_path):
+    write_claims("p002", "002", _claims("full"), "full", root=tmp_path)
+    quick = write_claims("p002", "002", _claims("quick"), "quick", root=tmp_path)
+    assert quick == claims_path("p002", "quick", tmp_path) != claims_path("p002", "full", tmp_path)
+    assert read_claims("p002", "full", tmp_path)[1][0].profile == "full"
+    assert list(all_claims(tmp_path)) == ["p002"]
+
+
+def test_invalid_claims_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="duplicate"):
+        write_claims("c", "p", _claims() + _claims()[:1], "full", root=tmp_path)
+    with pytest.raises(ValueError, match="carry that profile"):
+        write_claims("c", "p", _claims("quick"), "full", root=tmp_path)
+    with pytest.raises(ValueError, match="finite"):
+        Claim("x", "y", paper=float("nan"), ours=1.0, profile="full", source="s")
+    with pytest.raises(ValueError, match="profile"):
+        Claim("x", "y", paper=1.0, ours=1.0, profile="medium", source="s")
+
+
+def test_table_shows_paper_ours_and_signed_difference():
+    table = claims_table(_claims()).splitlines()
+    assert table[0].startswith("| claim | what | paper | ours | ours − paper |")
+    assert "| 85.5 ± 0.8 % | 83.25 ± 1.1 % | -2.25 % | 5 | full | Table 2 |" in table[2]
+    assert "| 95.1 % | — | — | — | full | Table 2 |" in table[3]

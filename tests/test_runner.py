@@ -1,0 +1,122 @@
+"""The experiment runner: resumable loops, atomic artifacts with provenance, config matching."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from snnlib import runner
+from snnlib.runner import Experiment
+
+
+def _train(exp, total, crash_at=None):
+    """A tiny SGD run whose result depends on every step and on the random stream."""
+    gen = torch.Generator().manual_seed(exp.seed)
+    model = torch.nn.Linear(3, 1)
+    torch.nn.init.zeros_(model.weight)
+    torch.nn.init.zeros_(model.bias)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    state = {"model": model, "opt": opt, "gen": gen, "losses": []}
+    for step in exp.steps(total, state, every=4, progress=False):
+        if step == crash_at:
+            raise KeyboardInterrupt("simulated kill")
+        x = torch.randn(8, 3, generator=gen)
+        loss = ((model(x) - x.sum(1, keepdim=True)) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        state["losses"] = state["losses"] + [loss.item()]
+    return model.weight.detach().clone(), state["losses"]
+
+
+def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
+    cfg = {"lr": 0.1}
+    straight_w, straight_losses = _train(Experiment("ch", "a", cfg, "quick", 1, tmp_path), 13)
+    exp = Experiment("ch", "b", cfg, "quick", 1, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _train(exp, 13, crash_at=10)
+    saved = torch.load(exp.checkpoint_path, weights_only=True)
+    assert saved["step"] == 8  # checkpoints every 4 completed steps
+    resumed_w, resumed_losses = _train(Experiment("ch", "b", cfg, "quick", 1, tmp_path), 13)
+    assert torch.equal(resumed_w, straight_w)
+    assert resumed_losses == straight_losses
+    assert len(resumed_losses) == 13
+
+
+def test_checkpoint_of_another_config_is_ignored(tmp_path):
+    exp = Experiment("ch", "c", {"lr": 0.1}, "quick", 0, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _train(exp, 10, crash_at=5)
+    other = Experiment("ch", "c", {"lr": 0.2}, "quick", 0, tmp_path)
+    assert next(iter(other.steps(10, {}, progress=False))) == 0
+
+
+def test_finish_writes_artifacts_with_provenance_and_load_reads_them(tmp_path):
+    exp = Experiment("ch", "run", {"epochs": 2, "sizes": (1, 2)}, "full", 7, tmp_path)
+    exp.checkpoint_path.parent.mkdir(parents=True)
+    exp.checkpoint_path.write_bytes(b"stale")
+    exp.finish({"acc": np.float32(0.5), "curve": torch.tensor([1.0, 2.0])},
+               arrays={"trace": torch.arange(4.0)}, weights={"w": torch.ones(2)})
+    assert not exp.checkpoint_path.exists()
+    again = Experiment("ch", "run", {"epochs": 2, "sizes": [1, 2]}, "full", 7, tmp_path)
+    assert again.is_complete()
+    art = again.load()
+    assert art.metrics == {"acc": 0.5, "curve": [1.0, 2.0]}
+    np.testing.assert_array_equal(art.arrays["trace"], [0, 1, 2, 3])
+    assert torch.equal(art.weights["w"], torch.ones(2))
+    prov = art.provenance
+    assert prov["seed"] == 7 and prov["profile"] == "full"
+    assert prov["config"] == {"epochs": 2, "sizes": [1, 2]}
+    assert prov["packages"]["torch"].startswith("2.13.0")
+    assert prov["wall_time_s"] >= 0
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=runner.REPO_ROOT,
+                          capture_output=True, text=True)
+    expected = head.stdout.strip() if head.returncode == 0 else "unknown"
+    assert prov["git_commit"].split("-")[0] == expected
+
+
+def test_changed_config_or_seed_is_not_complete(tmp_path):
+    Experiment("ch", "run", {"epochs": 2}, "full", 0, tmp_path).finish({"acc": 1.0})
+    assert not Experiment("ch", "run", {"epochs": 3}, "full", 0, tmp_path).is_complete()
+    assert not Experiment("ch", "run", {"epochs": 2}, "full", 1, tmp_path).is_complete()
+    with pytest.raises(FileNotFoundError, match="profile='full'"):
+        Experiment("ch", "run", {"epochs": 3}, "full", 0, tmp_path).load()
+
+
+def test_interrupted_finish_does_not_look_complete(tmp_path, monkeypatch):
+    exp = Experiment("ch", "run", {}, "quick", 0, tmp_path)
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runner, "provenance", explode)
+    with pytest.raises(OSError):
+        exp.finish({"acc": 1.0}, arrays={"x": np.zeros(2)})
+    assert not exp.is_complete()
+    assert not list(exp.directory.glob(".*.tmp"))
+
+
+def test_atomic_write_leaves_old_file_when_interrupted(tmp_path):
+    path = tmp_path / "m.json"
+    runner.atomic_write_json(path, {"a": 1})
+    with pytest.raises(ValueError):
+        runner.atomic_write_json(path, {"a": float("nan")})
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_profiles_and_seeding():
+    profiles = {"quick": {"n": 1}, "full": {"n": 100}}
+    assert runner.select_profile(profiles, "full") == {"n": 100}
+    with pytest.raises(ValueError, match="unknown profile"):
+        runner.select_profile(profiles, "medium")
+    with pytest.raises(ValueError):
+        Experiment("ch", "x", {}, "medium")
+    a = runner.seed_everything(3)
+    first = torch.rand(2, generator=a), torch.rand(2), np.random.rand()
+    b = runner.seed_everything(3)
+    second = torch.rand(2, generator=b), torch.rand(2), np.random.rand()
+    assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
+    assert first[2] == second[2]

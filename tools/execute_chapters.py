@@ -1,0 +1,106 @@
+"""Execute the book's chapters (Jupytext py:percent files in chapters/) with papermill.
+
+    python tools/execute_chapters.py --profile full  --out book/executed    # what `make book` runs
+    python tools/execute_chapters.py --profile quick --out tests/notebooks  # nbval references
+
+Each chapter's ``parameters`` cell receives ``profile``.  In the full profile a chapter reads the
+committed full-profile artifacts and only trains what is missing, so building the book is cheap
+once the artifacts exist.  A notebook is re-executed only when its inputs changed: the chapter
+source, the snnlib sources, the chapter's committed results and the profile are hashed into the
+notebook's metadata (Jupyter Book's own cache hashes only code cells, which would miss a change in
+snnlib).  ``--force`` re-executes regardless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def chapter_sources(names: list[str] | None = None) -> list[Path]:
+    paths = sorted(CHAPTERS.glob("*.py"))
+    if names:
+        paths = [p for p in paths if p.stem in names]
+        missing = set(names) - {p.stem for p in paths}
+        if missing:
+            sys.exit(f"no such chapter(s): {sorted(missing)}")
+    return paths
+
+
+def to_notebook(source: Path) -> nbformat.NotebookNode:
+    """The chapter as an unexecuted notebook with a python3 kernel spec."""
+    nb = jupytext.read(source, fmt="py:percent")
+    nb.metadata["kernelspec"] = KERNEL
+    nb.metadata.pop("jupytext", None)
+    return nb
+
+
+def input_hash(source: Path, profile: str) -> str:
+    digest = hashlib.sha256(profile.encode())
+    inputs = [source, *sorted((ROOT / "snnlib").glob("*.py"))]
+    results = ROOT / "data" / "results" / source.stem
+    if profile == "full" and results.exists():
+        inputs += sorted(p for p in results.rglob("*") if p.is_file() and "quick" not in p.parts)
+    for path in inputs:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def execute(source: Path, out_dir: Path, profile: str, force: bool) -> bool:
+    """Execute one chapter into ``out_dir/<stem>.ipynb``; return False if it was up to date."""
+    target = out_dir / f"{source.stem}.ipynb"
+    wanted = input_hash(source, profile)
+    if target.exists() and not force:
+        meta = nbformat.read(target, as_version=4).metadata.get("snn_companion", {})
+        if meta.get("input_hash") == wanted:
+            print(f"[book] {source.stem}: up to date")
+            return False
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        unexecuted = Path(tmp) / f"{source.stem}.ipynb"
+        nbformat.write(to_notebook(source), unexecuted)
+        executed = Path(tmp) / "executed.ipynb"
+        papermill.execute_notebook(
+            unexecuted, executed, parameters={"profile": profile}, kernel_name="python3",
+            cwd=str(CHAPTERS), progress_bar=False, report_mode=False)
+        nb = nbformat.read(executed, as_version=4)
+        for cell in nb.cells:  # the book shows the profile in the text, not as two code cells
+            tags = cell.metadata.get("tags", [])
+            if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+        nb.metadata["snn_companion"] = {"input_hash": wanted, "profile": profile,
+                                        "source": str(source.relative_to(ROOT))}
+        nbformat.write(nb, executed)
+        executed.replace(target)
+    print(f"[book] {source.stem}: executed ({profile}) in {time.perf_counter() - start:.0f} s")
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=("quick", "full"), required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("chapters", nargs="*", help="chapter stems (default: all)")
+    args = parser.parse_args()
+    for source in chapter_sources(args.chapters):
+        execute(source, args.out if args.out.is_absolute() else ROOT / args.out,
+                args.profile, args.force)
+
+
+if __name__ == "__main__":
+    main()
