@@ -26,7 +26,8 @@ test: data
 
 # Re-execute the chapters in the quick profile and store them as the nbval reference notebooks.
 reference: data
-	$(BIN)/python tools/execute_chapters.py --profile quick --out tests/notebooks
+	$(BIN)/python tools/execute_chapters.py --profile quick --out tests/notebooks \
+	    --strip-images --force
 
 data: env
 	$(BIN)/python -m snnlib.data prepare mnist

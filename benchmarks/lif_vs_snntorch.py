@@ -81,14 +81,26 @@ def make_snntorch_net(snn, surrogate):
     return SnntorchNet()
 
 
-def rate_coded_batches(num_batches, num_steps, batch_size, generator):
-    """Random 'images' (pixel intensities u^3, mean 0.25) Bernoulli rate-coded over T steps."""
+def rate_coded_batches(num_batches, num_steps, batch_size, generator, data="random"):
+    """Bernoulli rate-coded batches ``(spikes [T, B, 784], labels [B])``, P(spike) = intensity.
+
+    ``data="random"``: random 'images' with intensities u^3 (mean 0.25) and random labels;
+    ``data="mnist"``: the first MNIST training images via ``snnlib.data.load_mnist``.
+    """
+    if data == "mnist":
+        from snnlib.data import load_mnist
+
+        images, labels = load_mnist("train", as_float=True)
+        images = images.reshape(len(images), -1)[: num_batches * batch_size].float()
+        labels = labels[: num_batches * batch_size].long()
+    else:
+        images = torch.rand(num_batches * batch_size, NUM_INPUTS, generator=generator) ** 3
+        labels = torch.randint(0, NUM_OUTPUTS, (num_batches * batch_size,), generator=generator)
     batches = []
-    for _ in range(num_batches):
-        images = torch.rand(batch_size, NUM_INPUTS, generator=generator) ** 3
-        spikes = torch.bernoulli(images.expand(num_steps, -1, -1), generator=generator)
-        labels = torch.randint(0, NUM_OUTPUTS, (batch_size,), generator=generator)
-        batches.append((spikes.contiguous(), labels))
+    for first in range(0, num_batches * batch_size, batch_size):
+        intensities = images[first : first + batch_size]
+        spikes = torch.bernoulli(intensities.expand(num_steps, -1, -1), generator=generator)
+        batches.append((spikes.contiguous(), labels[first : first + batch_size]))
     return batches
 
 
@@ -109,12 +121,16 @@ def main() -> None:
     parser.add_argument("--num-steps", type=int, default=25, help="simulation time steps T")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--data", choices=("random", "mnist"), default="random",
+        help="rate-coded random images, or MNIST via snnlib.data.load_mnist",
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     generator = torch.Generator().manual_seed(args.seed)
-    batches = rate_coded_batches(8, args.num_steps, args.batch_size, generator)
+    batches = rate_coded_batches(8, args.num_steps, args.batch_size, generator, args.data)
 
     try:
         import snntorch as snn
@@ -134,7 +150,7 @@ def main() -> None:
     print(
         f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
         f"snntorch {getattr(snn, '__version__', '-')}; T={args.num_steps}, "
-        f"batch={args.batch_size}, {NUM_INPUTS}-{NUM_HIDDEN}-{NUM_OUTPUTS}"
+        f"batch={args.batch_size}, {NUM_INPUTS}-{NUM_HIDDEN}-{NUM_OUTPUTS}, data={args.data}"
     )
 
     # ---- equivalence check on the first batch, same weights ------------------------------

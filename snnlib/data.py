@@ -361,7 +361,7 @@ def _check_no_object_arrays(obj: Any, origin: str) -> None:
     while stack:
         item = stack.pop()
         if isinstance(item, np.ndarray):
-            if False:
+            if item.dtype.hasobject:
                 raise DataError(f"{origin} contains an object array; it is not a dataset file.")
         elif isinstance(item, (list, tuple)):
             stack.extend(item)

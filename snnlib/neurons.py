@@ -187,11 +187,44 @@ def _lif_sequence_by_steps(
     currents: Tensor, params: LIFParams, state: LIFState
 ) -> tuple[Tensor, LIFState]:
     """Reference implementation: loop :func:`lif_step` over the leading time axis."""
+    if currents.shape[0] == 0:
+        return torch.zeros_like(currents), state
     spikes = []
     for current in currents:
         spike, state = lif_step(current, state, params)
         spikes.append(spike)
     return torch.stack(spikes), state
+
+
+def _lif_recurrence(
+    currents: Tensor, mem_initial: Tensor, beta: Scalar, threshold: Scalar, reset_mechanism: str
+) -> tuple[Tensor, Tensor]:
+    """The :func:`lif_step` recurrence (refractory = 0) without autograd: returns ``(mems, spikes)``,
+    both ``[T, ...]``, with ``beta`` already clipped."""
+    num_steps = currents.shape[0]
+    mems = torch.empty_like(currents)
+    spikes = torch.empty_like(currents)
+    mem = mem_initial  # may broadcast against currents[t]
+    previous_spike = heaviside(mem - threshold)
+    for t in range(num_steps):
+        out = mems[t]
+        # Same operation order as lif_step / snnTorch, (beta * U) + I, so that the float
+        # results are bitwise equal (no fused multiply-add).
+        if reset_mechanism == "zero":
+            torch.mul(mem, 1.0 - previous_spike, out=out)
+            out.mul_(beta)
+        else:
+            torch.mul(mem, beta, out=out)
+        out.add_(currents[t])
+        if reset_mechanism == "subtract":
+            if isinstance(threshold, Tensor):
+                out.sub_(previous_spike * threshold)
+            else:
+                out.sub_(previous_spike, alpha=threshold)
+        previous_spike = spikes[t]
+        torch.gt(out, threshold, out=previous_spike)  # float out: 1.0 / 0.0
+        mem = out
+    return mems, spikes
 
 
 class _LIFSequenceFunction(torch.autograd.Function):
@@ -213,30 +246,12 @@ class _LIFSequenceFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, currents, mem_initial, beta, threshold, reset_mechanism, surrogate):
-        num_steps = currents.shape[0]
-        mems = torch.empty_like(currents)
-        spikes = torch.empty_like(currents)
-        mem = mem_initial  # may broadcast against currents[t]
-        previous_spike = heaviside(mem - threshold)
-        for t in range(num_steps):
-            out = mems[t]
-            # Same operation order as lif_step / snnTorch, (beta * U) + I, so that the
-            # float results are bitwise equal (no fused multiply-add).
-            if reset_mechanism == "zero":
-                torch.mul(mem, 1.0 - previous_spike, out=out)
-                out.mul_(beta)
-            else:
-                torch.mul(mem, beta, out=out)
-            out.add_(currents[t])
-            if reset_mechanism == "subtract":
-                if isinstance(threshold, Tensor):
-                    out.sub_(previous_spike * threshold)
-                else:
-                    out.sub_(previous_spike, alpha=threshold)
-            previous_spike = spikes[t]
-            torch.gt(out, threshold, out=previous_spike)  # float out: 1.0 / 0.0
-            mem = out
-        ctx.save_for_backward(mems, mem_initial)
+        mems, spikes = _lif_recurrence(currents, mem_initial, beta, threshold, reset_mechanism)
+        # The membrane buffer is kept as a ctx attribute (an intermediate, not an input/output):
+        # the first backward overwrites it with the gradient; currents/mem_initial are saved so
+        # that a second backward (retain_graph=True, gradcheck) can recompute it.
+        ctx.save_for_backward(currents, mem_initial)
+        ctx.mems = mems
         ctx.beta = beta
         ctx.threshold = threshold
         ctx.reset_mechanism = reset_mechanism
@@ -246,17 +261,25 @@ class _LIFSequenceFunction(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_spikes, grad_final_mem):
-        mems, mem_initial = ctx.saved_tensors
+        currents, mem_initial = ctx.saved_tensors
+        mems, ctx.mems = ctx.mems, None
+        if mems is None:  # a previous backward consumed the buffer
+            mems, _ = _lif_recurrence(
+                currents, mem_initial, ctx.beta, ctx.threshold, ctx.reset_mechanism
+            )
         beta, threshold, surrogate = ctx.beta, ctx.threshold, ctx.surrogate
         zero_reset = ctx.reset_mechanism == "zero"
         beta_is_tensor = isinstance(beta, Tensor)
         num_steps = mems.shape[0]
-        # Reverse-time loop on [batch, ...] slices: each slice stays in cache, and the only large
-        # allocation is the returned gradient.
-        grad_currents = torch.empty_like(mems)
+        # Reverse-time loop on [batch, ...] slices (each stays in cache).  U_t is not needed after
+        # step t of this loop, so delta_t overwrites it in the membrane buffer: no new T-sized
+        # allocation (fresh large buffers cost page faults comparable to the arithmetic here).
+        grad_currents = mems
         for t in range(num_steps - 1, -1, -1):
-            delta = grad_currents[t]
-            torch.sub(mems[t], threshold, out=delta)
+            delta = grad_currents[t]  # holds U_t on entry
+            if zero_reset and t < num_steps - 1:  # carry = beta * (1 - H(U_t - thr))
+                carry = torch.le(delta, threshold).to(mems.dtype).mul_(beta)
+            delta.sub_(threshold)
             surrogate.derivative_(delta)  # sg'(U_t - thr)
             if grad_spikes is None:
                 delta.zero_()
@@ -265,8 +288,7 @@ class _LIFSequenceFunction(torch.autograd.Function):
             if t == num_steps - 1:
                 if grad_final_mem is not None:
                     delta.add_(grad_final_mem)
-            elif zero_reset:  # carry = beta * (1 - H(U_t - thr))
-                carry = torch.le(mems[t], threshold).to(mems.dtype).mul_(beta)
+            elif zero_reset:
                 delta.addcmul_(carry, grad_currents[t + 1])
             elif beta_is_tensor:
                 delta.addcmul_(beta, grad_currents[t + 1])
@@ -297,6 +319,10 @@ def lif_sequence(
     no per-step autograd graph is recorded, which makes it much faster than looping
     :func:`lif_step`, with identical forward values and gradients (w.r.t. ``currents`` and the
     initial membrane).  Otherwise it falls back to looping :func:`lif_step`.
+
+    Memory: the membranes of all T steps are kept for backward (and reused as the gradient
+    buffer there); ``currents`` are kept too, so that a second backward through the same call
+    (``retain_graph=True``) can recompute the membranes.
 
     Returns ``(spikes[T, ...], final_state)``; ``state=None`` starts from :func:`lif_init_state`.
     """

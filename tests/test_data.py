@@ -69,11 +69,6 @@ def files_under(path: Path) -> list[str]:
     return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
 
 
-def data_files(cache: Path) -> list[str]:
-    """Files in a dataset's cache directory."""
-    return files_under(cache)
-
-
 def md5(b: bytes) -> str:
     return hashlib.md5(b).hexdigest()
 
@@ -191,7 +186,7 @@ def test_real_mnist(mnist_root, monkeypatch):
 
 
 def test_cache_layout_and_idempotent_prepare(mnist_copy):
-    assert data_files(mnist_copy) == sorted([f"{n}.npy" for n in ARRAYS] + ["manifest.json"])
+    assert files_under(mnist_copy) == sorted([f"{n}.npy" for n in ARRAYS] + ["manifest.json"])
     for name in ARRAYS:  # plain arrays, loadable without pickle
         array = np.load(mnist_copy / f"{name}.npy", allow_pickle=False)
         assert array.dtype == np.uint8
@@ -268,7 +263,7 @@ def test_killed_preparation_leaves_nothing_taken_for_data(mnist_copy, mnist_root
     (mnist_copy / ".train_images.npy.abc123.tmp").write_bytes(b"partial")
     _, labels = data.load_mnist("test")
     assert labels[:5].tolist() == [7, 2, 1, 0, 4]
-    assert data_files(mnist_copy) == sorted([f"{n}.npy" for n in ARRAYS] + ["manifest.json"])
+    assert files_under(mnist_copy) == sorted([f"{n}.npy" for n in ARRAYS] + ["manifest.json"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -291,7 +286,9 @@ def test_source_with_wrong_sha256_is_rejected(hub_pickle, tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("checksum_matches", [False, True])
-def test_truncated_source_is_rejected(hub_pickle, tmp_path, monkeypatch, isolated, checksum_matches):
+def test_truncated_source_is_rejected(
+    hub_pickle, tmp_path, monkeypatch, isolated, checksum_matches
+):
     copy = tmp_path / "mnist.pkl.gz"
     blob = hub_pickle.read_bytes()
     copy.write_bytes(blob[: len(blob) // 3])
@@ -457,7 +454,7 @@ def test_online_mnist_end_to_end(fake_mnist_server, isolated):
     assert np.array_equal(y.numpy(), arrays["train_labels"])
     xt, yt = data.load_mnist("test", as_float=True)
     assert torch.allclose(xt, torch.from_numpy(arrays["test_images"]).float() / 255)
-    assert data_files(isolated / "cache" / "mnist") == sorted(
+    assert files_under(isolated / "cache" / "mnist") == sorted(
         [f"{n}.npy" for n in ARRAYS] + ["manifest.json"]
     )
 
@@ -565,7 +562,7 @@ def test_fashion_mnist_rejects_wrong_checksum(tmp_path, monkeypatch, isolated):
     arrays = synthetic_mnist_like(seed=2)
     _write_fashion_dir(tmp_path / "fm", arrays, monkeypatch)
     name = "train_labels"
-    fname, gz_md5, raw_md5 = data.FASHION_MNIST_FILES[name]
+    fname = data.FASHION_MNIST_FILES[name][0]
     (tmp_path / "fm" / fname).write_bytes(gzip.compress(idx_bytes(arrays[name] ^ 1)))
     monkeypatch.setenv("SNN_FASHION_MNIST_DIR", str(tmp_path / "fm"))
     with pytest.raises(data.DataError, match="published"):
@@ -703,7 +700,7 @@ def test_cifar10_from_synthetic_tarball(tmp_path, monkeypatch, isolated, how):
     expected = sorted([f"{n}.npy" for n in ARRAYS] + ["manifest.json"])
     if how == "documented_location":
         expected = sorted(expected + ["cifar-10-python.tar.gz"])
-    assert data_files(cache) == expected  # the downloaded tarball was not kept
+    assert files_under(cache) == expected  # the downloaded tarball was not kept
 
 
 def test_cifar10_cache_is_verified_against_manifest(tmp_path, monkeypatch, isolated):

@@ -1,7 +1,7 @@
 """Execute the book's chapters (Jupytext py:percent files in chapters/) with papermill.
 
     python tools/execute_chapters.py --profile full  --out book/executed    # what `make book` runs
-    python tools/execute_chapters.py --profile quick --out tests/notebooks  # nbval references
+    python tools/execute_chapters.py --profile quick --out tests/notebooks --strip-images --force
 
 Each chapter's ``parameters`` cell receives ``profile``.  In the full profile a chapter reads the
 committed full-profile artifacts and only trains what is missing, so building the book is cheap
@@ -59,7 +59,16 @@ def input_hash(source: Path, profile: str) -> str:
     return digest.hexdigest()
 
 
-def execute(source: Path, out_dir: Path, profile: str, force: bool) -> bool:
+def strip_images(nb: nbformat.NotebookNode) -> None:
+    """Drop image data (nbval never compares images; the arrays behind figures are checked)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            for mime in [m for m in out.get("data", {}) if m.startswith("image/")]:
+                del out["data"][mime]
+
+
+def execute(source: Path, out_dir: Path, profile: str, force: bool,
+            keep_images: bool = True) -> bool:
     """Execute one chapter into ``out_dir/<stem>.ipynb``; return False if it was up to date."""
     target = out_dir / f"{source.stem}.ipynb"
     wanted = input_hash(source, profile)
@@ -82,6 +91,8 @@ def execute(source: Path, out_dir: Path, profile: str, force: bool) -> bool:
             tags = cell.metadata.get("tags", [])
             if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
                 cell.metadata["tags"] = [*tags, "remove-cell"]
+        if not keep_images:
+            strip_images(nb)
         nb.metadata["snn_companion"] = {"input_hash": wanted, "profile": profile,
                                         "source": str(source.relative_to(ROOT))}
         nbformat.write(nb, executed)
@@ -95,11 +106,13 @@ def main() -> None:
     parser.add_argument("--profile", choices=("quick", "full"), required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--strip-images", action="store_true",
+                        help="drop image outputs (for the nbval reference notebooks)")
     parser.add_argument("chapters", nargs="*", help="chapter stems (default: all)")
     args = parser.parse_args()
     for source in chapter_sources(args.chapters):
         execute(source, args.out if args.out.is_absolute() else ROOT / args.out,
-                args.profile, args.force)
+                args.profile, args.force, keep_images=not args.strip_images)
 
 
 if __name__ == "__main__":
