@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.snn-companion-installed
 export OMP_WAIT_POLICY ?= PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test env data chapters reference clean
+.PHONY: book test env data reference clean
 
 book: data
 	$(BIN)/python tools/execute_chapters.py --profile full --out book/executed
@@ -20,7 +20,8 @@ book: data
 	$(BIN)/python tools/check_book.py _build/html
 
 test: data
-	rm -rf data/results/*/quick  # the quick profile always trains from scratch under test
+	@# the quick profile always trains from scratch under test
+	rm -rf data/results/*/quick
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg tests
 

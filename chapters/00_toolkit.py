@@ -203,7 +203,7 @@ ax.plot(np.flatnonzero(out), np.full(int(out.sum()), thr_trace.max() + 1.5), "v"
         ms=4, label="output spikes")
 ax.set_xlabel("time (ms)")
 ax.set_ylabel("mV")
-ax.legend(fontsize=8, frameon=False, ncol=3, loc="lower right")
+ax.legend(fontsize=8, frameon=False, ncol=3, loc="lower left", bbox_to_anchor=(0, 1.0))
 fig.tight_layout()
 
 # %% [markdown]
@@ -254,9 +254,9 @@ print("empirical rate:", np.round(s.mean(0).numpy(), 2), " σ(u):", np.round(tor
 x = torch.linspace(-1, 1, 401, requires_grad=True)
 surrogates = {
     "fast sigmoid, k=25": surrogate.fast_sigmoid(25.0),
-    "rectangular, a=0.5": surrogate.rectangular(0.5),
+    "rectangular, a=1": surrogate.rectangular(1.0),
     "arctangent, α=2": surrogate.atan(2.0),
-    "sigmoid, k=25": surrogate.sigmoid(25.0),
+    "sigmoid, k=4": surrogate.sigmoid(4.0),
 }
 grads = {}
 for name, fn in surrogates.items():
@@ -276,7 +276,7 @@ for name, g in grads.items():
 ax.plot(xs, (xs > 0).astype(float), color="grey", lw=1, ls="--", label="Heaviside (forward)")
 ax.set_xlabel("overdrive $x = U - U_{thr}$")
 ax.set_ylabel("surrogate derivative")
-ax.set_ylim(0, 2.2)
+ax.set_ylim(0, 1.15)
 ax.legend(fontsize=8, frameon=False)
 fig.tight_layout()
 
@@ -342,7 +342,7 @@ print(f"TTFS decode: max |x̂ - x| = {err:.3f} (bound x_max/t_max = {255 / 256:.
 fig, axes = plt.subplots(1, 5, figsize=(12, 3.2), gridspec_kw={"width_ratios": [1, 1, 1, 1, 0.9]})
 for ax, (name, spikes) in zip(axes, codes.items()):
     t, i = np.nonzero(spikes.numpy())
-    ax.scatter(t, i, s=0.3, color="k", marker="|")
+    ax.scatter(t, i, s=1.5, color="k", marker="s", linewidths=0)
     ax.set_title(name, fontsize=8)
     ax.set_xlabel("time step")
     ax.set_ylim(784, 0)

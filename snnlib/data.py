@@ -639,6 +639,14 @@ def _load_array(ds: _Dataset, cache: Path, manifest: dict, name: str) -> np.ndar
     return array
 
 
+def verify_cache(ds: _Dataset) -> None:
+    """Check every cached array of ``ds`` against its sha256; a corrupt one is removed and raises."""
+    cache = _cache_dir(ds.name)
+    manifest = _read_manifest(cache)
+    for name in _ARRAY_NAMES:
+        _load_array(ds, cache, manifest, name)
+
+
 def _split_slice(ds: _Dataset, split: str) -> tuple[str, slice]:
     if split not in ds.splits:
         raise ValueError(f"unknown {ds.title} split {split!r}; choose one of {ds.splits}")
@@ -1014,6 +1022,13 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         try:
             ds.prepare()
+            if was_complete:  # the explicit command also re-checks every cached array
+                try:
+                    verify_cache(ds)
+                except DataError as exc:
+                    print(f"{name}: {exc}\n{name}: rebuilding", file=sys.stderr)
+                    was_complete = False
+                    ds.prepare()
         except DataError as exc:
             print(f"{name}: FAILED\n{exc}", file=sys.stderr)
             failed = True

@@ -763,3 +763,14 @@ def test_cli_as_module(mnist_root):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
+
+
+def test_cli_prepare_detects_a_corrupt_cache_and_rebuilds_it(mnist_copy, mnist_root, capsys):
+    target = mnist_copy / "test_images.npy"
+    _flip_last_byte(target)
+    assert data.main(["prepare", "mnist"]) == 0
+    captured = capsys.readouterr()
+    assert "was corrupt" in captured.err and "rebuilding" in captured.err
+    assert "mnist: prepared" in captured.out
+    reference = np.load(mnist_root / "cache" / "mnist" / "test_images.npy")
+    assert np.array_equal(np.load(target), reference)
