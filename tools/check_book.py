@@ -32,8 +32,8 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-UNRENDERED_MATH = re.compile(r"\$\$.+?\$\$|(?<![\w$])\$[^$\s][^$]*?\\[A-Za-z]+[^$]*?\$(?![\w$])",
-                             re.S)
+UNRENDERED_MATH = re.compile(  # $$...$$, or $...$ holding a TeX command, sub- or superscript
+    r"\$\$.+?\$\$|(?<![\w$])\$(?=\S)[^$\n]*?(?:\\[A-Za-z]+|[_^])[^$\n]*?(?<=\S)\$(?![\w$])", re.S)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync",
                   "--disable-quic", "--virtual-time-budget=20000", "--dump-dom"]
