@@ -7,13 +7,20 @@ Spike and latency counters
     chapters compare, e.g. Spiking-GAN's "decision time" (first output spike) and
     "spikes to decision" (all spikes emitted up to that step).
 
-(Image-quality metrics such as the inception score belong in a later section of
-this module.)
+Generative-model metrics
+    :func:`inception_score`, :func:`frechet_distance` (and
+    :func:`frechet_distance_from_stats`) and :func:`class_share` score generated
+    images from the class probabilities / features of a classifier, in this
+    project the shared MNIST CNN of :mod:`snnlib.classifier` (not Inception-v3, so
+    the numbers are comparable only with each other).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
 
 import torch
 from torch import Tensor
@@ -25,6 +32,11 @@ __all__ = [
     "decision_time",
     "spikes_until",
     "firing_fraction",
+    "InceptionScore",
+    "inception_score",
+    "frechet_distance_from_stats",
+    "frechet_distance",
+    "class_share",
 ]
 
 
@@ -138,3 +150,158 @@ def firing_fraction(spikes: Tensor) -> Tensor:
     _check_time_batch(spikes)
     fired = (spikes != 0).any(dim=0).flatten(start_dim=1)  # [B, n]
     return fired.to(torch.get_default_dtype()).mean(dim=1)
+
+
+# --------------------------------------------------------------------------------------
+# Generative-model metrics
+# --------------------------------------------------------------------------------------
+
+
+def _as_float64_matrix(values: Tensor | np.ndarray, name: str) -> np.ndarray:
+    if isinstance(values, Tensor):
+        values = values.detach().cpu().numpy()
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be [N, D], got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains non-finite values")
+    return array
+
+
+class InceptionScore(NamedTuple):
+    """Result of :func:`inception_score`."""
+
+    mean: float
+    """Mean of the per-split scores."""
+    std: float
+    """Standard deviation of the per-split scores (population sd, ``np.std``, as Salimans et al.)."""
+
+
+def inception_score(probs: Tensor | np.ndarray, splits: int = 10) -> InceptionScore:
+    r"""Inception score of Salimans et al. (2016) from classifier probabilities.
+
+    .. math::
+
+        \mathrm{IS} = \exp\Big(\mathbb E_x\, \mathrm{KL}\big(p(y|x)\,\|\,p(y)\big)\Big),
+        \qquad p(y) = \mathbb E_x\, p(y|x),
+
+    computed separately on ``splits`` consecutive, (nearly) equal parts of the samples
+    (part ``k`` = rows ``k*N//splits .. (k+1)*N//splits - 1``, each with its own
+    marginal :math:`p(y)`), and summarised by the mean and the standard deviation of the
+    per-split scores -- the procedure of the reference implementation
+    (``openai/improved-gan``, ``inception_score.py``).  :math:`0\log 0 = 0`.
+
+    Bounds: 1 (every :math:`p(y|x)` equals the marginal, e.g. uniform) to :math:`C`
+    (confident and class-balanced predictions).  Example: ``[[1, 0], [0.5, 0.5]]`` with
+    one split has :math:`p(y) = [0.75, 0.25]` and
+    :math:`\mathrm{IS} = \exp\big(\tfrac12[\ln\tfrac43 + \tfrac12\ln\tfrac23 + \tfrac12\ln 2]\big) \approx 1.2408`.
+
+    Args:
+        probs: ``[N, C]`` class probabilities :math:`p(y|x)` (rows sum to 1).
+        splits: number of parts (``1 <= splits <= N``).
+
+    Returns:
+        :class:`InceptionScore` ``(mean, std)``.
+    """
+    p = _as_float64_matrix(probs, "probs")
+    n = p.shape[0]
+    if isinstance(splits, bool) or not isinstance(splits, int) or not 1 <= splits <= n:
+        raise ValueError(f"splits must be an int in [1, N={n}], got {splits!r}")
+    if (p < 0).any() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-5):
+        raise ValueError("probs must be non-negative with rows summing to 1")
+    scores = []
+    for k in range(splits):
+        part = p[k * n // splits:(k + 1) * n // splits]
+        marginal = part.mean(axis=0, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(part > 0, part * (np.log(part) - np.log(marginal)), 0.0)
+        scores.append(float(np.exp(terms.sum(axis=1).mean())))
+    return InceptionScore(mean=float(np.mean(scores)), std=float(np.std(scores)))
+
+
+def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """Symmetric square root of a symmetric positive semi-definite matrix (negative
+    eigenvalues from rounding are clipped to 0)."""
+    eigenvalues, eigenvectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0, None))) @ eigenvectors.T
+
+
+def frechet_distance_from_stats(
+    mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray
+) -> float:
+    r"""Fréchet distance between the Gaussians :math:`\mathcal N(\mu_1,\Sigma_1)` and
+    :math:`\mathcal N(\mu_2,\Sigma_2)` (Heusel et al. 2017, the "FID" formula):
+
+    .. math::
+
+        d^2 = \lVert\mu_1 - \mu_2\rVert^2
+              + \mathrm{Tr}\big(\Sigma_1 + \Sigma_2 - 2(\Sigma_1\Sigma_2)^{1/2}\big).
+
+    :math:`\mathrm{Tr}(\Sigma_1\Sigma_2)^{1/2}` is computed as
+    :math:`\sum_k \sqrt{\lambda_k}` over the eigenvalues of the symmetric PSD matrix
+    :math:`\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}` (similar to :math:`\Sigma_1\Sigma_2`),
+    which avoids ``scipy.linalg.sqrtm``'s complex round-off parts and its failures on
+    singular covariances.  For diagonal covariances the trace term is
+    :math:`\sum_d(\sigma_{1d} + \sigma_{2d} - 2\sqrt{\sigma_{1d}\sigma_{2d}})` (variances
+    :math:`\sigma`).  The result is clipped at 0 (it is a squared distance; round-off can
+    make identical inputs give about ``-1e-13``).
+
+    Returns:
+        The squared Fréchet distance :math:`d^2` (a float).
+    """
+    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
+    sigma1 = np.atleast_2d(np.asarray(sigma1, np.float64))
+    sigma2 = np.atleast_2d(np.asarray(sigma2, np.float64))
+    dim = mu1.shape[0]
+    if mu2.shape != (dim,) or sigma1.shape != (dim, dim) or sigma2.shape != (dim, dim):
+        raise ValueError(
+            f"inconsistent shapes: mu1 {mu1.shape}, mu2 {mu2.shape}, sigma1 {sigma1.shape}, "
+            f"sigma2 {sigma2.shape}"
+        )
+    root1 = _psd_sqrt(sigma1)
+    middle = root1 @ sigma2 @ root1
+    eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
+    trace_sqrt = float(np.sqrt(np.clip(eigenvalues, 0, None)).sum())
+    diff = mu1 - mu2
+    value = float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_sqrt)
+    return max(value, 0.0)
+
+
+def frechet_distance(features_a: Tensor | np.ndarray, features_b: Tensor | np.ndarray) -> float:
+    r"""Fréchet distance between two feature sets ``[N_a, D]`` and ``[N_b, D]``.
+
+    Fits a Gaussian to each set -- sample mean and unbiased sample covariance
+    (``np.cov(..., rowvar=False)``, ``N - 1`` in the denominator, as ``pytorch-fid``) --
+    and returns :func:`frechet_distance_from_stats`.  Example (``D = 1``): ``[[0], [2]]``
+    (mean 1, variance 2) vs ``[[4], [8]]`` (mean 6, variance 8) gives
+    :math:`25 + 2 + 8 - 2\sqrt{16} = 27`.
+
+    With features from :func:`snnlib.classifier.features` this is an "MNIST-classifier
+    FD", not the Inception-v3 FID.  It is biased upwards for small sets; compare
+    distances computed with the same ``N``.
+    """
+    a = _as_float64_matrix(features_a, "features_a")
+    b = _as_float64_matrix(features_b, "features_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
+    if a.shape[0] < 2 or b.shape[0] < 2:
+        raise ValueError("need at least two samples per set for a covariance")
+    return frechet_distance_from_stats(
+        a.mean(axis=0), np.cov(a, rowvar=False), b.mean(axis=0), np.cov(b, rowvar=False)
+    )
+
+
+def class_share(probs: Tensor | np.ndarray, target_class: int) -> float:
+    r"""Share of samples whose most probable class is ``target_class``:
+    :math:`\frac1N\sum_n \mathbb 1[\arg\max_c p_{nc} = \text{target}]`.
+
+    For a per-digit GAN (Spiking-GAN trains one per class) this is the fraction of
+    generated images that the classifier reads as the intended digit.  Works on
+    probabilities or logits (only the argmax matters; ties go to the lowest index).
+    """
+    p = _as_float64_matrix(probs, "probs")
+    if not 0 <= target_class < p.shape[1]:
+        raise ValueError(f"target_class must lie in [0, {p.shape[1]}), got {target_class}")
+    if p.shape[0] == 0:
+        raise ValueError("need at least one sample")
+    return float((p.argmax(axis=1) == target_class).mean())

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import platform
 import random
@@ -133,7 +134,7 @@ def _torch_bytes(obj: Any) -> bytes:
 
 
 def _jsonable(obj: Any) -> Any:
-    """Convert tensors, arrays, numpy scalars, tuples and paths into plain JSON values."""
+    """Convert tensors, arrays, numpy scalars, tuples, paths and non-finite floats to JSON values."""
     if isinstance(obj, Mapping):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -143,7 +144,9 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return _jsonable(obj.tolist())
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)  # JSON has no infinities: "inf", "-inf", "nan"
     if isinstance(obj, Path):
         return str(obj)
     return obj

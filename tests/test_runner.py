@@ -101,8 +101,8 @@ def test_interrupted_finish_does_not_look_complete(tmp_path, monkeypatch):
 def test_atomic_write_leaves_old_file_when_interrupted(tmp_path):
     path = tmp_path / "m.json"
     runner.atomic_write_json(path, {"a": 1})
-    with pytest.raises(ValueError):
-        runner.atomic_write_json(path, {"a": float("nan")})
+    with pytest.raises(TypeError):
+        runner.atomic_write_json(path, {"a": object()})
     assert json.loads(path.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
 
@@ -120,3 +120,12 @@ def test_profiles_and_seeding():
     second = torch.rand(2, generator=b), torch.rand(2), np.random.rand()
     assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
     assert first[2] == second[2]
+
+
+def test_non_finite_config_values_are_stored_and_matched(tmp_path):
+    cfg = {"wmin": float("-inf"), "wmax": 0.0}
+    Experiment("ch", "inf", cfg, "full", 0, tmp_path).finish({"sd": float("nan")})
+    again = Experiment("ch", "inf", dict(cfg), "full", 0, tmp_path)
+    assert again.is_complete()
+    assert again.load().provenance["config"]["wmin"] == "-inf"
+    assert again.load().metrics == {"sd": "nan"}

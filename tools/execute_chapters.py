@@ -3,9 +3,10 @@
     python tools/execute_chapters.py --profile full  --out book/executed    # what `make book` runs
     python tools/execute_chapters.py --profile quick --out tests/notebooks --strip-images --force
 
-Each chapter's ``parameters`` cell receives ``profile``.  In the full profile a chapter reads the
-committed full-profile artifacts and only trains what is missing, so building the book is cheap
-once the artifacts exist.  A notebook is re-executed only when its inputs changed: the chapter
+Each chapter's ``parameters`` cell receives ``profile`` and, if it has one, ``train``.  In the
+full profile a chapter renders its committed full-profile artifacts; what has none is shown as
+pending, unless ``--train`` is given: then it is trained (hours; checkpointed, resumable) and its
+artifacts are written for committing.  The quick profile always trains from scratch.  A notebook is re-executed only when its inputs changed: the chapter
 source, the snnlib sources, the chapter's committed results and the profile are hashed into the
 notebook's metadata (Jupyter Book's own cache hashes only code cells, which would miss a change in
 snnlib).  ``--force`` re-executes regardless.
@@ -47,8 +48,8 @@ def to_notebook(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def input_hash(source: Path, profile: str) -> str:
-    digest = hashlib.sha256(profile.encode())
+def input_hash(source: Path, profile: str, train: bool) -> str:
+    digest = hashlib.sha256(f"{profile}/train={train}".encode())
     inputs = [source, *sorted((ROOT / "snnlib").glob("*.py"))]
     results = ROOT / "data" / "results" / source.stem
     if profile == "full" and results.exists():
@@ -67,11 +68,17 @@ def strip_images(nb: nbformat.NotebookNode) -> None:
                 del out["data"][mime]
 
 
+def accepts_train(source: Path) -> bool:
+    """Whether the chapter's parameters cell has a ``train`` switch (chapters that train do)."""
+    cells = [c for c in to_notebook(source).cells if "parameters" in c.metadata.get("tags", [])]
+    return any(line.startswith("train =") for c in cells for line in c.source.splitlines())
+
+
 def execute(source: Path, out_dir: Path, profile: str, force: bool,
-            keep_images: bool = True) -> bool:
+            keep_images: bool = True, train: bool = True) -> bool:
     """Execute one chapter into ``out_dir/<stem>.ipynb``; return False if it was up to date."""
     target = out_dir / f"{source.stem}.ipynb"
-    wanted = input_hash(source, profile)
+    wanted = input_hash(source, profile, train)
     if target.exists() and not force:
         meta = nbformat.read(target, as_version=4).metadata.get("snn_companion", {})
         if meta.get("input_hash") == wanted:
@@ -83,8 +90,11 @@ def execute(source: Path, out_dir: Path, profile: str, force: bool,
         unexecuted = Path(tmp) / f"{source.stem}.ipynb"
         nbformat.write(to_notebook(source), unexecuted)
         executed = Path(tmp) / "executed.ipynb"
+        parameters = {"profile": profile}
+        if accepts_train(source):
+            parameters["train"] = train
         papermill.execute_notebook(
-            unexecuted, executed, parameters={"profile": profile}, kernel_name="python3",
+            unexecuted, executed, parameters=parameters, kernel_name="python3",
             cwd=str(CHAPTERS), progress_bar=False, report_mode=False)
         nb = nbformat.read(executed, as_version=4)
         for cell in nb.cells:  # the book shows the profile in the text, not as two code cells
@@ -106,13 +116,17 @@ def main() -> None:
     parser.add_argument("--profile", choices=("quick", "full"), required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--train", action="store_true",
+                        help="full profile: train what has no committed artifact (hours) instead of "
+                             "showing it as pending; the quick profile always trains")
     parser.add_argument("--strip-images", action="store_true",
                         help="drop image outputs (for the nbval reference notebooks)")
     parser.add_argument("chapters", nargs="*", help="chapter stems (default: all)")
     args = parser.parse_args()
     for source in chapter_sources(args.chapters):
         execute(source, args.out if args.out.is_absolute() else ROOT / args.out,
-                args.profile, args.force, keep_images=not args.strip_images)
+                args.profile, args.force, keep_images=not args.strip_images,
+                train=args.train or args.profile == "quick")
 
 
 if __name__ == "__main__":
