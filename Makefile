@@ -1,6 +1,6 @@
 # The two commands of the README:
-#   make book   set up, execute every chapter (profile "full": it reads the committed full-profile
-#               artifacts and re-runs only what is missing), build the HTML book, check it renders
+#   make book   set up, execute every chapter (profile "full": it renders the committed full-profile
+#               artifacts and lists what is missing as not yet run), build the HTML book, check it
 #   make test   set up, run the unit tests and every chapter in the quick profile under nbval
 # Each does its own set-up; a second run reuses the virtual environment and the data cache.
 
