@@ -451,7 +451,7 @@ if votes is not None:
 # images, for a locally connected, a convolutional and a fully connected network of 100 channels
 # (its Fig. 7). Error bars are the standard deviation over our replicas.
 
-# %% mystnb={"figure": {"caption": "Accuracy of every readout during training (mean ± sd over replicas), measured on the calibration and test subsets given in the profile. After paper 002, Fig. 7.", "name": "fig-002-curves"}}
+# %% mystnb={"figure": {"caption": "Accuracy of every readout during training (mean ± sd over replicas), measured on the calibration and test subsets of the profile (full: 5 000 and 1 000 images, as in the paper); the last point is the final evaluation on the whole calibration and test sets. After paper 002, Fig. 7.", "name": "fig-002-curves"}}
 curve_rows = [row for row in P["curve_rows"] if row in results]
 if curve_rows:
     fig, axes = plt.subplots(1, len(curve_rows), figsize=(4 * len(curve_rows), 3), squeeze=False)
