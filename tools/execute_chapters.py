@@ -54,6 +54,7 @@ def input_hash(source: Path, profile: str, train: bool) -> str:
     results = ROOT / "data" / "results" / source.stem
     if profile == "full" and results.exists():
         inputs += sorted(p for p in results.rglob("*") if p.is_file() and "quick" not in p.parts)
+    inputs += sorted((ROOT / "data" / "results").glob("*/claims.json"))  # the reproduction page
     for path in inputs:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
