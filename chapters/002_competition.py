@@ -316,12 +316,16 @@ def train_network(name, config, iterations, *, replicas=P["replicas"], curve=Fal
         points = loop["curve"] + [[iterations, [[s[k] for k in READOUT_KEYS] for s in scores]]]
         arrays["curve_iterations"] = np.array([p[0] for p in points])
         arrays["curve_accuracy"] = np.array([p[1] for p in points])  # [points, R, readouts]
-    metrics = {"per_replica": scores,
-               **{f"{k}_mean": float(np.mean([s[k] for s in scores])) for k in READOUT_KEYS},
-               **{f"{k}_sd": float(np.std([s[k] for s in scores], ddof=1)) if len(scores) > 1 else None
-                  for k in READOUT_KEYS}}
     weights = {k: v for k, v in final._asdict().items() if v is not None} if keep_weights else None
-    return exp.finish(metrics, arrays=arrays, weights=weights)
+    return exp.finish(summarise(scores), arrays=arrays, weights=weights)
+
+
+def summarise(scores):
+    """Per-replica readout accuracies, with their mean and sample sd (None for one replica)."""
+    return {"per_replica": scores,
+            **{f"{k}_mean": float(np.mean([s[k] for s in scores])) for k in READOUT_KEYS},
+            **{f"{k}_sd": float(np.std([s[k] for s in scores], ddof=1)) if len(scores) > 1 else None
+               for k in READOUT_KEYS}}
 
 
 READOUT_KEYS = ("all", "patch", "preselect", "best_voting", "linear")
@@ -641,9 +645,7 @@ def clamped_accuracy(art, config, low, high):
     w_yy = torch.where(mask, weights["w_yy"].clamp(low, high), 0.0)
     state = cn.CompetitionState(weights["w_xy"], weights["theta"], w_yy)
     scores, _, _ = evaluate(state, config, P["n_calibration"], P["n_test"], seed_everything(SEED))
-    metrics = {"per_replica": scores,
-               **{f"{k}_mean": float(np.mean([s[k] for s in scores])) for k in READOUT_KEYS}}
-    return exp.finish(metrics)
+    return exp.finish(summarise(scores))
 
 
 clamped = {"(-inf, -100]": clamped_accuracy(results.get(4), row_config(4), None, -100.0),
