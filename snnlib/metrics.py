@@ -32,6 +32,7 @@ __all__ = [
     "decision_time",
     "spikes_until",
     "firing_fraction",
+    "ttfs_spikes_until",
     "InceptionScore",
     "inception_score",
     "frechet_distance_from_stats",
@@ -150,6 +151,41 @@ def firing_fraction(spikes: Tensor) -> Tensor:
     _check_time_batch(spikes)
     fired = (spikes != 0).any(dim=0).flatten(start_dim=1)  # [B, n]
     return fired.to(torch.get_default_dtype()).mean(dim=1)
+
+
+def ttfs_spikes_until(times: Sequence[Tensor], t_stop: Tensor | int, t_max: int) -> Tensor:
+    r"""Spikes per sample up to step ``t_stop`` (inclusive) in a network of single-spike
+    (TTFS) neurons given by their firing times, without building spike trains.
+
+    .. math:: N_b = \sum_{\ell}\sum_i \mathbb 1\big[t^{\ell}_{b,i} \le t^{stop}_b\big]\,
+              \mathbb 1\big[t^{\ell}_{b,i} < t_{max}\big]
+
+    A time ``>= t_max`` means "no spike" (S4NN's forced spike at ``t_max`` is not counted).
+    With ``t_stop`` = the first output spike this is Spiking-GAN's "spikes to decision";
+    list the input layer's times too to count input spikes, as the paper does (its
+    1 194 neurons are 784 inputs, 400 hidden and 10 outputs).
+
+    Args:
+        times: per layer ``[B, n_l]`` integer firing times.
+        t_stop: last step counted; an int or ``[B]``.
+        t_max: simulation length.
+
+    Returns:
+        ``[B]`` ``torch.long`` counts.
+    """
+    if not times:
+        raise ValueError("need at least one layer of times")
+    batch = times[0].shape[0]
+    stop = torch.as_tensor(t_stop, device=times[0].device)
+    if stop.dim() > 1 or (stop.dim() == 1 and stop.shape[0] != batch):
+        raise ValueError(f"t_stop must be an int or a [B={batch}] tensor, got {tuple(stop.shape)}")
+    stop = stop.reshape(-1, 1)
+    total = torch.zeros(batch, dtype=torch.long, device=times[0].device)
+    for layer in times:
+        if layer.dim() != 2 or layer.shape[0] != batch:
+            raise ValueError(f"every layer must be [B={batch}, n], got {tuple(layer.shape)}")
+        total += ((layer <= stop) & (layer < t_max)).sum(dim=1)
+    return total
 
 
 # --------------------------------------------------------------------------------------

@@ -254,11 +254,12 @@ def if_layer_forward(
     there is **one step of delay** per layer.  Inputs at :math:`t_i \ge t_{max}`
     never contribute.  Weights may be negative (the first crossing counts).
 
-    Event-driven: per sample the input times are sorted once and the weights
-    cumulated in that order, so the potential is evaluated only at input events
-    (the last event of each time step), at cost ``O(n_in * n_out)`` per sample
-    instead of the dense ``O(t_max * n_in * n_out)``; inputs at ``t >= t_max`` are
-    dropped before the cumulative sum.
+    Event-driven: the weights of the input spikes are scattered into one bin per
+    time step (``index_add``: the synaptic input :math:`\sum_{i: t_i = \tau} w_{ji}`
+    of step :math:`\tau`), and a cumulative sum over the ``t_max`` bins gives
+    :math:`V_j(\tau)` at every step, at cost ``O(n_{live} n_{out} + t_{max} n_{out})``
+    per sample instead of the dense ``O(t_max * n_in * n_out)``; inputs at
+    ``t >= t_max`` are dropped before the scatter.
 
     Args:
         input_times: ``[B, n_in]`` non-negative integer spike times (``>= t_max``: no spike).
@@ -282,31 +283,33 @@ def if_layer_forward(
     n_out = weight.shape[0]
     thr = _thresholds(threshold, n_out, weight)
 
-    sorted_times, order = torch.sort(times_in, dim=1, stable=True)
-    # The potential is observed once all inputs of a step are in: at the last event
-    # of each group of equal times, and only inside the window.
-    group_end = torch.ones_like(sorted_times, dtype=torch.bool)
-    group_end[:, :-1] = sorted_times[:, 1:] != sorted_times[:, :-1]
-    live = sorted_times < t_max
-    n_live = int(live.sum(dim=1).max()) if batch and n_in else 0
-    sorted_times = sorted_times[:, :n_live]
-    order = order[:, :n_live]
-    observed = (group_end & live)[:, :n_live]
-
-    times = torch.full((batch, n_out), t_max, dtype=torch.long, device=weight.device)
-    v_spike = membrane_potential(times_in, weight, t_max - 1)  # for neurons that never cross
-    if n_live:
-        weight_t = weight.t()
-        for part in _batch_chunks(batch, n_live * n_out):
-            potential = weight_t[order[part]].cumsum(dim=1)  # [b, n_live, n_out]
-            crossed = (potential > thr) & observed[part].unsqueeze(-1)
-            fired = crossed.any(dim=1)
-            first = crossed.to(torch.uint8).argmax(dim=1)  # first crossing event, [b, n_out]
-            crossing_step = sorted_times[part].gather(1, first)
-            times[part] = torch.where(fired, crossing_step + 1, times[part])
-            at_crossing = potential.gather(1, first.unsqueeze(1)).squeeze(1)
-            v_spike[part] = torch.where(fired, at_crossing, v_spike[part])
-    v_probe = membrane_potential(times_in, weight, probe_step)
+    times = torch.empty((batch, n_out), dtype=torch.long, device=weight.device)
+    v_spike = torch.empty((batch, n_out), dtype=weight.dtype, device=weight.device)
+    probe_inside = 0 <= probe_step < t_max
+    v_probe = (torch.empty_like(v_spike) if probe_inside
+               else membrane_potential(times_in, weight, probe_step))
+    for part in _batch_chunks(batch, (t_max + 1) * n_out):
+        t_part = times_in[part]
+        b = t_part.shape[0]
+        # step_bins[j, s * (t_max + 1) + tau]: input to neuron j of sample s at step tau; the
+        # extra bin tau = t_max collects the inputs that never spike and is ignored.
+        width = t_max + 1
+        slot = t_part.clamp_max(t_max) + width * torch.arange(b, device=t_part.device).unsqueeze(1)
+        step_bins = torch.zeros(n_out, b * width, dtype=weight.dtype, device=weight.device)
+        if b == 1:
+            step_bins.index_add_(1, slot[0], weight)
+        else:
+            step_bins.index_add_(1, slot.reshape(-1), weight.repeat(1, b))
+        potential = step_bins.view(n_out, b, width)[:, :, :t_max].cumsum(dim=2)  # V_j(tau)
+        crossed = potential > thr.view(n_out, 1, 1)
+        first = crossed.view(torch.uint8).argmax(dim=2)  # first crossing step, [n_out, b]
+        fired = crossed.gather(2, first.unsqueeze(2)).squeeze(2)
+        times[part] = torch.where(fired, first + 1, t_max).clamp_max(t_max).t()
+        last = torch.full_like(first, t_max - 1)
+        at = torch.where(fired, first, last).unsqueeze(2)
+        v_spike[part] = potential.gather(2, at).squeeze(2).t()
+        if probe_inside:
+            v_probe[part] = potential[:, :, probe_step].t()
     return IFLayerOutput(times=times, v_probe=v_probe, v_spike=v_spike)
 
 
@@ -512,7 +515,8 @@ class S4NNBackward(NamedTuple):
     deltas: list[Tensor]
     """``[B, n_l]`` normalised :math:`\\delta^l = \\partial\\mathcal L/\\partial t^l` of every layer."""
     grads: list[Tensor]
-    """``[n_l, n_{l-1}]`` :math:`\\partial\\mathcal L/\\partial W^l`, reduced over the batch, without L2."""
+    """``[n_l, n_{l-1}]`` :math:`\\partial\\mathcal L/\\partial W^l`, reduced over the batch, without L2
+    (``None`` for a frozen layer: ``lr = 0`` and ``weight_decay = 0``)."""
     delta_w: list[Tensor]
     """``[n_l, n_{l-1}]`` the update to **add** to each weight matrix (learning rate and L2 included)."""
     input_delta: Tensor | None
@@ -591,6 +595,8 @@ def s4nn_backward(
         output_delta: ``[B, n_L]`` unnormalised :math:`\partial\mathcal L/\partial t^L`
             (e.g. :func:`temporal_error`).
         lr, weight_decay: :math:`\eta` and :math:`\lambda`, one value or one per layer.
+            A layer with both 0 is frozen (e.g. the discriminator while the generator
+            learns): its gradient is not computed and its ``delta_w`` is zero.
         norm: ``'l2'`` (S4NN code), ``'l1'`` (Spiking-GAN) or ``None``.
         reduction: ``'mean'`` or ``'sum'`` over the batch.
         backprop_weights: ``'current'`` (eq. 15) or ``'updated'`` (S4NN code order).
@@ -632,23 +638,34 @@ def s4nn_backward(
                 f"[{t_out.shape[1]}, {t_in.shape[1]}]"
             )
         deltas[layer] = delta
-        per_sample = weight.numel()
+        parts = list(_batch_chunks(batch, weight.numel()))
+        kept = {}  # the mask of a single chunk is reused by the error propagation below
+        step, decay = lrs[layer], decays[layer]
+        if step == 0 and decay == 0:  # frozen layer
+            grads[layer], updates[layer] = None, torch.zeros_like(weight)
+            parts_for_grad = []
+        else:
+            parts_for_grad = parts
         grad = torch.zeros_like(weight)
-        for part in _batch_chunks(batch, per_sample):
+        for part in parts_for_grad:
             mask = _contributed(t_in[part], t_out[part], weight.dtype)
             grad -= torch.einsum("bj,bji->ji", delta[part], mask)
-        if reduction == "mean" and batch:
-            grad = grad / batch
-        grads[layer] = grad
-        step, decay = lrs[layer], decays[layer]
-        updates[layer] = (1 - step * decay) * (-step * grad) - step * decay * weight
+            if len(parts) == 1:
+                kept[part.start] = mask
+        if parts_for_grad:
+            if reduction == "mean" and batch:
+                grad = grad / batch
+            grads[layer] = grad
+            updates[layer] = (1 - step * decay) * (-step * grad) - step * decay * weight
 
         if layer == 0 and not input_delta:
             break
         through = weight + updates[layer] if backprop_weights == "updated" else weight
         below = torch.empty(batch, weight.shape[1], dtype=weight.dtype, device=weight.device)
-        for part in _batch_chunks(batch, per_sample):
-            mask = _contributed(t_in[part], t_out[part], weight.dtype)
+        for part in parts:
+            mask = kept.pop(part.start, None)
+            if mask is None:
+                mask = _contributed(t_in[part], t_out[part], weight.dtype)
             below[part] = torch.einsum("bj,bji->bi", delta[part], mask * through)
         delta = _normalise(below, norm)
     return S4NNBackward(

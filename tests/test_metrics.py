@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from snnlib.metrics import count_spikes, decision_time, firing_fraction, spikes_until
+from snnlib.coding import times_to_spikes
+from snnlib.metrics import (
+    count_spikes,
+    decision_time,
+    firing_fraction,
+    spikes_until,
+    ttfs_spikes_until,
+)
 
 # Hidden layer: T = 4 steps, B = 3 samples, 2 neurons.
 HIDDEN = torch.tensor(
@@ -71,3 +78,17 @@ def test_firing_fraction_per_sample():
     spikes[2, 0, 1, 1] = 1  # same neuron twice still counts once
     spikes[:, 2] = 1
     assert torch.allclose(firing_fraction(spikes), torch.tensor([0.5, 0.0, 1.0]))
+
+
+def test_ttfs_spikes_until_hand_values_and_dense_equivalent():
+    # t_max = 6; times >= 6 are silent.  Stops [2, 6]:
+    # sample 0: layer A {0, 2} (5 silent) -> 2; layer B {1} (3 > 2) -> 1 => 3
+    # sample 1: stop 6 counts every real spike: A {4, 5} -> 2; B {0, 6 silent} -> 1 => 3
+    layer_a = torch.tensor([[0, 2, 6], [4, 5, 9]])
+    layer_b = torch.tensor([[1, 3], [0, 6]])
+    counts = ttfs_spikes_until([layer_a, layer_b], torch.tensor([2, 6]), t_max=6)
+    assert torch.equal(counts, torch.tensor([3, 3]))
+    # The same count from dense spike trains [T, B, n] (a time >= T never spikes).
+    dense = [times_to_spikes(layer, 6) for layer in (layer_a, layer_b)]
+    assert torch.equal(spikes_until(dense, torch.tensor([2, 5])), counts)
+    assert torch.equal(ttfs_spikes_until([layer_a], 0, t_max=6), torch.tensor([1, 0]))

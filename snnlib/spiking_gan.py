@@ -1,0 +1,234 @@
+r"""Spiking-GAN (Kotariya & Ganguly 2021) and the dense ANN GAN it is compared with.
+
+Spiking-GAN: a generator G (100-400-784) and a discriminator D (784-400-2) of single-spike
+IF neurons with time-to-first-spike (TTFS) coding, trained with the S4NN temporal
+backprop of :mod:`snnlib.temporal`.  The paper's equations are missing from our text;
+the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
+
+* noise :math:`z \in \{0, \dots, 255\}^{100}`, i.i.d. uniform, TTFS-encoded like pixels;
+* D's output neuron 0 means "fake", neuron 1 "real"; the first to fire decides;
+* D on a real image: targets :math:`[t_{max}, t^o_{min}]`; on a generated one
+  :math:`[t^o_{min}, t_{max}]`; G (through the frozen D): :math:`[t_{max}, t^o_{min}]`;
+  :math:`t^o_{min} := 0` when neither output fires (eqs. 6-7,
+  :func:`snnlib.temporal.dynamic_targets`);
+* temporal least-squares error :math:`(t^o - T)/t_{max}` (eqs. 4-5, 16-17) and the S4NN
+  rule; the error is normalised at every layer.  The Spiking-GAN text divides by the L1
+  norm, the S4NN code by the L2 norm; the default here is L2, because with S4NN's learning
+  rate an L1-normalised discriminator did not learn in our pilot (the paper-003 chapter
+  shows the pilot).  G's error at its output layer is D's error at D's input neurons
+  (eq. 15 applied down to D's input).
+
+Where the paper is silent (thresholds, learning rate, L2 penalty, initialisation, one
+update per image) the S4NN code's defaults are used (:mod:`snnlib.temporal` constants).
+
+The ANN baseline (the paper's Fig. 8b) is a 100-400-784 generator with a tanh output and
+a 784-400-1 discriminator with a sigmoid output, ReLU elsewhere; its loss and optimiser
+are not given in the paper, so it uses the usual non-saturating GAN loss with Adam
+(Radford et al.'s lr 2e-4, beta1 0.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from . import temporal as tp
+from .coding import ttfs_decode, ttfs_encode
+
+__all__ = [
+    "SpikingGANConfig",
+    "SpikingGAN",
+    "GANStep",
+    "init_spiking_gan",
+    "noise_times",
+    "generate_times",
+    "generate_images",
+    "discriminator_update",
+    "generator_update",
+    "spiking_gan_step",
+    "ANNGenerator",
+    "ANNDiscriminator",
+    "ann_gan_step",
+]
+
+
+@dataclass(frozen=True)
+class SpikingGANConfig:
+    """Sizes and learning settings; defaults are the paper's sizes and S4NN's constants."""
+
+    noise: int = 100
+    g_hidden: int = 400
+    image: int = 784
+    d_hidden: int = 400
+    threshold: float = tp.S4NN_THRESHOLD
+    lr_g: float = tp.S4NN_LR
+    lr_d: float = tp.S4NN_LR
+    weight_decay: float = tp.S4NN_WEIGHT_DECAY
+    t_max: int = tp.S4NN_T_MAX
+    norm: Literal["l1", "l2"] = "l2"
+    """Error normalisation: ``'l2'`` (S4NN code, default) or ``'l1'`` (Spiking-GAN text)."""
+
+    def generator_sizes(self) -> list[int]:
+        return [self.noise, self.g_hidden, self.image]
+
+    def discriminator_sizes(self) -> list[int]:
+        return [self.image, self.d_hidden, 2]
+
+
+class SpikingGAN(NamedTuple):
+    """Weights of both networks (``[n_out, n_in]`` per layer)."""
+
+    generator: list[Tensor]
+    discriminator: list[Tensor]
+
+
+def init_spiking_gan(config: SpikingGANConfig, *, generator: torch.Generator | None = None,
+                     dtype: torch.dtype = torch.float32) -> SpikingGAN:
+    """S4NN's uniform initialisation (hidden U[0, 5], output U[0, 48]) for G and D."""
+    return SpikingGAN(
+        tp.s4nn_init_weights(config.generator_sizes(), generator=generator, dtype=dtype),
+        tp.s4nn_init_weights(config.discriminator_sizes(), generator=generator, dtype=dtype),
+    )
+
+
+def noise_times(batch: int, config: SpikingGANConfig, *,
+                generator: torch.Generator | None = None) -> Tensor:
+    """``[batch, noise]`` TTFS times of :math:`z \\sim U\\{0, \\dots, 255\\}^{100}`
+    (:func:`snnlib.coding.ttfs_encode`, so ``z = 0`` never spikes)."""
+    z = torch.randint(0, 256, (batch, config.noise), generator=generator)
+    return ttfs_encode(z, t_max=config.t_max)
+
+
+def generate_times(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig) -> tp.S4NNForward:
+    """G's forward pass; ``.times[-1]`` are the generated image's pixel times."""
+    return tp.s4nn_forward(z_times, gan.generator, config.threshold, config.t_max)
+
+
+def generate_images(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig) -> Tensor:
+    """Generated images in ``[0, 255]``, ``[B, image]``: G's output times decoded with the
+    inverse TTFS code :math:`\\hat x = 255\\,(1 - t/t_{max})` (a silent pixel is black)."""
+    times = generate_times(gan, z_times, config).times[-1]
+    return ttfs_decode(times, t_max=config.t_max)
+
+
+def discriminator_update(gan: SpikingGAN, image_times: Tensor, real: bool,
+                         config: SpikingGANConfig) -> tuple[list[Tensor], Tensor]:
+    """D's S4NN update on real (``real=True``) or generated images.
+
+    Returns:
+        ``(delta_w, out_times)``: the updates to add to D's weights and D's ``[B, 2]``
+        output times before the update.
+    """
+    fwd = tp.s4nn_forward(image_times, gan.discriminator, config.threshold, config.t_max)
+    out = fwd.times[-1]
+    targets = tp.gan_discriminator_targets(out, real, config.t_max)
+    error = tp.temporal_error(out, targets, config.t_max, dtype=gan.discriminator[-1].dtype)
+    back = tp.s4nn_backward(image_times, fwd.times, gan.discriminator, error, lr=config.lr_d,
+                            weight_decay=config.weight_decay, norm=config.norm)
+    return back.delta_w, out
+
+
+def generator_update(gan: SpikingGAN, z_times: Tensor,
+                     config: SpikingGANConfig) -> tuple[list[Tensor], Tensor, list[Tensor]]:
+    """G's S4NN update through the frozen D (eqs. 5, 7, 15, 17 **RECONSTRUCTED**).
+
+    The error of D's outputs against G's targets is back-propagated through D (whose
+    weights are not changed) down to D's input neurons, i.e. G's output layer, and from
+    there through G.
+
+    Returns:
+        ``(delta_w, d_out_times, g_times)``: updates to add to G's weights, D's ``[B, 2]``
+        output times on the generated images, and G's layer times.
+    """
+    g_fwd = generate_times(gan, z_times, config)
+    image = g_fwd.times[-1]
+    d_fwd = tp.s4nn_forward(image, gan.discriminator, config.threshold, config.t_max)
+    d_out = d_fwd.times[-1]
+    targets = tp.gan_generator_targets(d_out, config.t_max)
+    error = tp.temporal_error(d_out, targets, config.t_max, dtype=gan.generator[-1].dtype)
+    through_d = tp.s4nn_backward(image, d_fwd.times, gan.discriminator, error, lr=0.0,
+                                 weight_decay=0.0, norm=config.norm, input_delta=True)
+    back = tp.s4nn_backward(z_times, g_fwd.times, gan.generator, through_d.input_delta,
+                            lr=config.lr_g, weight_decay=config.weight_decay, norm=config.norm)
+    return back.delta_w, d_out, g_fwd.times
+
+
+class GANStep(NamedTuple):
+    """Result of :func:`spiking_gan_step`; D's output times are ``[B, 2]``."""
+
+    gan: SpikingGAN
+    d_real: Tensor
+    """D's outputs on the real images (before D's update)."""
+    d_fake: Tensor
+    """D's outputs on the generated images (before D's update)."""
+    d_for_g: Tensor
+    """D's outputs on G's new samples (updated D, before G's update)."""
+
+
+def spiking_gan_step(gan: SpikingGAN, real_times: Tensor, config: SpikingGANConfig, *,
+                     generator: torch.Generator | None = None) -> GANStep:
+    """One alternating round: D learns from a real and a generated batch (G frozen), then
+    G learns from fresh noise through the updated, frozen D."""
+    batch = real_times.shape[0]
+    fake = generate_times(gan, noise_times(batch, config, generator=generator), config).times[-1]
+    dw_real, d_real = discriminator_update(gan, real_times, True, config)
+    gan = SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, dw_real)])
+    dw_fake, d_fake = discriminator_update(gan, fake, False, config)
+    gan = SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, dw_fake)])
+    dw_g, d_for_g, _ = generator_update(gan, noise_times(batch, config, generator=generator),
+                                        config)
+    gan = SpikingGAN([w + d for w, d in zip(gan.generator, dw_g)], gan.discriminator)
+    return GANStep(gan, d_real, d_fake, d_for_g)
+
+
+# --------------------------------------------------------------------------------------
+# ANN baseline (paper Fig. 8b)
+# --------------------------------------------------------------------------------------
+
+
+class ANNGenerator(nn.Module):
+    """100-400-784 MLP, ReLU hidden, tanh output (images in [-1, 1])."""
+
+    def __init__(self, noise: int = 100, hidden: int = 400, image: int = 784) -> None:
+        super().__init__()
+        self.noise = noise
+        self.net = nn.Sequential(nn.Linear(noise, hidden), nn.ReLU(), nn.Linear(hidden, image),
+                                 nn.Tanh())
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)
+
+
+class ANNDiscriminator(nn.Module):
+    """784-400-1 MLP, ReLU hidden; returns the logit of "real" (sigmoid applied in the loss)."""
+
+    def __init__(self, image: int = 784, hidden: int = 400) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(image, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def ann_gan_step(g: ANNGenerator, d: ANNDiscriminator, opt_g: torch.optim.Optimizer,
+                 opt_d: torch.optim.Optimizer, real: Tensor, *,
+                 generator: torch.Generator | None = None) -> tuple[float, float]:
+    """One non-saturating GAN step on a batch ``real`` in [-1, 1]; returns (loss_d, loss_g)."""
+    batch = real.shape[0]
+    ones, zeros = torch.ones(batch), torch.zeros(batch)
+    z = torch.randn(batch, g.noise, generator=generator)
+    fake = g(z)
+    loss_d = (F.binary_cross_entropy_with_logits(d(real), ones)
+              + F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
+    opt_d.zero_grad()
+    loss_d.backward()
+    opt_d.step()
+    loss_g = F.binary_cross_entropy_with_logits(d(fake), ones)
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+    return float(loss_d.detach()), float(loss_g.detach())
