@@ -110,51 +110,11 @@ axes[0].set_ylabel("membrane $U_t$")
 fig.tight_layout()
 
 # %% [markdown]
-# ## Refractory period
-#
-# Spiking-GAN {cite}`kotariya2021spikinggan` (Fig. 1) uses the refractory period to limit how often
-# an IF neuron can fire: after a spike the neuron ignores its input for $\tau_{ref}$ steps. With a
-# strong constant input that makes it fire whenever it may, it fires every $\tau_{ref}+1$ steps, so
-# its peak rate is
-#
-# $$
-# r_{peak} = \frac{1}{\tau_{ref} + 1}\ \text{spikes per step}.
-# $$ (eq-peak-rate)
-#
-# A refractory period as long as the simulation ($\tau_{ref} = t_{max}$) leaves each neuron at most
-# one spike: the time-to-first-spike regime of paper 003. Implemented by the `refractory` parameter
-# of `snnlib.neurons.LIFParams` (`lif_step`).
-
-# %%
-refractory_periods = [0, 1, 2, 4, 8]
-steps = 40
-trains = {}
-for r in refractory_periods:
-    params = neurons.if_params(threshold=1.0, refractory=r)
-    trains[r] = lif_trace(2.0, params, steps)[1]
-peak_rate = {r: trains[r].sum() / steps for r in refractory_periods}
-
-# %%
-# NBVAL_CHECK_OUTPUT
-for r in refractory_periods:
-    print(f"refractory {r}: {int(trains[r].sum()):2d} spikes in {steps} steps, "
-          f"rate {peak_rate[r]:.3f}, 1/(τ_ref+1) = {1 / (r + 1):.3f}")
-
-# %% mystnb={"figure": {"caption": "(a) Spike trains of an IF neuron under a strong constant input for several refractory periods; (b) its firing rate against the refractory period, with Eq. {eq}`eq-peak-rate`. After paper 003, Fig. 1.", "name": "fig-refractory"}}
-fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 2.8), gridspec_kw={"width_ratios": [2, 1]})
-for row, r in enumerate(refractory_periods):
-    ax_a.eventplot(np.flatnonzero(trains[r]), lineoffsets=row, linelengths=0.7, color="k")
-ax_a.set_yticks(range(len(refractory_periods)), [f"τ_ref={r}" for r in refractory_periods])
-ax_a.set_xlabel("time step")
-ax_a.set_title("(a) spike trains", fontsize=9)
-r_grid = np.arange(0, 9)
-ax_b.plot(r_grid, 1 / (r_grid + 1), color="grey", lw=1, label="1/(τ_ref+1)")
-ax_b.plot(refractory_periods, [peak_rate[r] for r in refractory_periods], "o", label="simulated")
-ax_b.set_xlabel("refractory period τ_ref (steps)")
-ax_b.set_ylabel("spikes per step")
-ax_b.set_title("(b) peak rate", fontsize=9)
-ax_b.legend(fontsize=8, frameon=False)
-fig.tight_layout()
+# A refractory period (`refractory` in `LIFParams`) makes the neuron ignore its input for
+# $\tau_{ref}$ steps after each spike, which caps its rate at $1/(\tau_{ref}+1)$ spikes per step;
+# with $\tau_{ref}$ as long as the simulation each neuron fires at most once, the
+# time-to-first-spike regime of the {doc}`Spiking-GAN chapter <003_spiking_gan>`, whose
+# {numref}`fig-003-refractory` shows it.
 
 # %% [markdown]
 # ## Adaptive-threshold LIF

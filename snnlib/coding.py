@@ -36,6 +36,7 @@ __all__ = [
     "latency_encode",
     "ttfs_encode",
     "ttfs_decode",
+    "count_encode",
     "times_to_spikes",
     "spike_count",
     "spike_rate",
@@ -334,6 +335,37 @@ def ttfs_decode(times: Tensor, t_max: int = 256, x_max: float = 255) -> Tensor:
         Floating tensor of ``times.shape`` (default float dtype for integer times).
     """
     return x_max * (1 - _floating(times) / t_max)
+
+
+def count_encode(x: Tensor, t_max: int = 256) -> Tensor:
+    r"""Lossless spike-count code: integer value :math:`x_i` becomes :math:`x_i` spikes,
+    spread evenly over ``t_max`` steps (at steps :math:`\lfloor k\,t_{max}/x_i \rfloor`,
+    :math:`k = 0, \dots, x_i - 1`).
+
+    The value is read back as the spike count, so the code is lossless for integers in
+    ``[0, t_max]``; it costs :math:`\sum_i x_i` spikes per image.  This is the "simple
+    lossless spike-count coding scheme where the number of spikes denote the input value"
+    that Spiking-GAN (Kotariya & Ganguly 2021, section 3.2) compares TTFS with.
+
+    Args:
+        x: non-negative integer values ``<= t_max``, any shape.
+        t_max: number of steps.
+
+    Returns:
+        ``[t_max, *x.shape]`` float 0/1 spikes.
+    """
+    _check_num_steps(t_max)
+    if x.is_floating_point() and bool((x != torch.round(x)).any()):
+        raise ValueError("x must be integers")
+    x = x.long()
+    if x.numel() and (x.min() < 0 or x.max() > t_max):
+        raise ValueError(f"x must lie in [0, t_max={t_max}]")
+    k = torch.arange(t_max, device=x.device).view(t_max, *([1] * x.dim()))  # spike index
+    steps = torch.div(k * t_max, x.clamp_min(1).unsqueeze(0), rounding_mode="floor")
+    spikes = torch.zeros((t_max, *x.shape), device=x.device)
+    valid = k < x.unsqueeze(0)
+    spikes.scatter_add_(0, torch.where(valid, steps, 0), valid.float())
+    return spikes
 
 
 def times_to_spikes(times: Tensor, num_steps: int, dtype: torch.dtype = torch.float32) -> Tensor:

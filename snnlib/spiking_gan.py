@@ -132,19 +132,23 @@ def discriminator_update(gan: SpikingGAN, image_times: Tensor, real: bool,
     return back.delta_w, out
 
 
-def generator_update(gan: SpikingGAN, z_times: Tensor,
-                     config: SpikingGANConfig) -> tuple[list[Tensor], Tensor, list[Tensor]]:
+def generator_update(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig, *,
+                     g_forward: tp.S4NNForward | None = None
+                     ) -> tuple[list[Tensor], Tensor, list[Tensor]]:
     """G's S4NN update through the frozen D (eqs. 5, 7, 15, 17 **RECONSTRUCTED**).
 
     The error of D's outputs against G's targets is back-propagated through D (whose
     weights are not changed) down to D's input neurons, i.e. G's output layer, and from
     there through G.
 
+    ``g_forward`` may pass G's forward pass on ``z_times`` if it was already computed with
+    the current G weights.
+
     Returns:
         ``(delta_w, d_out_times, g_times)``: updates to add to G's weights, D's ``[B, 2]``
         output times on the generated images, and G's layer times.
     """
-    g_fwd = generate_times(gan, z_times, config)
+    g_fwd = g_forward if g_forward is not None else generate_times(gan, z_times, config)
     image = g_fwd.times[-1]
     d_fwd = tp.s4nn_forward(image, gan.discriminator, config.threshold, config.t_max)
     d_out = d_fwd.times[-1]
@@ -172,15 +176,15 @@ class GANStep(NamedTuple):
 def spiking_gan_step(gan: SpikingGAN, real_times: Tensor, config: SpikingGANConfig, *,
                      generator: torch.Generator | None = None) -> GANStep:
     """One alternating round: D learns from a real and a generated batch (G frozen), then
-    G learns from fresh noise through the updated, frozen D."""
-    batch = real_times.shape[0]
-    fake = generate_times(gan, noise_times(batch, config, generator=generator), config).times[-1]
+    G learns from the same generated batch through the updated, frozen D (as in the PyTorch
+    DCGAN example, which also reuses the fake batch for G's step)."""
+    z = noise_times(real_times.shape[0], config, generator=generator)
+    g_fwd = generate_times(gan, z, config)
     dw_real, d_real = discriminator_update(gan, real_times, True, config)
     gan = SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, dw_real)])
-    dw_fake, d_fake = discriminator_update(gan, fake, False, config)
+    dw_fake, d_fake = discriminator_update(gan, g_fwd.times[-1], False, config)
     gan = SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, dw_fake)])
-    dw_g, d_for_g, _ = generator_update(gan, noise_times(batch, config, generator=generator),
-                                        config)
+    dw_g, d_for_g, _ = generator_update(gan, z, config, g_forward=g_fwd)
     gan = SpikingGAN([w + d for w, d in zip(gan.generator, dw_g)], gan.discriminator)
     return GANStep(gan, d_real, d_fake, d_for_g)
 

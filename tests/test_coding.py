@@ -354,3 +354,19 @@ def test_decode_ttfs_class_requires_potentials_for_potential_rules():
         decode_ttfs_class(FIRST_TIMES, 10, tie_break="potential")
     with pytest.raises(ValueError):
         decode_ttfs_class(FIRST_TIMES, 10, silent="potential", potentials=POTENTIALS[:, :2])
+
+
+def test_count_encode_is_lossless_and_evenly_spread():
+    from snnlib.coding import count_encode
+
+    # x = 2 in 8 steps: spikes at floor(0*8/2) = 0 and floor(1*8/2) = 4; x = 3: 0, 2, 5.
+    spikes = count_encode(torch.tensor([2, 3, 0, 8]), t_max=8)
+    assert spikes.shape == (8, 4)
+    assert torch.equal(spikes[:, 0].nonzero().flatten(), torch.tensor([0, 4]))
+    assert torch.equal(spikes[:, 1].nonzero().flatten(), torch.tensor([0, 2, 5]))
+    assert spikes[:, 2].sum() == 0 and torch.equal(spikes[:, 3], torch.ones(8))
+    image = torch.randint(0, 256, (3, 28, 28), generator=torch.Generator().manual_seed(0))
+    coded = count_encode(image, t_max=256)
+    assert torch.equal(coded.sum(0), image.float()) and coded.max() == 1  # one spike per step at most
+    with pytest.raises(ValueError):
+        count_encode(torch.tensor([9]), t_max=8)
