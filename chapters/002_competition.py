@@ -24,7 +24,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # "quick": small and fast (the tests); "full": the paper's protocol
-train = True  # False: show committed artifacts only, list the missing ones as pending
+train = True  # False: show committed artifacts only (missing ones: pending); or "pattern,..." of experiment names
 
 # %%
 import dataclasses
@@ -41,7 +41,7 @@ from snnlib.claims import Claim, claims_table, write_claims
 from snnlib.coding import poisson_encode
 from snnlib.data import load_mnist
 from snnlib.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
-from snnlib.runner import Experiment, seed_everything, select_profile
+from snnlib.runner import Experiment, seed_everything, select_profile, wants_training
 
 torch.set_num_threads(2)
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
@@ -287,7 +287,7 @@ def train_network(name, config, iterations, *, replicas=P["replicas"], curve=Fal
     exp = Experiment(CHAPTER, name, settings, profile, seed=SEED)
     if exp.is_complete():
         return exp.load()
-    if not train:
+    if not wants_training(train, name):
         PENDING.append(name)
         return None
     gen = seed_everything(SEED)
@@ -637,7 +637,7 @@ def clamped_accuracy(art, config, low, high):
     exp = Experiment(CHAPTER, name, settings, profile, seed=SEED)
     if exp.is_complete():
         return exp.load()
-    if not train or art is None:
+    if not wants_training(train, name) or art is None:
         PENDING.append(name)
         return None
     weights = torch.load(exp.directory.parent / "table2_row4" / "weights.pt", weights_only=True)
@@ -753,7 +753,7 @@ def row1_cost():
                                             "n_infer": n_infer}, profile, seed=SEED)
     if exp.is_complete():
         return exp.load()
-    if not train:
+    if not wants_training(train, "row1_cost"):
         PENDING.append("row1_cost")
         return None
     gen = seed_everything(SEED)

@@ -20,6 +20,7 @@ results are git-ignored, full-profile results are committed.
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import json
 import math
@@ -54,6 +55,16 @@ def select_profile(profiles: Mapping[str, Mapping[str, Any]], name: str) -> dict
     if name not in profiles:
         raise ValueError(f"unknown profile {name!r}; this chapter defines {sorted(profiles)}")
     return dict(profiles[name])
+
+
+def wants_training(train: bool | str, name: str) -> bool:
+    """A chapter's ``train`` parameter applied to one experiment: ``True`` trains everything,
+    ``False`` (or ``""``) nothing, and a string of comma-separated shell patterns (e.g.
+    ``"clf400_*,norm_pilot"``) the experiments whose name matches one of them."""
+    if isinstance(train, bool):
+        return train
+    return any(fnmatch.fnmatchcase(name, pattern.strip()) for pattern in str(train).split(",")
+               if pattern.strip())
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -16,7 +16,11 @@ the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
   norm, the S4NN code by the L2 norm; the default here is L2, because with S4NN's learning
   rate an L1-normalised discriminator did not learn in our pilot (the paper-003 chapter
   shows the pilot).  G's error at its output layer is D's error at D's input neurons
-  (eq. 15 applied down to D's input).
+  (eq. 15 applied down to D's input);
+* the contribution mask of eq. (13) counts a silent input of a silent neuron (both at
+  :math:`t_{max}`, S4NN's "fake spike"), which the S4NN code's strict mask leaves out:
+  without it a generator whose pixels all fall silent gets no error and stays blank, as it
+  did in our pilot (the chapter shows both).
 
 Where the paper is silent (thresholds, learning rate, L2 penalty, initialisation, one
 update per image) the S4NN code's defaults are used (:mod:`snnlib.temporal` constants).
@@ -71,6 +75,15 @@ class SpikingGANConfig:
     t_max: int = tp.S4NN_T_MAX
     norm: Literal["l1", "l2"] = "l2"
     """Error normalisation: ``'l2'`` (S4NN code, default) or ``'l1'`` (Spiking-GAN text)."""
+    silent_pairs: bool = True
+    r"""Count a silent input of a silent neuron as contributing (eq. 13's :math:`t_i \le t_j` at
+    :math:`t_i = t_j = t_{max}`; ``silent_pairs_at`` of :func:`snnlib.temporal.s4nn_backward`).
+    ``False`` is the S4NN code's strict mask, under which a generator whose pixels all fall
+    silent receives no error again."""
+
+    @property
+    def silent_pairs_at(self) -> int | None:
+        return self.t_max if self.silent_pairs else None
 
     def generator_sizes(self) -> list[int]:
         return [self.noise, self.g_hidden, self.image]
@@ -128,7 +141,8 @@ def discriminator_update(gan: SpikingGAN, image_times: Tensor, real: bool,
     targets = tp.gan_discriminator_targets(out, real, config.t_max)
     error = tp.temporal_error(out, targets, config.t_max, dtype=gan.discriminator[-1].dtype)
     back = tp.s4nn_backward(image_times, fwd.times, gan.discriminator, error, lr=config.lr_d,
-                            weight_decay=config.weight_decay, norm=config.norm)
+                            weight_decay=config.weight_decay, norm=config.norm,
+                            silent_pairs_at=config.silent_pairs_at)
     return back.delta_w, out
 
 
@@ -155,9 +169,11 @@ def generator_update(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig,
     targets = tp.gan_generator_targets(d_out, config.t_max)
     error = tp.temporal_error(d_out, targets, config.t_max, dtype=gan.generator[-1].dtype)
     through_d = tp.s4nn_backward(image, d_fwd.times, gan.discriminator, error, lr=0.0,
-                                 weight_decay=0.0, norm=config.norm, input_delta=True)
+                                 weight_decay=0.0, norm=config.norm, input_delta=True,
+                                 silent_pairs_at=config.silent_pairs_at)
     back = tp.s4nn_backward(z_times, g_fwd.times, gan.generator, through_d.input_delta,
-                            lr=config.lr_g, weight_decay=config.weight_decay, norm=config.norm)
+                            lr=config.lr_g, weight_decay=config.weight_decay, norm=config.norm,
+                            silent_pairs_at=config.silent_pairs_at)
     return back.delta_w, d_out, g_fwd.times
 
 

@@ -536,9 +536,14 @@ def _normalise(delta: Tensor, norm: Literal["l2", "l1"] | None) -> Tensor:
     return torch.where(size != 0, delta / torch.where(size != 0, size, 1), delta)
 
 
-def _contributed(t_in: Tensor, t_out: Tensor, dtype: torch.dtype) -> Tensor:
-    r"""``[b, n_out, n_in]`` mask :math:`\mathbb 1[t_i < t_j]` (S4NN's ``hasFired``)."""
-    return (t_in.unsqueeze(1) < t_out.unsqueeze(2)).to(dtype)
+def _contributed(t_in: Tensor, t_out: Tensor, dtype: torch.dtype,
+                 silent_pairs_at: int | None = None) -> Tensor:
+    r"""``[b, n_out, n_in]`` mask :math:`\mathbb 1[t_i < t_j]` (S4NN's ``hasFired``); with
+    ``silent_pairs_at = t_max`` also 1 where both are silent (:math:`t_i, t_j \ge t_{max}`)."""
+    mask = t_in.unsqueeze(1) < t_out.unsqueeze(2)
+    if silent_pairs_at is not None:
+        mask |= (t_in.unsqueeze(1) >= silent_pairs_at) & (t_out.unsqueeze(2) >= silent_pairs_at)
+    return mask.to(dtype)
 
 
 def s4nn_backward(
@@ -553,6 +558,7 @@ def s4nn_backward(
     reduction: Literal["mean", "sum"] = "mean",
     backprop_weights: Literal["current", "updated"] = "current",
     input_delta: bool = False,
+    silent_pairs_at: int | None = None,
 ) -> S4NNBackward:
     r"""S4NN temporal backpropagation (eqs. 8-17 of the notes, section 4.3; **RECONSTRUCTED**
     for Spiking-GAN from S4NN).
@@ -601,6 +607,12 @@ def s4nn_backward(
         reduction: ``'mean'`` or ``'sum'`` over the batch.
         backprop_weights: ``'current'`` (eq. 15) or ``'updated'`` (S4NN code order).
         input_delta: also return the normalised :math:`\delta^0` at the input neurons.
+        silent_pairs_at: ``None`` (S4NN code): the mask is :math:`\mathbb 1[t_i < t_j]`.
+            ``t_max``: a silent input of a silent neuron counts too, i.e. eq. (13)'s
+            :math:`\mathbb 1[t_i \le t_j]` for the one case :math:`t_i = t_j = t_{max}`, reading
+            S4NN's "fake spike" at :math:`t_{max}` literally.  Then a layer whose neurons all
+            went silent still receives an error (without it, a generator whose pixels all fell
+            silent never recovers; see the paper-003 chapter).
 
     Returns:
         :class:`S4NNBackward` ``(deltas, grads, delta_w, input_delta)``.
@@ -648,7 +660,7 @@ def s4nn_backward(
             parts_for_grad = parts
         grad = torch.zeros_like(weight)
         for part in parts_for_grad:
-            mask = _contributed(t_in[part], t_out[part], weight.dtype)
+            mask = _contributed(t_in[part], t_out[part], weight.dtype, silent_pairs_at)
             grad -= torch.einsum("bj,bji->ji", delta[part], mask)
             if len(parts) == 1:
                 kept[part.start] = mask
@@ -665,7 +677,7 @@ def s4nn_backward(
         for part in parts:
             mask = kept.pop(part.start, None)
             if mask is None:
-                mask = _contributed(t_in[part], t_out[part], weight.dtype)
+                mask = _contributed(t_in[part], t_out[part], weight.dtype, silent_pairs_at)
             below[part] = torch.einsum("bj,bji->bi", delta[part], mask * through)
         delta = _normalise(below, norm)
     return S4NNBackward(

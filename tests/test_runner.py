@@ -129,3 +129,13 @@ def test_non_finite_config_values_are_stored_and_matched(tmp_path):
     assert again.is_complete()
     assert again.load().provenance["config"]["wmin"] == "-inf"
     assert again.load().metrics == {"sd": "nan"}
+
+
+def test_wants_training_patterns():
+    from snnlib.runner import wants_training
+
+    assert wants_training(True, "anything") and not wants_training(False, "anything")
+    assert not wants_training("", "clf400_s4nn")
+    assert wants_training("clf400_*, norm_pilot", "clf400_s4nn")
+    assert wants_training("clf400_*, norm_pilot", "norm_pilot")
+    assert not wants_training("clf400_*,norm_pilot", "clf1000_aggressive")

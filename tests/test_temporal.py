@@ -353,3 +353,23 @@ def mnist_train_small():
 
     images, labels = load_mnist("train")
     return images[:1000], labels[:1000]
+
+
+def test_silent_pairs_option_lets_a_silent_layer_receive_error():
+    # One silent input (t = t_max = 8) into one silent neuron; the output error is 1.
+    # Strict mask (S4NN code): nothing contributed -> no gradient, no error below.
+    # silent_pairs_at = t_max: the pair counts -> dL/dw = -1, delta_w = +lr, input delta w = 2.
+    t_in, t_out = torch.tensor([[8]]), torch.tensor([[8]])
+    weight = torch.tensor([[2.0]], dtype=torch.float64)
+    delta = torch.tensor([[1.0]], dtype=torch.float64)
+    strict = s4nn_backward(t_in, [t_out], [weight], delta, lr=0.5, weight_decay=0.0,
+                           norm=None, input_delta=True)
+    assert float(strict.grads[0]) == 0 and float(strict.input_delta) == 0
+    silent = s4nn_backward(t_in, [t_out], [weight], delta, lr=0.5, weight_decay=0.0,
+                           norm=None, input_delta=True, silent_pairs_at=8)
+    assert float(silent.grads[0]) == -1 and float(silent.delta_w[0]) == 0.5
+    assert float(silent.input_delta) == 2.0
+    # A silent input of a neuron that fired still does not count.
+    fired = s4nn_backward(t_in, [torch.tensor([[5]])], [weight], delta, lr=0.5,
+                          weight_decay=0.0, norm=None, silent_pairs_at=8)
+    assert float(fired.grads[0]) == 0

@@ -6,7 +6,9 @@
 Each chapter's ``parameters`` cell receives ``profile`` and, if it has one, ``train``.  In the
 full profile a chapter renders its committed full-profile artifacts; what has none is shown as
 pending, unless ``--train`` is given: then it is trained (hours; checkpointed, resumable) and its
-artifacts are written for committing.  The quick profile always trains from scratch.  A notebook is re-executed only when its inputs changed: the chapter
+artifacts are written for committing; ``--train-only 'clf400_*,norm_pilot'`` trains only the
+experiments whose names match (to run parts of a chapter in parallel processes).  The quick
+profile always trains from scratch.  A notebook is re-executed only when its inputs changed: the chapter
 source, the snnlib sources, the chapter's committed results and the profile are hashed into the
 notebook's metadata (Jupyter Book's own cache hashes only code cells, which would miss a change in
 snnlib).  ``--force`` re-executes regardless.
@@ -48,7 +50,7 @@ def to_notebook(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def input_hash(source: Path, profile: str, train: bool) -> str:
+def input_hash(source: Path, profile: str, train: bool | str) -> str:
     digest = hashlib.sha256(f"{profile}/train={train}".encode())
     inputs = [source, *sorted((ROOT / "snnlib").glob("*.py"))]
     results = ROOT / "data" / "results" / source.stem
@@ -76,7 +78,7 @@ def accepts_train(source: Path) -> bool:
 
 
 def execute(source: Path, out_dir: Path, profile: str, force: bool,
-            keep_images: bool = True, train: bool = True) -> bool:
+            keep_images: bool = True, train: bool | str = True) -> bool:
     """Execute one chapter into ``out_dir/<stem>.ipynb``; return False if it was up to date."""
     target = out_dir / f"{source.stem}.ipynb"
     wanted = input_hash(source, profile, train)
@@ -120,6 +122,9 @@ def main() -> None:
     parser.add_argument("--train", action="store_true",
                         help="full profile: train what has no committed artifact (hours) instead of "
                              "showing it as pending; the quick profile always trains")
+    parser.add_argument("--train-only", metavar="PATTERNS",
+                        help="full profile: train only the experiments matching these "
+                             "comma-separated shell patterns (the rest: committed or pending)")
     parser.add_argument("--strip-images", action="store_true",
                         help="drop image outputs (for the nbval reference notebooks)")
     parser.add_argument("chapters", nargs="*", help="chapter stems (default: all)")
@@ -127,7 +132,8 @@ def main() -> None:
     for source in chapter_sources(args.chapters):
         execute(source, args.out if args.out.is_absolute() else ROOT / args.out,
                 args.profile, args.force, keep_images=not args.strip_images,
-                train=args.train or args.profile == "quick")
+                train=(True if args.train or args.profile == "quick"
+                       else args.train_only or False))
 
 
 if __name__ == "__main__":
