@@ -34,6 +34,7 @@ __all__ = [
     "evaluate",
     "EpochResult",
     "train_epoch",
+    "reset_dead_hidden",
 ]
 
 
@@ -155,19 +156,19 @@ class EpochResult(NamedTuple):
     """Result of :func:`train_epoch`."""
 
     weights: list[Tensor]
+    """The weights after the epoch's updates (before any dead-neuron reset)."""
     online_accuracy: float
     """Strict accuracy of the network on each training image just before its update."""
-    dead: int
-    """Hidden neurons re-initialised at the end of the epoch (S4NN's dead-neuron reset)."""
+    hidden_fire_counts: Tensor
+    """``[hidden]``: on how many of the epoch's images each hidden neuron fired."""
 
 
 def train_epoch(weights: list[Tensor], input_times: Tensor, labels: Tensor,
-                config: S4NNClassifierConfig, *, generator: torch.Generator,
-                dead_neuron_reset: bool = True) -> EpochResult:
+                config: S4NNClassifierConfig, *, generator: torch.Generator) -> EpochResult:
     """One pass over the training set in a random order, one update per image (S4NN).
 
-    At the end, hidden neurons that fired on fewer than 0.1 % of the images are
-    re-initialised (``S4NN.py``; :func:`snnlib.temporal.reinit_dead_neurons`).
+    S4NN then scores the network and only afterwards re-initialises dead hidden neurons
+    (:func:`reset_dead_hidden`), so the scored weights never contain freshly drawn rows.
     """
     if len(weights) != 2:
         raise ValueError("train_epoch trains one-hidden-layer classifiers")
@@ -182,9 +183,17 @@ def train_epoch(weights: list[Tensor], input_times: Tensor, labels: Tensor,
         first = out.min()
         correct += int(first < config.t_max and out[labels[i]] == first
                        and int((out == first).sum()) == 1)
-    dead = 0
-    if dead_neuron_reset:
-        reset = tp.reinit_dead_neurons(weights[0], fired, n, generator=generator)
-        weights = [reset.weight, weights[1]]
-        dead = int(reset.dead.sum())
-    return EpochResult(weights, correct / max(n, 1), dead)
+    return EpochResult(weights, correct / max(n, 1), fired)
+
+
+def reset_dead_hidden(weights: list[Tensor], epoch: EpochResult, n_images: int, *,
+                      generator: torch.Generator) -> tuple[list[Tensor], int]:
+    """S4NN's end-of-epoch reset: hidden neurons that fired on fewer than 0.1 % of the
+    epoch's images get new input weights (:func:`snnlib.temporal.reinit_dead_neurons`).
+
+    Returns:
+        ``(weights, number of neurons reset)``.
+    """
+    reset = tp.reinit_dead_neurons(weights[0], epoch.hidden_fire_counts, n_images,
+                                   generator=generator)
+    return [reset.weight, *weights[1:]], int(reset.dead.sum())

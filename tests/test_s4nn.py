@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from snnlib.coding import ttfs_encode
-from snnlib.s4nn import S4NNClassifierConfig, evaluate, train_epoch, train_step
+from snnlib.s4nn import EpochResult, S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch, train_step
 from snnlib.temporal import s4nn_init_weights
 from test_temporal import s4nn_per_image_update
 
@@ -72,8 +72,8 @@ def test_training_epochs_learn_mnist_subset(mnist_train_small, loss):
     before = evaluate(weights, t_in, labels, config)
     for _epoch in range(2):
         epoch = train_epoch(weights, t_in, labels, config, generator=gen)
-        weights = epoch.weights
-    after = evaluate(weights, t_in, labels, config)
+        after = evaluate(epoch.weights, t_in, labels, config)
+        weights, _ = reset_dead_hidden(epoch.weights, epoch, len(t_in), generator=gen)
     assert before.strict_accuracy < 0.2  # all outputs tie at initialisation
     assert after.strict_accuracy > BARS[loss], after
     # Training breaks the initial all-output ties (S4NN's lenient scoring hides them).
@@ -83,3 +83,12 @@ def test_training_epochs_learn_mnist_subset(mnist_train_small, loss):
 # Strict accuracy on the 1 000 training images after 2 epochs, seeds 0-2:
 # S4NN loss 0.49-0.61, Aggressive TTFS 0.44-0.53.
 BARS = {"s4nn": 0.35, "aggressive": 0.3}
+
+
+def test_reset_dead_hidden_redraws_only_silent_neurons():
+    weights = [torch.full((3, 4), -1.0), torch.ones(2, 3)]
+    epoch = EpochResult(weights, 0.5, torch.tensor([0, 5, 2000]))
+    new, dead = reset_dead_hidden(weights, epoch, 2000, generator=torch.Generator().manual_seed(0))
+    # 0.1 % of 2000 images = 2 firings: neuron 0 (0 firings) is dead, 5 and 2000 are not.
+    assert dead == 1 and bool((new[0][0] >= 0).all()) and torch.equal(new[0][1:], weights[0][1:])
+    assert new[1] is weights[1]
