@@ -327,8 +327,10 @@ display(Markdown(
 #
 # Everything the paper leaves open is taken from the S4NN code: thresholds 100, learning rate 0.2,
 # L2 penalty $\lambda = 10^{-6}$, initial weights $U[0, 5]$ (hidden) and $U[0, 48]$ (output), one
-# image per update, hidden neurons that fire on fewer than 0.1 % of an epoch's images are
-# re-initialised.
+# image per update, and (in the classifiers, after each epoch has been scored) hidden neurons
+# that fired on fewer than 0.1 % of the epoch's images are re-initialised. The GANs have no such
+# reset: what falls silent there is the generator's *output* layer (below), which a hidden-layer
+# reset does not reach.
 #
 # ### A choice made on validation data: the error normalisation
 #
