@@ -41,7 +41,13 @@ from snnlib.claims import Claim, claims_table, write_claims
 from snnlib.coding import poisson_encode
 from snnlib.data import load_mnist
 from snnlib.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
-from snnlib.runner import Experiment, seed_everything, select_profile, wants_training
+from snnlib.runner import (
+    Experiment,
+    artifact_or_pending,
+    seed_everything,
+    select_profile,
+    wants_training,
+)
 
 torch.set_num_threads(2)
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
@@ -285,11 +291,9 @@ def train_network(name, config, iterations, *, replicas=P["replicas"], curve=Fal
         settings.update(curve_every=P["curve_every"], curve_calibration=P["curve_calibration"],
                         curve_test=P["curve_test"])
     exp = Experiment(CHAPTER, name, settings, profile, seed=SEED)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, name):
-        PENDING.append(name)
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     gen = seed_everything(SEED)
     init = cn.init_state(config, replicas, generator=gen)
     net = {"w_xy": init.w_xy, "theta": init.theta}
@@ -751,11 +755,9 @@ def row1_cost():
     n_train, n_infer = P["row1_cost"]
     exp = Experiment(CHAPTER, "row1_cost", {"net": dataclasses.asdict(config), "n_train": n_train,
                                             "n_infer": n_infer}, profile, seed=SEED)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, "row1_cost"):
-        PENDING.append("row1_cost")
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     gen = seed_everything(SEED)
     state = cn.init_state(config, 1, generator=gen)
     import time

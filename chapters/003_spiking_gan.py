@@ -46,7 +46,7 @@ from snnlib import temporal as tp
 from snnlib.claims import Claim, claims_table, write_claims
 from snnlib.data import load_mnist
 from snnlib.metrics import class_share, frechet_distance, inception_score
-from snnlib.runner import Experiment, seed_everything, select_profile, wants_training
+from snnlib.runner import Experiment, artifact_or_pending, seed_everything, select_profile
 from snnlib.s4nn import S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch
 
 torch.set_num_threads(1)  # one image per update: threads do not help, and results stay bit-exact
@@ -345,11 +345,9 @@ display(Markdown(
 def pilot():
     settings = {k: P[k] for k in ("pilot_images", "pilot_val", "pilot_d_steps")}
     exp = Experiment(CHAPTER, "norm_pilot", settings, profile, seed=SEED)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, "norm_pilot"):
-        PENDING.append("norm_pilot")
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     t_train = coding.ttfs_encode(train_x[:P["pilot_images"]].flatten(1))
     t_val = coding.ttfs_encode(val_x[:P["pilot_val"]].flatten(1))
     ones = coding.ttfs_encode(train_x[train_y == 1].flatten(1))
@@ -444,11 +442,9 @@ def train_classifier(name, config):
     settings = {"net": dataclasses.asdict(config), "epochs": P["epochs"], "n_train": P["n_train"],
                 "n_val": P["n_val"], "n_test": P["n_test"], "scored_before_dead_neuron_reset": True}
     exp = Experiment(CHAPTER, name, settings, profile, seed=SEED)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, name):
-        PENDING.append(name)
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     gen = seed_everything(SEED)
     weights = tp.s4nn_init_weights(config.layer_sizes(), generator=gen)
     state = {"weights": weights, "best": weights, "gen": gen, "curve": [], "best_val": -1.0,
@@ -631,11 +627,9 @@ if pair:
 def gan_mask_pilot():
     settings = {"digit": 0, "steps": P["gan_pilot_steps"], "every": P["gan_pilot_every"]}
     exp = Experiment(CHAPTER, "gan_mask_pilot", settings, profile, seed=SEED)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, "gan_mask_pilot"):
-        PENDING.append("gan_mask_pilot")
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     real = coding.ttfs_encode(full_x[full_y == 0].flatten(1))
     mean_real = full_x[full_y == 0].flatten(1).float().mean(0)
     arrays = {}
@@ -730,11 +724,9 @@ def train_spiking_gan(digit):
     settings = {"net": dataclasses.asdict(GAN_CONFIG), "digit": digit, "epochs": P["gan_epochs"],
                 "n_images": n, "n_samples": P["n_samples"]}
     exp = Experiment(CHAPTER, f"gan_spiking_digit{digit}", settings, profile, seed=SEED + digit)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, exp.name):
-        PENDING.append(exp.name)
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     gen = seed_everything(SEED + digit)
     gan = sg.init_spiking_gan(GAN_CONFIG, generator=gen)
     state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0], "log": []}
@@ -773,11 +765,9 @@ def train_ann_gan(digit):
     settings = {"digit": digit, "epochs": P["ann_epochs"], "batch": 64, "lr": 2e-4,
                 "betas": [0.5, 0.999], "n_images": len(real), "n_samples": P["n_samples"]}
     exp = Experiment(CHAPTER, f"gan_ann_digit{digit}", settings, profile, seed=SEED + digit)
-    if exp.is_complete():
-        return exp.load()
-    if not wants_training(train, exp.name):
-        PENDING.append(exp.name)
-        return None
+    art, todo = artifact_or_pending(exp, train, PENDING)
+    if not todo:
+        return art
     gen = seed_everything(SEED + digit)
     g, d = sg.ANNGenerator(), sg.ANNDiscriminator()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))

@@ -67,6 +67,20 @@ def wants_training(train: bool | str, name: str) -> bool:
                if pattern.strip())
 
 
+def artifact_or_pending(exp: "Experiment", train: bool | str,
+                        pending: list[str]) -> tuple["Artifact | None", bool]:
+    """The opening of every chapter experiment: ``(artifact, False)`` when a finished artifact
+    with this config exists; ``(None, False)`` when none exists and ``train`` (see
+    :func:`wants_training`) leaves this experiment out, after appending its name to
+    ``pending``; ``(None, True)`` when it is to be trained now."""
+    if exp.is_complete():
+        return exp.load(), False
+    if not wants_training(train, exp.name):
+        pending.append(exp.name)
+        return None, False
+    return None, True
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch, and return a fresh ``torch.Generator`` seeded with ``seed``.
 

@@ -139,3 +139,14 @@ def test_wants_training_patterns():
     assert wants_training("clf400_*, norm_pilot", "clf400_s4nn")
     assert wants_training("clf400_*, norm_pilot", "norm_pilot")
     assert not wants_training("clf400_*,norm_pilot", "clf1000_aggressive")
+
+
+def test_artifact_or_pending(tmp_path):
+    pending = []
+    exp = Experiment("ch", "clf400_s4nn", {"a": 1}, "full", 0, tmp_path)
+    assert runner.artifact_or_pending(exp, "clf1000_*", pending) == (None, False)
+    assert pending == ["clf400_s4nn"]
+    assert runner.artifact_or_pending(exp, "clf400_*", pending) == (None, True)
+    exp.finish({"acc": 0.5})
+    art, todo = runner.artifact_or_pending(exp, False, pending)
+    assert not todo and art.metrics == {"acc": 0.5} and pending == ["clf400_s4nn"]
