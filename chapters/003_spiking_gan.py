@@ -246,7 +246,7 @@ for name, value in cost.items():
 print(f"count code / TTFS: {cost['count code, image as stored (ink = 255)'] / cost['TTFS, spikes that occur (non-black pixels)']:.0f}x "
       f"and {cost['count code, inverted image (ink = 0)'] / cost['TTFS, spikes that occur (non-black pixels)']:.0f}x")
 
-# %%
+# %% tags=["remove-input"]
 stored, inverted = cost["count code, image as stored (ink = 255)"], cost["count code, inverted image (ink = 0)"]
 ttfs_real = cost["TTFS, spikes that occur (non-black pixels)"]
 PAPER_COST = {"count": 173745, "inverted": 26175, "ttfs": 784}
@@ -517,7 +517,7 @@ for name, art in classifiers.items():
                 f"{m['best_epoch']} of {P['epochs']} |")
 display(Markdown("\n".join(rows)))
 
-# %%
+# %% tags=["remove-input"]
 if {"clf400_aggressive", "clf400_s4nn"} <= classifiers.keys():
     agg, rel = classifiers["clf400_aggressive"].metrics, classifiers["clf400_s4nn"].metrics
     (acc_a, steps_a, spikes_a), (acc_s, steps_s, spikes_s) = PAPER_CLF["clf400_aggressive"], PAPER_CLF["clf400_s4nn"]
@@ -682,7 +682,7 @@ if mask_pilot is not None:
     axes[2].axis("off")
     fig.tight_layout()
 
-# %%
+# %% tags=["remove-input"]
 if mask_pilot is not None:
     strict, silent = mask_pilot.arrays["strict"], mask_pilot.arrays["silent_pairs"]
     blank = strict[strict[:, 1] == 0, 0]
@@ -842,7 +842,7 @@ for name, score in pooled_is.items():
     print(f"{name} GANs pooled (10 digits x {P['n_samples']} samples): "
           f"inception score {score.mean:.2f} ± {score.std:.2f} (digit classifier, at most 10)")
 
-# %%
+# %% tags=["remove-input"]
 both = sorted(set(spiking_gans) & set(ann_gans))
 if both:
     def mean_of(store, key):
