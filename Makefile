@@ -27,6 +27,8 @@ test: data
 
 # Re-execute the chapters in the quick profile and store them as the nbval reference notebooks.
 reference: data
+	@# from scratch, as under test: a stale quick artifact with the same config would be reused
+	rm -rf data/results/*/quick
 	$(BIN)/python tools/execute_chapters.py --profile quick --out tests/notebooks \
 	    --strip-images --force
 
