@@ -834,6 +834,9 @@ if spiking_gans or ann_gans:
     fig, axes = plt.subplots(1, 2, figsize=(9, 5.6))
     for ax, store, title in ((axes[0], ann_gans, "(b) ANN GAN"), (axes[1], spiking_gans, "(c) Spiking-GAN")):
         ax.imshow(sample_grid(store), cmap="gray", vmin=0, vmax=255)
+        for d in sorted(set(range(10)) - set(store)):  # a missing generator is not a black sample
+            ax.text(4 * 28, 28 * d + 14, f"digit {d}: not yet run", color="C1", ha="center",
+                    va="center", fontsize=8)
         ax.set_title(title, fontsize=9)
         ax.axis("off")
     fig.tight_layout()
