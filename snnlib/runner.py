@@ -93,14 +93,19 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def git_commit(repo: Path = REPO_ROOT) -> str:
-    """The checked-out commit, with ``-dirty`` appended when tracked files have changes."""
+    """The checked-out commit, with ``-dirty`` appended when tracked files have changes.
+
+    Outside a git checkout (a copy of the tree on another machine) it is ``unknown``, or the
+    commit the copy was made from if ``SNN_SOURCE_COMMIT`` names it (then marked as a copy).
+    """
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                               text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        source = os.environ.get("SNN_SOURCE_COMMIT")
+        return f"{source} (copy outside git)" if source else "unknown"
     return head + ("-dirty" if dirty else "")
 
 
@@ -114,19 +119,34 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: float) -> dict:
-    """Everything needed to say where an artifact came from."""
+def environment() -> dict:
+    """Where code runs now: git commit, package versions and machine."""
     return {
-        "config": _jsonable(config),
-        "seed": seed,
-        "profile": profile,
         "git_commit": git_commit(),
         "packages": package_versions(),
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "torch_threads": torch.get_num_threads()},
+                    "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+    }
+
+
+def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: float,
+               segments: list[dict] | None = None) -> dict:
+    """Everything needed to say where an artifact came from.
+
+    ``segments`` (resumed runs only) lists which steps ran where: ``{"steps": [start, stop],
+    **environment()}`` per stretch between a start or resume and the last checkpoint or finish.
+    """
+    prov = {
+        "config": _jsonable(config),
+        "seed": seed,
+        "profile": profile,
+        **environment(),
         "wall_time_s": round(float(wall_time_s), 3),
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if segments:
+        prov["segments"] = _jsonable(segments)
+    return prov
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -206,6 +226,9 @@ class Experiment:
     root: Path | None = None
     _started: float = field(default=0.0, init=False, repr=False)
     _resumed_wall: float = field(default=0.0, init=False, repr=False)
+    _segments: list = field(default_factory=list, init=False, repr=False)  # earlier stretches
+    _segment_start: int = field(default=0, init=False, repr=False)
+    _last_step: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -265,7 +288,11 @@ class Experiment:
             atomic_write_bytes(self.directory / "arrays.npz", buffer.getvalue())
         if weights:
             atomic_write_bytes(self.directory / "weights.pt", _torch_bytes(dict(weights)))
-        prov = provenance(self.config, self.seed, self.profile, wall)
+        segments = None
+        if self._segments:  # resumed: record every stretch, this one included
+            segments = self._segments + [{"steps": [self._segment_start, self._last_step],
+                                          **environment()}]
+        prov = provenance(self.config, self.seed, self.profile, wall, segments)
         atomic_write_json(self.directory / "metrics.json",
                           {"metrics": _jsonable(metrics), "provenance": prov})
         self.checkpoint_path.unlink(missing_ok=True)
@@ -290,7 +317,7 @@ class Experiment:
             for step in range(start, total):
                 yield step
                 bar.update(1)
-                done = step + 1
+                done = self._last_step = step + 1
                 if done % every == 0 and done < total:
                     self._save(state, done)
         finally:
@@ -306,8 +333,9 @@ class Experiment:
             else:
                 packed[key] = value
         wall = self._resumed_wall + time.perf_counter() - self._started
+        segments = self._segments + [{"steps": [self._segment_start, done], **environment()}]
         payload = {"step": done, "state": packed, "wall_time_s": wall,
-                   "config": _jsonable(self.config), "seed": self.seed}
+                   "config": _jsonable(self.config), "seed": self.seed, "segments": segments}
         atomic_write_bytes(self.checkpoint_path, _torch_bytes(payload))
 
     def _restore(self, state: dict[str, Any]) -> int:
@@ -327,6 +355,9 @@ class Experiment:
             else:
                 state[key] = saved
         self._resumed_wall = payload["wall_time_s"]
+        self._segments = list(payload.get("segments") or [
+            {"steps": [0, payload["step"]], "note": "checkpoint written before segments were recorded"}])
+        self._segment_start = self._last_step = payload["step"]
         self._started = time.perf_counter()
         print(f"[runner] resumed {self.chapter}/{self.profile}/{self.name} at step "
               f"{payload['step']}", file=sys.stderr)

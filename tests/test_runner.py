@@ -45,6 +45,36 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
     assert len(resumed_losses) == 13
 
 
+def test_resumed_run_records_where_each_stretch_ran(tmp_path):
+    exp = Experiment("ch", "s", {"lr": 0.1}, "quick", 1, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _train(exp, 13, crash_at=10)
+    saved = torch.load(exp.checkpoint_path, weights_only=True)
+    assert [seg["steps"] for seg in saved["segments"]] == [[0, 8]]
+    resumed = Experiment("ch", "s", {"lr": 0.1}, "quick", 1, tmp_path)
+    _train(resumed, 13)
+    prov = resumed.finish({"done": 1}).provenance
+    assert [seg["steps"] for seg in prov["segments"]] == [[0, 8], [8, 13]]
+    assert all(seg["packages"]["torch"] == prov["packages"]["torch"] for seg in prov["segments"])
+    straight = Experiment("ch", "t", {"lr": 0.1}, "quick", 1, tmp_path)
+    _train(straight, 13)
+    assert "segments" not in straight.finish({"done": 1}).provenance  # one stretch: nothing to add
+
+
+def test_checkpoint_without_segment_records_is_marked(tmp_path):
+    exp = Experiment("ch", "o", {"lr": 0.1}, "quick", 1, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _train(exp, 13, crash_at=10)
+    saved = torch.load(exp.checkpoint_path, weights_only=True)
+    del saved["segments"]  # as written before segments were recorded
+    torch.save(saved, exp.checkpoint_path)
+    resumed = Experiment("ch", "o", {"lr": 0.1}, "quick", 1, tmp_path)
+    _train(resumed, 13)
+    first, second = resumed.finish({"done": 1}).provenance["segments"]
+    assert first["steps"] == [0, 8] and "before segments were recorded" in first["note"]
+    assert second["steps"] == [8, 13] and "git_commit" in second
+
+
 def test_checkpoint_of_another_config_is_ignored(tmp_path):
     exp = Experiment("ch", "c", {"lr": 0.1}, "quick", 0, tmp_path)
     with pytest.raises(KeyboardInterrupt):
@@ -150,3 +180,10 @@ def test_artifact_or_pending(tmp_path):
     exp.finish({"acc": 0.5})
     art, todo = runner.artifact_or_pending(exp, False, pending)
     assert not todo and art.metrics == {"acc": 0.5} and pending == ["clf400_s4nn"]
+
+
+def test_git_commit_outside_a_checkout(tmp_path, monkeypatch):
+    monkeypatch.delenv("SNN_SOURCE_COMMIT", raising=False)
+    assert runner.git_commit(tmp_path) == "unknown"
+    monkeypatch.setenv("SNN_SOURCE_COMMIT", "abc123")
+    assert runner.git_commit(tmp_path) == "abc123 (copy outside git)"
