@@ -372,10 +372,10 @@ def pilot():
                 gan = sg.SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, delta_w)])
         held_out = ones[P["pilot_d_steps"]:P["pilot_d_steps"] + 500]
         fakes = sg.generate_times(gan, sg.noise_times(500, gan_config, generator=gen), gan_config)
-        says_real = [tp.s4nn_forward(x, gan.discriminator, gan_config.threshold, T_MAX).times[-1]
-                     for x in (held_out, fakes.times[-1])]
-        metrics[f"discriminator_{norm}_real"] = float((says_real[0][:, tp.REAL] < says_real[0][:, tp.FAKE]).float().mean())
-        metrics[f"discriminator_{norm}_fake"] = float((says_real[1][:, tp.FAKE] < says_real[1][:, tp.REAL]).float().mean())
+        d_real, d_fake = (tp.s4nn_forward(x, gan.discriminator, gan_config.threshold, T_MAX).times[-1]
+                          for x in (held_out, fakes.times[-1]))
+        metrics[f"discriminator_{norm}_real"] = float(sg.says_real(d_real).float().mean())
+        metrics[f"discriminator_{norm}_fake"] = float(sg.says_fake(d_fake).float().mean())
     return exp.finish(metrics)
 
 
@@ -766,9 +766,9 @@ def train_spiking_gan(digit):
         out = sg.spiking_gan_step(sg.SpikingGAN(state["g"], state["d"]), real[order[i]:order[i] + 1],
                                   GAN_CONFIG, generator=state["gen"])
         state["g"], state["d"] = out.gan
-        wins = [out.d_real[0, tp.REAL] < out.d_real[0, tp.FAKE],  # D right on the real image
-                out.d_fake[0, tp.FAKE] < out.d_fake[0, tp.REAL],  # D right on the generated one
-                out.d_for_g[0, tp.REAL] < out.d_for_g[0, tp.FAKE]]  # G fooled the updated D
+        wins = [sg.says_real(out.d_real[0]),  # D right on the real image
+                sg.says_fake(out.d_fake[0]),  # D right on the generated one
+                sg.says_real(out.d_for_g[0])]  # G fooled the updated D
         state["counts"] = [c + int(w) for c, w in zip(state["counts"], wins)]
         if i == n - 1:
             state["log"] = state["log"] + [[epoch + 1] + [c / n for c in state["counts"]]]

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from . import temporal as tp
-from .coding import decode_ttfs_class
+from .coding import TTFSDecision, decode_ttfs_class
 from .metrics import ttfs_spikes_until
 
 __all__ = [
@@ -118,6 +118,12 @@ class Evaluation(NamedTuple):
     """``[N, hidden]`` hidden firing times (for firing statistics)."""
 
 
+def strict_prediction(decision: TTFSDecision) -> Tensor:
+    """The class of a strict first-to-fire decision: ``-1`` for a tie or a silent output
+    layer, so that neither can count as correct."""
+    return torch.where(decision.tie, torch.full_like(decision.prediction, -1), decision.prediction)
+
+
 def evaluate(weights: list[Tensor], input_times: Tensor, labels: Tensor,
              config: S4NNClassifierConfig, *, batch_size: int = 1000) -> Evaluation:
     """Score a classifier on ``input_times`` (batched exact forward pass)."""
@@ -128,12 +134,11 @@ def evaluate(weights: list[Tensor], input_times: Tensor, labels: Tensor,
         fwd = tp.s4nn_forward(t_in, weights, config.threshold, config.t_max)
         out = fwd.times[-1]
         strict = decode_ttfs_class(out, config.t_max)
+        prediction = strict_prediction(strict)
         lenient = decode_ttfs_class(out, config.t_max, silent="potential",
                                     potentials=fwd.v_probe[-1])
         label_first = lenient.winners.gather(1, y.unsqueeze(1)).squeeze(1)
         lenient_ok = torch.where(lenient.silent, lenient.prediction == y, label_first)
-        prediction = torch.where(strict.tie, torch.full_like(strict.prediction, -1),
-                                 strict.prediction)
         decision = out.min(dim=1).values
         spikes = ttfs_spikes_until([t_in, *fwd.times], decision, config.t_max)
         parts.append((prediction, lenient_ok, strict.tie, strict.silent, decision, spikes,
@@ -172,18 +177,18 @@ def train_epoch(weights: list[Tensor], input_times: Tensor, labels: Tensor,
     """
     if len(weights) != 2:
         raise ValueError("train_epoch trains one-hidden-layer classifiers")
-    n = len(input_times)
+    order = torch.randperm(len(input_times), generator=generator)
     fired = torch.zeros(weights[0].shape[0], dtype=torch.long)
-    correct = 0
-    for i in torch.randperm(n, generator=generator).tolist():
+    outputs = []  # output times of each image, as the network saw it just before its update
+    for i in order.tolist():
         step = train_step(weights, input_times[i:i + 1], labels[i:i + 1], config)
         weights = step.weights
         fired += (step.times[0][0] < config.t_max).long()
-        out = step.times[-1][0]
-        first = out.min()
-        correct += int(first < config.t_max and out[labels[i]] == first
-                       and int((out == first).sum()) == 1)
-    return EpochResult(weights, correct / max(n, 1), fired)
+        outputs.append(step.times[-1][0])
+    if not outputs:
+        return EpochResult(weights, 0.0, fired)
+    prediction = strict_prediction(decode_ttfs_class(torch.stack(outputs), config.t_max))
+    return EpochResult(weights, float((prediction == labels[order]).float().mean()), fired)
 
 
 def reset_dead_hidden(weights: list[Tensor], epoch: EpochResult, n_images: int, *,

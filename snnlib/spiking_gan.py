@@ -128,6 +128,17 @@ def generate_images(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig) 
     return ttfs_decode(times, t_max=config.t_max)
 
 
+def says_real(d_times: Tensor) -> Tensor:
+    """D's verdict "real" on each of ``d_times`` ``[..., 2]``: its :data:`REAL` neuron fires
+    strictly before its :data:`FAKE` neuron (ties and silence are no verdict)."""
+    return d_times[..., tp.REAL] < d_times[..., tp.FAKE]
+
+
+def says_fake(d_times: Tensor) -> Tensor:
+    """D's verdict "fake": its :data:`FAKE` neuron fires strictly first."""
+    return d_times[..., tp.FAKE] < d_times[..., tp.REAL]
+
+
 def discriminator_update(gan: SpikingGAN, image_times: Tensor, real: bool,
                          config: SpikingGANConfig) -> tuple[list[Tensor], Tensor]:
     """D's S4NN update on real (``real=True``) or generated images.

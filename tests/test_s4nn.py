@@ -6,6 +6,7 @@ MNIST training run."""
 
 from __future__ import annotations
 
+import dataclasses
 import numpy as np
 import pytest
 import torch
@@ -39,6 +40,19 @@ def test_evaluate_hand_worked_ties_silence_and_spike_counts():
     assert torch.equal(result.decision_time, torch.tensor([3, 5, 8]))
     assert torch.equal(result.spikes_to_decision, torch.tensor([4, 7, 0]))
     assert torch.equal(result.hidden_times, torch.tensor([[2, 4], [4, 4], [8, 8]]))
+
+
+def test_train_epoch_scores_each_image_before_its_update_strictly():
+    # With no learning the weights stay put, so the online score is the strict score of the
+    # three hand-worked samples above (only A is right), whatever the order; the hidden neurons
+    # fire on A and B, not on C.
+    frozen = dataclasses.replace(HAND, lr=0.0, weight_decay=0.0)
+    t_in = torch.tensor([[1, 3], [3, 3], [8, 8]])
+    epoch = train_epoch([W_HIDDEN, W_OUT], t_in, torch.tensor([0, 1, 2]), frozen,
+                        generator=torch.Generator().manual_seed(0))
+    assert epoch.online_accuracy == pytest.approx(1 / 3)
+    assert torch.equal(epoch.hidden_fire_counts, torch.tensor([2, 2]))
+    assert all(torch.equal(a, b) for a, b in zip(epoch.weights, [W_HIDDEN, W_OUT]))
 
 
 @pytest.fixture(scope="module")

@@ -67,9 +67,16 @@ def digits():
     return ttfs_encode(images[labels == 1][:1300].flatten(1))
 
 
-def d_says_real(gan, times, config):
-    out = sg.tp.s4nn_forward(times, gan.discriminator, config.threshold, config.t_max).times[-1]
-    return out[:, REAL] < out[:, FAKE]
+def d_outputs(gan, times, config):
+    return sg.tp.s4nn_forward(times, gan.discriminator, config.threshold, config.t_max).times[-1]
+
+
+def test_discriminator_verdicts_need_a_strictly_earlier_spike():
+    times = torch.zeros(4, 2, dtype=torch.long)
+    times[:, REAL] = torch.tensor([2, 5, 3, 8])
+    times[:, FAKE] = torch.tensor([4, 1, 3, 8])  # real first, fake first, tie, both silent (t_max 8)
+    assert sg.says_real(times).tolist() == [True, False, False, False]
+    assert sg.says_fake(times).tolist() == [False, True, False, False]
 
 
 def test_discriminator_learns_real_digits_from_untrained_samples(digits):
@@ -84,8 +91,8 @@ def test_discriminator_learns_real_digits_from_untrained_samples(digits):
             delta_w, _ = sg.discriminator_update(gan, times, real, config)
             gan = sg.SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, delta_w)])
     fake = sg.generate_times(gan, sg.noise_times(200, config, generator=gen), config).times[-1]
-    real_acc = d_says_real(gan, digits[1000:1300], config).float().mean()
-    fake_acc = (~d_says_real(gan, fake, config)).float().mean()
+    real_acc = sg.says_real(d_outputs(gan, digits[1000:1300], config)).float().mean()
+    fake_acc = sg.says_fake(d_outputs(gan, fake, config)).float().mean()
     assert real_acc > 0.9 and fake_acc > 0.9, (real_acc, fake_acc)
 
 
