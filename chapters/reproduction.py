@@ -21,7 +21,7 @@ profile = "full"  # this page always shows the committed full-profile records
 from IPython.display import Markdown, display
 
 from snnlib.claims import all_claims, claims_table
-from snnlib.runner import REPO_ROOT
+from snnlib.runner import REPO_ROOT, provenance_table
 
 records = all_claims()
 chapters = sorted(p.stem for p in (REPO_ROOT / "chapters").glob("*.py")
@@ -39,3 +39,15 @@ for chapter, (paper, claims) in records.items():
     display(Markdown(f"## {chapter} (paper `{paper}`)\n\n" + claims_table(claims)))
 if not records:
     display(Markdown("*No chapter has committed full-profile results yet.*"))
+
+# %% [markdown]
+# ## Where each result came from
+#
+# Every committed full-profile artifact, with the commit and machine that finished it and its wall
+# time (summed over resumed stretches). A long run that was stopped and resumed (on another machine,
+# or after the code moved on by a commit) lists each stretch of its steps separately. The
+# provenance in each artifact's `metrics.json` has the complete record (config, seed, all package
+# versions).
+
+# %%
+display(Markdown(provenance_table("full")))

@@ -149,6 +149,44 @@ def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: 
     return prov
 
 
+def _where(env: Mapping[str, Any]) -> str:
+    """One line for an environment record: machine, CPUs, threads and torch version."""
+    machine = env.get("machine", {})
+    cpus = machine.get("cpu_count")
+    return (f"{machine.get('platform', '?')}"
+            + (f", {cpus} CPUs" if cpus else "")
+            + f", {machine.get('torch_threads', '?')} torch threads"
+            + f", torch {env.get('packages', {}).get('torch', '?')}")
+
+
+def _short_commit(commit: str) -> str:
+    head, _, rest = commit.partition("-")
+    return head[:7] + (f"-{rest}" if rest else "") if len(head) == 40 else commit
+
+
+def provenance_table(profile: str = "full", root: Path | None = None) -> str:
+    """A Markdown table of every finished artifact of ``profile`` under the results root: when
+    and where it was made (commit, machine, torch) and its wall time; a run resumed across
+    machines or commits lists each stretch of steps (see :func:`provenance`)."""
+    root = Path(root) if root is not None else results_root()
+    lines = ["| chapter | experiment | finished (UTC) | wall time | git commit | where |",
+             "|---|---|---|---|---|---|"]
+    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
+        prov = json.loads(path.read_text())["provenance"]
+        segments = prov.get("segments")
+        if segments:
+            where = "<br>".join(
+                f"steps {a:,}–{b:,}: " + (seg["note"] if "note" in seg else
+                                          f"{_where(seg)} (commit {_short_commit(seg['git_commit'])})")
+                for seg in segments for a, b in [seg["steps"]])
+        else:
+            where = _where(prov)
+        lines.append(f"| {path.parts[-4]} | `{path.parts[-2]}` | {prov.get('finished_utc', '?')} "
+                     f"| {prov.get('wall_time_s', 0) / 60:,.1f} min | {_short_commit(prov.get('git_commit', '?'))} "
+                     f"| {where} |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- atomic writes
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

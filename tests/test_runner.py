@@ -187,3 +187,21 @@ def test_git_commit_outside_a_checkout(tmp_path, monkeypatch):
     assert runner.git_commit(tmp_path) == "unknown"
     monkeypatch.setenv("SNN_SOURCE_COMMIT", "abc123")
     assert runner.git_commit(tmp_path) == "abc123 (copy outside git)"
+
+
+def test_provenance_table_lists_artifacts_and_stretches(tmp_path):
+    plain = Experiment("ch1", "plain", {"a": 1}, "full", 0, tmp_path)
+    plain.finish({"x": 1})
+    resumed = Experiment("ch2", "resumed", {"lr": 0.1}, "full", 1, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _train(resumed, 13, crash_at=10)
+    again = Experiment("ch2", "resumed", {"lr": 0.1}, "full", 1, tmp_path)
+    _train(again, 13)
+    again.finish({"x": 2})
+    Experiment("ch1", "quick_one", {}, "quick", 0, tmp_path).finish({"x": 3})
+    rows = runner.provenance_table("full", tmp_path).splitlines()[2:]
+    assert len(rows) == 2  # the quick artifact is not listed
+    assert rows[0].startswith("| ch1 | `plain` |") and "steps" not in rows[0]
+    assert rows[1].startswith("| ch2 | `resumed` |")
+    assert "steps 0–8: " in rows[1] and "<br>steps 8–13: " in rows[1]
+    assert f"torch {torch.__version__}" in rows[1]
