@@ -842,6 +842,20 @@ def xy_from_dense(dense: Tensor, config: CompetitionNetConfig) -> Tensor:
     return picked.permute(2, 0, 1, 3).contiguous()
 
 
+def channel_similarity(w_xy: Tensor) -> Tensor:
+    """How alike the features of competing neurons are: for XY weights ``[..., K, C]`` (one
+    replica: ``[L, K, C]``, or ``[K, C]`` for ``conv``) the Pearson correlation between the
+    ``K`` weights of every pair of different channels at a location, averaged over the pairs,
+    per location (``[...]``).  Paper 002's Fig. 9 shows it qualitatively: weak competition lets
+    the neurons of a location learn similar features."""
+    w = w_xy - w_xy.mean(dim=-2, keepdim=True)
+    w = w / w.norm(dim=-2, keepdim=True).clamp_min(torch.finfo(w.dtype).tiny)
+    corr = w.transpose(-1, -2) @ w  # [..., C, C]
+    C = corr.shape[-1]
+    off_diagonal = ~torch.eye(C, dtype=torch.bool, device=corr.device)
+    return corr[..., off_diagonal].mean(dim=-1)
+
+
 def dense_yy(state: CompetitionState, config: CompetitionNetConfig) -> Tensor:
     """YY weights ``[R, Y, Y]`` (``[pre, post]``, reference order): ``state.w_yy`` when learned,
     else ``c_w`` on :func:`competition_mask` (BindsNET's ``Connection.w`` of ``LC_SNN``)."""

@@ -138,6 +138,18 @@ def test_dense_layout_round_trip():
 # --------------------------------------------------------------------------------------------------
 
 
+def test_channel_similarity_hand_worked():
+    # Location 0: channels 0 and 1 carry the same feature up to scale and offset (r = 1), channel 2
+    # its mirror image (r = -1): pairs (0,1) = 1, (0,2) = -1, (1,2) = -1 -> mean -1/3.
+    # Location 1: three orthogonal zero-mean features -> 0.
+    f = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    loc0 = torch.stack([f, 2 * f + 5, -f], dim=1)
+    a, b, c = torch.tensor([1.0, -1, 0, 0]), torch.tensor([0.0, 0, 1, -1]), torch.tensor([1.0, 1, -1, -1])
+    loc1 = torch.stack([a, b, c], dim=1)
+    sim = competition.channel_similarity(torch.stack([loc0, loc1]))
+    assert torch.allclose(sim, torch.tensor([-1 / 3, 0.0]), atol=1e-6)
+
+
 def test_hand_worked_tiny_lc_network():
     # 4x4 input, kernel 2, stride 2 -> 4 locations x 2 channels; location 0 sees pixels 0, 1, 4, 5.
     config = CompetitionNetConfig(
