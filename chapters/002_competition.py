@@ -695,7 +695,16 @@ if len(learned) > 1:
                        f"| {100 * art.metrics['best_voting_mean']:.1f} % | {100 * art.metrics['linear_mean']:.1f} % |")
     voting = [art.metrics["best_voting_mean"] for _, (cfg, art) in by_strength]
     rising = all(b >= a for a, b in zip(voting, voting[1:]))
+    paper_order = [label for label in ANTI_STDP if label in learned]  # the paper's names, weakest first
+    ours_order = [label for label, _ in by_strength]
     display(Markdown("\n".join(rows_md) + "\n\n" + (
+        "The paper's names say how strong the competition each setting learned was; our runs give the "
+        "same order. " if ours_order == paper_order else
+        "The paper's names say how strong the competition each setting learned was (weakest first: "
+        f"{', '.join(paper_order)}); with the same anti-STDP parameters our networks learned a different "
+        f"order ({', '.join(ours_order)}). Either our reading of the paper's parameter table (the signs and "
+        "scale of $A_\\pm$, see `stdp.nu_from_paper_amplitudes`) or the other settings of its runs differ "
+        "from ours; we have not found which. ") + (
         "Voting accuracy rises with the magnitude of the learned weights, as the paper reports."
         if rising else
         "Voting accuracy does not rise steadily with the magnitude of the learned weights, so our runs "
