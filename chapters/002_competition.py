@@ -703,7 +703,7 @@ if len(learned) > 1:
         "The paper's names say how strong the competition each setting learned was (weakest first: "
         f"{', '.join(paper_order)}); with the same anti-STDP parameters our networks learned a different "
         f"order ({', '.join(ours_order)}). Either our reading of the paper's parameter table (the signs and "
-        "scale of $A_\\pm$, see `stdp.nu_from_paper_amplitudes`) or the other settings of its runs differ "
+        "scale of the amplitudes A+ and A−, see `stdp.nu_from_paper_amplitudes`) or the other settings of its runs differ "
         "from ours; we have not found which. ") + (
         "Voting accuracy rises with the magnitude of the learned weights, as the paper reports."
         if rising else
