@@ -267,6 +267,7 @@ class Experiment:
     _segments: list = field(default_factory=list, init=False, repr=False)  # earlier stretches
     _segment_start: int = field(default=0, init=False, repr=False)
     _last_step: int = field(default=0, init=False, repr=False)
+    _stretch_env: dict | None = field(default=None, init=False, repr=False)  # where this stretch runs
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -328,8 +329,7 @@ class Experiment:
             atomic_write_bytes(self.directory / "weights.pt", _torch_bytes(dict(weights)))
         segments = None
         if self._segments:  # resumed: record every stretch, this one included
-            segments = self._segments + [{"steps": [self._segment_start, self._last_step],
-                                          **environment()}]
+            segments = self._segments + [self._segment(self._last_step)]
         prov = provenance(self.config, self.seed, self.profile, wall, segments)
         atomic_write_json(self.directory / "metrics.json",
                           {"metrics": _jsonable(metrics), "provenance": prov})
@@ -349,6 +349,7 @@ class Experiment:
         completed steps; a step counts as completed when the loop body returns to the iterator.
         """
         start = self._restore(state)
+        self._stretch_env = environment()  # once per stretch, not per checkpoint
         bar = tqdm(total=total, initial=start, desc=desc or self.name, disable=not progress,
                    dynamic_ncols=True, mininterval=1.0)
         try:
@@ -371,10 +372,15 @@ class Experiment:
             else:
                 packed[key] = value
         wall = self._resumed_wall + time.perf_counter() - self._started
-        segments = self._segments + [{"steps": [self._segment_start, done], **environment()}]
+        segments = self._segments + [self._segment(done)]
         payload = {"step": done, "state": packed, "wall_time_s": wall,
                    "config": _jsonable(self.config), "seed": self.seed, "segments": segments}
         atomic_write_bytes(self.checkpoint_path, _torch_bytes(payload))
+
+    def _segment(self, stop: int) -> dict:
+        """This stretch (from the start or resume to ``stop``) and where it ran."""
+        env = self._stretch_env if self._stretch_env is not None else environment()
+        return {"steps": [self._segment_start, stop], **env}
 
     def _restore(self, state: dict[str, Any]) -> int:
         if not self.checkpoint_path.exists():

@@ -61,6 +61,29 @@ def test_resumed_run_records_where_each_stretch_ran(tmp_path):
     assert "segments" not in straight.finish({"done": 1}).provenance  # one stretch: nothing to add
 
 
+def test_a_stretch_reads_its_environment_once(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_environment():
+        calls.append(1)
+        return {"git_commit": f"commit-{len(calls)}", "packages": {}, "machine": {}}
+
+    monkeypatch.setattr(runner, "environment", fake_environment)
+    exp = Experiment("ch", "e", {"lr": 0.1}, "quick", 1, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _train(exp, 30, crash_at=22)  # five checkpoints in this stretch
+    assert len(calls) == 1
+    saved = torch.load(exp.checkpoint_path, weights_only=True)
+    assert saved["segments"] == [{"steps": [0, 20], "git_commit": "commit-1", "packages": {},
+                                  "machine": {}}]
+    resumed = Experiment("ch", "e", {"lr": 0.1}, "quick", 1, tmp_path)
+    _train(resumed, 30)
+    prov = resumed.finish({"done": 1}).provenance  # the second stretch and the final record
+    assert len(calls) == 3
+    assert [(seg["steps"], seg["git_commit"]) for seg in prov["segments"]] == [
+        ([0, 20], "commit-1"), ([20, 30], "commit-2")]
+
+
 def test_checkpoint_without_segment_records_is_marked(tmp_path):
     exp = Experiment("ch", "o", {"lr": 0.1}, "quick", 1, tmp_path)
     with pytest.raises(KeyboardInterrupt):
