@@ -49,7 +49,9 @@ from snnlib.runner import (
     wants_training,
 )
 
-torch.set_num_threads(2)
+# at most 2 threads (the frozen-network products gain little beyond); OMP_NUM_THREADS=1 lowers it,
+# e.g. to run two chapters side by side on two cores without oversubscribing them
+torch.set_num_threads(min(2, torch.get_num_threads()))
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
 CHAPTER, PAPER = "002_competition", "002_beb5750adab34e3c"
 

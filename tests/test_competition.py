@@ -138,6 +138,18 @@ def test_dense_layout_round_trip():
 # --------------------------------------------------------------------------------------------------
 
 
+def test_fixed_competition_current_hand_worked():
+    # One location, four channels; channels 0 and 2 spiked: every other channel gets 2 c_w, each
+    # spiking channel gets c_w from the other one.
+    s = torch.tensor([[1.0, 0.0, 1.0, 0.0]])
+    assert torch.equal(competition.fixed_competition_current(s, -50.0),
+                       torch.tensor([[-50.0, -100.0, -50.0, -100.0]]))
+    # equals the product with the [C, C] block c_w (1 - I) it replaces
+    spikes = (torch.rand(3, 7, 25, generator=torch.Generator().manual_seed(0)) < 0.3).float()
+    block = torch.full((25, 25), -100.0).fill_diagonal_(0.0)
+    assert torch.equal(competition.fixed_competition_current(spikes, -100.0), spikes @ block)
+
+
 def test_channel_similarity_hand_worked():
     # Location 0: channels 0 and 1 carry the same feature up to scale and offset (r = 1), channel 2
     # its mirror image (r = -1): pairs (0,1) = 1, (0,2) = -1, (1,2) = -1 -> mean -1/3.
