@@ -93,7 +93,8 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def git_commit(repo: Path = REPO_ROOT) -> str:
-    """The checked-out commit, with ``-dirty`` appended when tracked files have changes.
+    """The checked-out commit, with ``-dirty`` appended when tracked files other than results
+    (``data/results``, where running experiments rewrite their committed checkpoints) have changes.
 
     Outside a git checkout (a copy of the tree on another machine) it is ``unknown``, or the
     commit the copy was made from if ``SNN_SOURCE_COMMIT`` names it (then marked as a copy).
@@ -101,7 +102,8 @@ def git_commit(repo: Path = REPO_ROOT) -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)data/results"], cwd=repo,
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         source = os.environ.get("SNN_SOURCE_COMMIT")

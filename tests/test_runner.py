@@ -205,6 +205,25 @@ def test_artifact_or_pending(tmp_path):
     assert not todo and art.metrics == {"acc": 0.5} and pending == ["clf400_s4nn"]
 
 
+def test_git_commit_is_dirty_for_code_changes_not_for_results(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+
+    (tmp_path / "data" / "results").mkdir(parents=True)
+    (tmp_path / "data" / "results" / "checkpoint.pt").write_text("step 1")
+    (tmp_path / "code.py").write_text("x = 1")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    clean = runner.git_commit(tmp_path)
+    assert len(clean) == 40 and not clean.endswith("-dirty")
+    (tmp_path / "data" / "results" / "checkpoint.pt").write_text("step 2")  # a run in progress
+    assert runner.git_commit(tmp_path) == clean
+    (tmp_path / "code.py").write_text("x = 2")
+    assert runner.git_commit(tmp_path) == clean + "-dirty"
+
+
 def test_git_commit_outside_a_checkout(tmp_path, monkeypatch):
     monkeypatch.delenv("SNN_SOURCE_COMMIT", raising=False)
     assert runner.git_commit(tmp_path) == "unknown"
