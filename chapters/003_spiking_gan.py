@@ -45,7 +45,7 @@ from snnlib import spiking_gan as sg
 from snnlib import temporal as tp
 from snnlib.claims import Claim, claims_table, write_claims
 from snnlib.data import load_mnist
-from snnlib.metrics import class_share, frechet_distance, inception_score
+from snnlib.metrics import class_share, frechet_distance, pooled_inception_score
 from snnlib.runner import Experiment, artifact_or_pending, seed_everything, select_profile
 from snnlib.s4nn import S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch
 
@@ -864,8 +864,7 @@ for digit in range(10):
 pooled_is = {}
 for name, store in (("ann", ann_gans), ("spiking", spiking_gans)):
     if len(store) == 10:
-        pooled_is[name] = inception_score(np.concatenate([store[d].arrays["probs"] for d in range(10)]),
-                                          splits=10)
+        pooled_is[name] = pooled_inception_score([store[d].arrays["probs"] for d in range(10)], splits=10)
 display(Markdown("\n".join(gan_rows)))
 for name, score in pooled_is.items():
     print(f"{name} GANs pooled (10 digits x {P['n_samples']} samples): "

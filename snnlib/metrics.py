@@ -255,6 +255,25 @@ def inception_score(probs: Tensor | np.ndarray, splits: int = 10) -> InceptionSc
     return InceptionScore(mean=float(np.mean(scores)), std=float(np.std(scores)))
 
 
+def pooled_inception_score(
+    probs_per_generator: Sequence[Tensor | np.ndarray], splits: int = 10
+) -> InceptionScore:
+    """Inception score of several generators pooled into one that uses each equally often
+    (e.g. ten per-digit GANs as one class-balanced generator).
+
+    Every generator gives ``[n, C]`` probabilities for ``n`` samples (the same ``n`` for all).
+    The samples are interleaved -- sample 0 of every generator, then sample 1, ... -- so that each
+    of the ``splits`` consecutive parts of :func:`inception_score` holds every generator in (nearly)
+    equal shares.  Concatenating them instead would give parts of one generator each and, for
+    per-class generators, a score near 1 however good they are.
+    """
+    arrays = [_as_float64_matrix(p, "probs") for p in probs_per_generator]
+    if not arrays or len({a.shape for a in arrays}) != 1:
+        raise ValueError(f"need one or more [n, C] arrays of one shape, got {[a.shape for a in arrays]}")
+    stacked = np.stack(arrays, axis=1)  # [n, G, C]
+    return inception_score(stacked.reshape(-1, stacked.shape[-1]), splits)
+
+
 def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
     """Symmetric square root of a symmetric positive semi-definite matrix (negative
     eigenvalues from rounding are clipped to 0)."""

@@ -14,6 +14,7 @@ from snnlib.metrics import (
     frechet_distance,
     frechet_distance_from_stats,
     inception_score,
+    pooled_inception_score,
 )
 
 # --------------------------------------------------------------------------------------
@@ -41,6 +42,25 @@ def test_inception_score_of_confident_balanced_predictions_is_close_to_c():
     collapsed = np.zeros((100, c))
     collapsed[:, 3] = 1.0
     assert inception_score(collapsed, splits=5).mean == pytest.approx(1.0, abs=1e-12)
+
+
+def test_pooled_inception_score_of_per_class_generators():
+    # Ten generators, each confident in its own class (p = 0.999): pooled, they are one
+    # class-balanced generator, IS = C exp(-H) = 9.8995, in every split.
+    n, c, p = 50, 10, 0.999
+    generators = []
+    for digit in range(c):
+        probs = np.full((n, c), (1 - p) / (c - 1))
+        probs[:, digit] = p
+        generators.append(probs)
+    entropy = -(p * math.log(p) + (1 - p) * math.log((1 - p) / (c - 1)))
+    pooled = pooled_inception_score(generators, splits=10)
+    assert pooled.mean == pytest.approx(c * math.exp(-entropy), rel=1e-12)
+    assert pooled.std == pytest.approx(0.0, abs=1e-9)
+    # Concatenated digit by digit, every split holds one class: the score collapses to ~1.
+    assert inception_score(np.concatenate(generators), splits=10).mean == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(ValueError):
+        pooled_inception_score([generators[0], generators[1][:10]])
 
 
 def test_inception_score_two_class_hand_example():
