@@ -7,6 +7,8 @@ Static checks on every page named in _toc.yml:
 * every <img> points at a file in the build that decodes as an image with nonzero size;
 * no cell shows an error (traceback) output, and the executed notebooks hold no error output;
 * no unrendered math: no ``$``-delimited TeX left in the text outside math, code and pre blocks;
+* no unrendered Markdown table: no ``|---|`` delimiter row (or its ``|—|`` smart-dash form) left in
+  that text (a table printed by ``display(Markdown(...))`` needs MyST rendering of outputs);
 * nothing is loaded from the network (every script, stylesheet and image is local), and MathJax is
   served from the build folder.
 Browser check, when Chromium is installed (``CHROMIUM`` or ``chromium`` on PATH): each page is
@@ -34,6 +36,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 UNRENDERED_MATH = re.compile(  # $$...$$, or $...$ holding a TeX command, sub- or superscript
     r"\$\$.+?\$\$|(?<![\w$])\$(?=\S)[^$\n]*?(?:\\[A-Za-z]+|[_^])[^$\n]*?(?<=\S)\$(?![\w$])", re.S)
+UNRENDERED_TABLE = re.compile(r"\|\s*:?(?:-{3,}|\u2014+|\u2013+):?\s*\|")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync",
                   "--disable-quic", "--virtual-time-budget=20000", "--dump-dom"]
@@ -101,8 +104,11 @@ def check_page(html_root: Path, page: str) -> tuple[list[str], int]:
             problems.append(f"{page}: MathJax script {src} is missing from the build")
     for node in main.select(".math, pre, code, script, style, .highlight"):
         node.extract()
-    for match in UNRENDERED_MATH.finditer(main.get_text(" ")):
+    text = main.get_text(" ")
+    for match in UNRENDERED_MATH.finditer(text):
         problems.append(f"{page}: unrendered math {match.group(0)[:80]!r}")
+    for match in UNRENDERED_TABLE.finditer(text):
+        problems.append(f"{page}: unrendered Markdown table {match.group(0)[:80]!r}")
     return problems, len(math)
 
 
