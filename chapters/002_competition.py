@@ -626,7 +626,7 @@ if len(strength) == 2:
                "Unlike the paper's Fig. 9, weak competition does not leave the features clearly more alike")
     display(Markdown(
         f"After {P['strength_iterations']:,} iterations (one network each): feature similarity "
-        f"**{sim_weak:.2f}** with $c_w = -10$ and **{sim_strong:.2f}** with $c_w = -100$ (initial weights: "
+        f"**{sim_weak:.2f}** with c<sub>w</sub> = −10 and **{sim_strong:.2f}** with c<sub>w</sub> = −100 (initial weights: "
         f"{similarity(strong.arrays['w_xy_init']):.2f}). {verdict}. Best voting accuracy "
         f"{100 * weak.metrics['best_voting_mean']:.1f} % vs {100 * strong.metrics['best_voting_mean']:.1f} %, "
         f"linear {100 * weak.metrics['linear_mean']:.1f} % vs {100 * strong.metrics['linear_mean']:.1f} %."))
