@@ -626,7 +626,7 @@ if len(strength) == 2:
                "Unlike the paper's Fig. 9, weak competition does not leave the features clearly more alike")
     display(Markdown(
         f"After {P['strength_iterations']:,} iterations (one network each): feature similarity "
-        f"**{sim_weak:.2f}** with c<sub>w</sub> = −10 and **{sim_strong:.2f}** with c<sub>w</sub> = −100 (initial weights: "
+        f"**{sim_weak:.2f}** with $c_w = -10$ and **{sim_strong:.2f}** with $c_w = -100$ (initial weights: "
         f"{similarity(strong.arrays['w_xy_init']):.2f}). {verdict}. Best voting accuracy "
         f"{100 * weak.metrics['best_voting_mean']:.1f} % vs {100 * strong.metrics['best_voting_mean']:.1f} %, "
         f"linear {100 * weak.metrics['linear_mean']:.1f} % vs {100 * strong.metrics['linear_mean']:.1f} %."))
@@ -779,7 +779,7 @@ if repo_fig10:
         rows_md.append(f"| strong | `a00fb88c…` | 82.1 % | {100 * results[4].metrics['patch_mean']:.1f} % "
                        f"(Table 2 row 4, mean of {P['replicas']}) | {medians['strong']:.1f} (replica 0) |")
     order = sorted(medians, key=lambda label: -medians[label])  # weakest competition first
-    names = [label for label in ("very weak", "weak", "medium", "strong") if label in medians]
+    names = [label for label in ANTI_STDP if label in medians]  # the paper's names, weakest first
     display(Markdown("\n".join(rows_md) + "\n\n" + (
         "With the repository's settings our networks learn competition in the order of the paper's names "
         f"({', '.join(order)}), so the different order above comes from settings the printed table leaves "
@@ -823,10 +823,10 @@ if "strong" in learned:
 # drop the paper shows may come from the longer training.
 
 # %%
-CLAMPS = {"(-inf, -100]": dict(competition_wmax=-100.0), "[-350, 0]": dict(competition_wmin=-350.0)}
+CLAMPS = {"(-inf, -100]": ("clamped_wmax_-100", dict(competition_wmax=-100.0)),
+          "[-350, 0]": ("clamped_wmin_-350", dict(competition_wmin=-350.0))}
 clamped = {}
-for bounds, clamp in CLAMPS.items():
-    name = "clamped_" + "_".join(f"{key.split('_')[1]}_{value:g}" for key, value in clamp.items())
+for bounds, (name, clamp) in CLAMPS.items():
     art = train_network(name, row_config(4).replace(**clamp), P["clamp_iterations"],
                         replicas=P["anti_stdp_replicas"])
     if art is not None:
@@ -868,7 +868,7 @@ if 4 in results and clamped:
         "The paper finds that both clamps lower the accuracy of its network (0.823 before clamping; the "
         "repository stores 0.737 and 0.716 all-neuron voting for the two clamped runs). "
         f"Ours, one network per clamp trained for {P['clamp_iterations']:,} iterations, against the unclamped "
-        f"row-4 networks (mean of {P['replicas']}, {4000 if profile == 'full' else P['train_iterations']:,} "
+        f"row-4 networks (mean of {P['replicas']}, {results[4].provenance['config']['iterations']:,} "
         "iterations): " + "; ".join(parts) + ". "
         + ("Both clamps lower the voting accuracy by more than a point, as in the paper." if min(drops) > 1 else
            "Not both clamps lower the voting accuracy by more than a point (our threshold for a change "

@@ -269,7 +269,7 @@ class Experiment:
     _segments: list = field(default_factory=list, init=False, repr=False)  # earlier stretches
     _segment_start: int = field(default=0, init=False, repr=False)
     _last_step: int = field(default=0, init=False, repr=False)
-    _stretch_env: dict | None = field(default=None, init=False, repr=False)  # where this stretch runs
+    _stretch_env: dict = field(default_factory=dict, init=False, repr=False)  # where this stretch runs
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -381,8 +381,7 @@ class Experiment:
 
     def _segment(self, stop: int) -> dict:
         """This stretch (from the start or resume to ``stop``) and where it ran."""
-        env = self._stretch_env if self._stretch_env is not None else environment()
-        return {"steps": [self._segment_start, stop], **env}
+        return {"steps": [self._segment_start, stop], **self._stretch_env}
 
     def _restore(self, state: dict[str, Any]) -> int:
         if not self.checkpoint_path.exists():
