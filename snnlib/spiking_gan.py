@@ -17,6 +17,11 @@ the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
   rate an L1-normalised discriminator did not learn in our pilot (the paper-003 chapter
   shows the pilot).  G's error at its output layer is D's error at D's input neurons
   (eq. 15 applied down to D's input);
+* the learning rate may differ per layer (S4NN's code keeps one per layer); the paper states
+  none.  With S4NN's 0.2 everywhere, G's hidden layer (weights U[0, 5]) moves far faster,
+  relative to its weights, than its output layer (U[0, 48]), and the pixel-specific part of
+  D's error hardly reaches the image (the paper-003 chapter measures this and chooses G's
+  per-layer rates on training data);
 * the contribution mask of eq. (13) counts a silent input of a silent neuron (both at
   :math:`t_{max}`, S4NN's "fake spike"), which the S4NN code's strict mask leaves out:
   without it a generator whose pixels all fall silent gets no error and stays blank, as it
@@ -52,6 +57,7 @@ __all__ = [
     "generate_times",
     "generate_images",
     "discriminator_update",
+    "generator_pixel_error",
     "generator_update",
     "spiking_gan_step",
     "ANNGenerator",
@@ -69,8 +75,10 @@ class SpikingGANConfig:
     image: int = 784
     d_hidden: int = 400
     threshold: float = tp.S4NN_THRESHOLD
-    lr_g: float = tp.S4NN_LR
-    lr_d: float = tp.S4NN_LR
+    lr_g: float | tuple[float, ...] = tp.S4NN_LR
+    """G's learning rate: one value, or one per layer (hidden, output); see ``lr_d``."""
+    lr_d: float | tuple[float, ...] = tp.S4NN_LR
+    """D's learning rate, one value or one per layer (S4NN's code has one per layer, both 0.2)."""
     weight_decay: float = tp.S4NN_WEIGHT_DECAY
     t_max: int = tp.S4NN_T_MAX
     norm: Literal["l1", "l2"] = "l2"
@@ -157,6 +165,28 @@ def discriminator_update(gan: SpikingGAN, image_times: Tensor, real: bool,
     return back.delta_w, out
 
 
+def generator_pixel_error(gan: SpikingGAN, image_times: Tensor, config: SpikingGANConfig
+                          ) -> tuple[Tensor, Tensor]:
+    r"""G's error at its output layer: D's error against G's targets (eqs. 5, 7, 17
+    **RECONSTRUCTED**) back-propagated through the frozen D (eq. 15) down to D's input
+    neurons, normalised per sample.
+
+    A positive entry (:math:`\partial\mathcal L_G/\partial t_i > 0`) asks pixel ``i`` to fire
+    earlier, i.e. to be brighter.
+
+    Returns:
+        ``(pixel_error, d_out_times)``: ``[B, image]`` and D's ``[B, 2]`` output times.
+    """
+    d_fwd = tp.s4nn_forward(image_times, gan.discriminator, config.threshold, config.t_max)
+    d_out = d_fwd.times[-1]
+    targets = tp.gan_generator_targets(d_out, config.t_max)
+    error = tp.temporal_error(d_out, targets, config.t_max, dtype=gan.generator[-1].dtype)
+    through_d = tp.s4nn_backward(image_times, d_fwd.times, gan.discriminator, error, lr=0.0,
+                                 weight_decay=0.0, norm=config.norm, input_delta=True,
+                                 silent_pairs_at=config.silent_pairs_at)
+    return through_d.input_delta, d_out
+
+
 def generator_update(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig, *,
                      g_forward: tp.S4NNForward | None = None
                      ) -> tuple[list[Tensor], Tensor, list[Tensor]]:
@@ -174,15 +204,8 @@ def generator_update(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig,
         output times on the generated images, and G's layer times.
     """
     g_fwd = g_forward if g_forward is not None else generate_times(gan, z_times, config)
-    image = g_fwd.times[-1]
-    d_fwd = tp.s4nn_forward(image, gan.discriminator, config.threshold, config.t_max)
-    d_out = d_fwd.times[-1]
-    targets = tp.gan_generator_targets(d_out, config.t_max)
-    error = tp.temporal_error(d_out, targets, config.t_max, dtype=gan.generator[-1].dtype)
-    through_d = tp.s4nn_backward(image, d_fwd.times, gan.discriminator, error, lr=0.0,
-                                 weight_decay=0.0, norm=config.norm, input_delta=True,
-                                 silent_pairs_at=config.silent_pairs_at)
-    back = tp.s4nn_backward(z_times, g_fwd.times, gan.generator, through_d.input_delta,
+    pixel_error, d_out = generator_pixel_error(gan, g_fwd.times[-1], config)
+    back = tp.s4nn_backward(z_times, g_fwd.times, gan.generator, pixel_error,
                             lr=config.lr_g, weight_decay=config.weight_decay, norm=config.norm,
                             silent_pairs_at=config.silent_pairs_at)
     return back.delta_w, d_out, g_fwd.times

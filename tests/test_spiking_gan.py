@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -43,10 +45,29 @@ def test_generator_update_through_frozen_discriminator_hand_worked():
     # the hidden neuron and gets nothing).  G: dL/dw_ji = -delta_j [z_i < t_j]; pixel 0
     # (t = 2) saw z_0 = 1 only -> grad [[1, 0], [0, 0]], delta_w = -0.1 * grad: pixel 0 is
     # pushed later, away from the hidden neuron that makes D say "fake".
+    pixel_error, _ = sg.generator_pixel_error(HAND_GAN, IMAGE, HAND)
+    assert torch.allclose(pixel_error, torch.tensor([[-1.0, 0.0]], dtype=torch.float64))
     delta_w, d_out, g_times = sg.generator_update(HAND_GAN, NOISE, HAND)
     assert torch.equal(g_times[-1], IMAGE)
     assert torch.equal(d_out, torch.tensor([[4, 8]]))
     assert torch.allclose(delta_w[0], torch.tensor([[-0.1, 0.0], [0.0, 0.0]], dtype=torch.float64))
+
+
+def test_generator_learning_rate_per_layer():
+    # A two-layer G: its update with lr_g = (a, b) is, layer by layer, the update with the
+    # scalar a (hidden) and b (output); L2 decay included, so the rates enter it too.
+    config = sg.SpikingGANConfig(noise=20, g_hidden=30, image=40, d_hidden=30, t_max=64,
+                                 threshold=10.0, weight_decay=1e-3)
+    gen = torch.Generator().manual_seed(3)
+    gan = sg.init_spiking_gan(config, generator=gen, dtype=torch.float64)
+    gan = sg.SpikingGAN([w / 4 for w in gan.generator], [w / 4 for w in gan.discriminator])
+    z = sg.noise_times(4, config, generator=gen)
+    per_layer, _, _ = sg.generator_update(gan, z, replace(config, lr_g=(0.02, 2.0)))
+    slow, _, _ = sg.generator_update(gan, z, replace(config, lr_g=0.02))
+    fast, _, _ = sg.generator_update(gan, z, replace(config, lr_g=2.0))
+    assert float(slow[0].abs().max()) > 0 and float(fast[1].abs().max()) > 0
+    assert torch.allclose(per_layer[0], slow[0]) and torch.allclose(per_layer[1], fast[1])
+    assert not torch.allclose(per_layer[0], fast[0])
 
 
 def test_noise_and_decoded_images():
