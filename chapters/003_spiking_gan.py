@@ -1044,7 +1044,11 @@ if both:
         f"{mean_of_spread(spiking_gans):.1f} (spiking), against {np.mean([real_spread[d] for d in both]):.1f} for "
         f"the test images. A Spiking-GAN sample costs {mean_of(spiking_gans, 'spikes_per_sample'):.0f} spikes in G "
         f"on average (noise inputs, hidden and output neurons, at most {100 + 400 + 784}), and "
-        f"{100 * mean_of(spiking_gans, 'pixels_spiking'):.1f} % of its pixels spike."))
+        f"{100 * mean_of(spiking_gans, 'pixels_spiking'):.1f} % of its pixels spike."
+        + (" The Spiking-GAN's spread is less than half that of the test images: it draws nearly the same "
+           "image whatever the noise (mode collapse). The paper shows \"some selected samples\" (section 3.2) "
+           "and gives no measure of their variety, so we cannot tell whether its generators collapsed too."
+           if mean_of_spread(spiking_gans) < 0.5 * np.mean([real_spread[d] for d in both]) else "")))
 
 # %% mystnb={"figure": {"caption": "Spiking-GAN training, mean over the ten digits: per epoch, the share of real images the discriminator called real, of generated images it called fake, and of generated images that fooled the updated discriminator.", "name": "fig-003-gan-training"}}
 if spiking_gans:
