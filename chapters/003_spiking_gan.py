@@ -852,14 +852,15 @@ if lr_pilot is not None:
 if lr_pilot is not None:
     base_rows = lr_pilot.arrays["lr0"]
     half = len(base_rows) // 2
-    blank = base_rows[base_rows[:, 1] == 0, 0]
+    blank = np.flatnonzero(base_rows[:, 1] == 0)
+    before = base_rows[max(blank[0] - 1, 0)] if len(blank) else base_rows[-1]  # last check before a blank G
     display(Markdown(
         f"With S4NN's rates, in the pilot's first half, the error at G's pixels correlated "
         f"{np.median(base_rows[:half, 5]):.2f} with the digit's mean image (median over the checks), the mean "
-        f"sample only {np.median(base_rows[:half, 4]):.2f}; by the end G's hidden weights had moved {base_rows[-1, 6]:.2f} of their norm and "
-        f"its output weights {base_rows[-1, 7]:.3f}"
-        + (f", and the generator was blank at {len(blank)} of {len(base_rows)} checks (first at step {int(blank[0])})"
-           if len(blank) else "") + ". "
+        f"sample only {np.median(base_rows[:half, 4]):.2f}; by step {int(before[0])} G's hidden weights had moved "
+        f"{before[6]:.2f} of their norm and its output weights {before[7]:.3f}"
+        + (f", and at the next check (step {int(base_rows[blank[0], 0])}) the generator was blank; it was blank at "
+           f"{len(blank)} of {len(base_rows)} checks" if len(blank) else "") + ". "
         + " ".join(f"With G's rates {lr_g} the output weights moved {lr_pilot.arrays[f'lr{k}'][-1, 7]:.3f} and the "
                    f"mean sample correlated {np.median(lr_pilot.arrays[f'lr{k}'][half:, 4]):.2f} with the mean digit "
                    f"(median of the second half)." for k, lr_g in enumerate(G_LR_CANDIDATES) if k)
