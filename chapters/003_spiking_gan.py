@@ -45,7 +45,7 @@ from snnlib import spiking_gan as sg
 from snnlib import temporal as tp
 from snnlib.claims import Claim, claims_table, write_claims
 from snnlib.data import load_mnist
-from snnlib.metrics import class_share, frechet_distance, pooled_inception_score
+from snnlib.metrics import class_share, frechet_distance, pooled_inception_score, sample_spread
 from snnlib.runner import Experiment, artifact_or_pending, seed_everything, select_profile
 from snnlib.s4nn import S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch
 
@@ -653,7 +653,8 @@ if pair:
 # digit can mislead: a generator that draws one grey image for every noise vector may still be read
 # as the digit every time. So we also give the **spread** of a generator's samples, the grey-level
 # standard deviation across its 64 stored samples, averaged over pixels (0 for a generator that
-# always draws the same image), next to the spread of 64 test images of the digit.
+# always draws the same image; `snnlib.metrics.sample_spread`), next to the spread of 64 test images
+# of the digit.
 
 # %% [markdown]
 # ### A second choice, made on training data: silent pixels
@@ -815,7 +816,7 @@ def gan_lr_pilot(digit=0):
                 pixel_error, _ = sg.generator_pixel_error(gan, times[:200], config)
                 moved = [float((w - w0).norm() / w0.norm()) for w, w0 in zip(gan.generator, start)]
                 rows.append([step + 1, float((times < T_MAX).float().mean()), float(samples.mean()),
-                             float(samples.std(0).mean()), correlation(samples.mean(0), mean_real),
+                             sample_spread(samples), correlation(samples.mean(0), mean_real),
                              correlation(pixel_error.mean(0), mean_real), *moved,
                              frechet_distance(digit_classifier.features(mnist_cnn.model, samples / 255),
                                               train_features)])
@@ -1016,12 +1017,11 @@ for digit in range(10):
 
 # %%
 def spread(art):
-    """Mean over pixels of the grey-level standard deviation across a generator's stored samples:
-    0 when every sample is the same image (mode collapse)."""
-    return float(np.asarray(art.arrays["samples"], dtype=np.float64).std(0, ddof=1).mean())
+    """Spread of a generator's stored samples (`snnlib.metrics.sample_spread`)."""
+    return sample_spread(art.arrays["samples"])
 
 
-real_spread = {d: float(test_x[test_y == d][:64].flatten(1).float().std(0).mean()) for d in range(10)}
+real_spread = {d: sample_spread(test_x[test_y == d][:64]) for d in range(10)}
 gan_rows = ["| digit | ANN GAN: read as the digit | ANN GAN: FD | ANN GAN: spread | "
             "Spiking-GAN: read as the digit | Spiking-GAN: FD | Spiking-GAN: spread | "
             "Spiking-GAN: spikes per sample | test images: spread |",

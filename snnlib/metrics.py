@@ -360,3 +360,20 @@ def class_share(probs: Tensor | np.ndarray, target_class: int) -> float:
     if p.shape[0] == 0:
         raise ValueError("need at least one sample")
     return float((p.argmax(axis=1) == target_class).mean())
+
+
+def sample_spread(images: Tensor | np.ndarray) -> float:
+    r"""How different a set of images are from one another: the grey-level standard
+    deviation across the images, averaged over pixels,
+    :math:`\frac1D\sum_d \operatorname{sd}_n(x_{nd})` (sample sd, ``ddof=1``).
+
+    0 when every image is the same (a mode-collapsed generator); compare a generator's
+    samples with the same number of real images of the class.  ``images`` is ``[N, ...]``
+    with ``N >= 2``; the trailing dimensions are flattened into pixels.
+    """
+    if isinstance(images, Tensor):
+        images = images.detach().cpu().numpy()
+    array = np.asarray(images, dtype=np.float64)
+    if array.ndim < 2:
+        raise ValueError(f"images must be [N, ...] with pixels, got shape {array.shape}")
+    return float(_as_float64_matrix(array.reshape(len(array), -1), "images").std(axis=0, ddof=1).mean())

@@ -15,6 +15,7 @@ from snnlib.metrics import (
     frechet_distance_from_stats,
     inception_score,
     pooled_inception_score,
+    sample_spread,
 )
 
 # --------------------------------------------------------------------------------------
@@ -136,3 +137,13 @@ def test_class_share_hand_values():
     assert class_share(probs, 0) == pytest.approx(0.5)
     with pytest.raises(ValueError):
         class_share(probs, 2)
+
+
+def test_sample_spread_hand_values():
+    # Two 2x1 "images": pixel 0 takes 0 and 2 (sample sd sqrt(2)), pixel 1 takes 4 and 4 (sd 0).
+    images = torch.tensor([[[0.0], [4.0]], [[2.0], [4.0]]])
+    assert sample_spread(images) == pytest.approx(math.sqrt(2) / 2, rel=1e-12)
+    # Identical images (a collapsed generator) have no spread.
+    assert sample_spread(np.ones((5, 28, 28))) == 0.0
+    with pytest.raises(ValueError):
+        sample_spread(np.ones(3))
