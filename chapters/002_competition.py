@@ -285,8 +285,10 @@ def as_state(d):
 
 
 def train_network(name, config, iterations, *, replicas=P["replicas"], curve=False, keep_votes=False,
-                  keep_weights=False):
-    """Train ``replicas`` networks of ``config``; return the finished artifact (reused if it exists)."""
+                  keep_weights=False, keep_xy=True):
+    """Train ``replicas`` networks of ``config``; return the finished artifact (reused if it exists).
+
+    The artifact keeps replica 0's XY weights for the figures unless ``keep_xy`` is false."""
     settings = {"net": dataclasses.asdict(config), "replicas": replicas, "iterations": iterations,
                 "n_calibration": P["n_calibration"], "n_test": P["n_test"]}
     if curve:
@@ -313,7 +315,9 @@ def train_network(name, config, iterations, *, replicas=P["replicas"], curve=Fal
         loop["net"] = {k: v for k, v in new._asdict().items() if v is not None}
     final = as_state(loop["net"])
     scores, cal, _ = evaluate(final, config, P["n_calibration"], P["n_test"], loop["gen"])
-    arrays = {"w_xy_init": init.w_xy[0], "w_xy": final.w_xy[0], "theta": final.theta[0]}
+    arrays = {"theta": final.theta[0]}
+    if keep_xy:
+        arrays.update(w_xy_init=init.w_xy[0], w_xy=final.w_xy[0])
     if final.w_yy is not None:
         arrays.update(w_yy_init=init.w_yy[0], w_yy=final.w_yy[0])
     if keep_votes:
@@ -341,8 +345,10 @@ PENDING = []  # experiments without a committed artifact (when train is False)
 results = {}
 for row in P["rows"]:
     iterations = 4000 if row == 4 and profile == "full" else P["train_iterations"]
+    # Row 1's XY weights (two arrays of 5 MB) are not kept: no figure shows them.
     art = train_network(f"table2_row{row}", row_config(row), iterations,
-                        curve=row in P["curve_rows"], keep_votes=row == 5, keep_weights=row == 4)
+                        curve=row in P["curve_rows"], keep_votes=row == 5, keep_weights=row == 4,
+                        keep_xy=row != 1)
     if art is not None:
         results[row] = art
 if PENDING:
