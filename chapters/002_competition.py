@@ -985,7 +985,8 @@ def row1_cost():
 cost1_art = row1_cost()
 cost1 = cost1_art.metrics if cost1_art else None
 if cost1:
-    ran = (f"the run of all five replicas took {results[1].provenance['wall_time_s'] / 3600:.1f} hours"
+    ran = (f"the run of all five replicas took {results[1].provenance['wall_time_s'] / 3600:.1f} hours, "
+           "sharing the two cores with another training run (the prediction timed one network alone)"
            if 1 in results else "it has not run yet in this profile, and row 1 stays without our number")
     display(Markdown(
         f"One training iteration of the 1000-channel network took {cost1['train_s_per_iteration']:.2f} s "
