@@ -1098,11 +1098,12 @@ if spiking_gans:
     for digit, art in sorted(spiking_gans.items()):
         log = art.arrays["log"]
         best = int(np.argmin(log[:, 5]))
-        d_wins = np.flatnonzero((log[:, 1] > 0.95) & (log[:, 2] > 0.95))
+        d_right = (log[:, 1] > 0.95) & (log[:, 2] > 0.95)  # D right on >95 % of real and generated
+        d_wins = np.flatnonzero(d_right)
         parts.append(f"digit {digit}: lowest {log[best, 5]:.0f} after epoch {int(log[best, 0])}, "
                      f"{log[-1, 5]:.0f} after epoch {int(log[-1, 0])}"
                      + (f"; from epoch {int(log[d_wins[0], 0])} on, D was right on more than 95 % of the real "
-                        f"and of the generated images in {int(((log[d_wins[0]:, 1] > 0.95) & (log[d_wins[0]:, 2] > 0.95)).sum())} "
+                        f"and of the generated images in {int(d_right[d_wins[0]:].sum())} "
                         f"of the {len(log) - d_wins[0]} remaining epochs, and G fooled it on at most "
                         f"{100 * log[d_wins[0]:, 3].max():.1f} % of an epoch's images" if len(d_wins) else ""))
     display(Markdown(

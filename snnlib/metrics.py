@@ -12,7 +12,8 @@ Generative-model metrics
     :func:`frechet_distance_from_stats`) and :func:`class_share` score generated
     images from the class probabilities / features of a classifier, in this
     project the shared MNIST CNN of :mod:`snnlib.classifier` (not Inception-v3, so
-    the numbers are comparable only with each other).
+    the numbers are comparable only with each other); :func:`sample_spread` measures
+    how much the images differ from one another (0 for a collapsed generator).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "frechet_distance_from_stats",
     "frechet_distance",
     "class_share",
+    "sample_spread",
 ]
 
 
@@ -371,9 +373,7 @@ def sample_spread(images: Tensor | np.ndarray) -> float:
     samples with the same number of real images of the class.  ``images`` is ``[N, ...]``
     with ``N >= 2``; the trailing dimensions are flattened into pixels.
     """
-    if isinstance(images, Tensor):
-        images = images.detach().cpu().numpy()
-    array = np.asarray(images, dtype=np.float64)
-    if array.ndim < 2:
-        raise ValueError(f"images must be [N, ...] with pixels, got shape {array.shape}")
-    return float(_as_float64_matrix(array.reshape(len(array), -1), "images").std(axis=0, ddof=1).mean())
+    if images.ndim < 2:
+        raise ValueError(f"images must be [N, ...] with pixels, got shape {tuple(images.shape)}")
+    pixels = _as_float64_matrix(images.reshape(len(images), -1), "images")
+    return float(pixels.std(axis=0, ddof=1).mean())
