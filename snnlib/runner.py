@@ -111,6 +111,11 @@ def git_commit(repo: Path = REPO_ROOT) -> str:
     return head + ("-dirty" if dirty else "")
 
 
+def _where_fields(record: Mapping[str, Any]) -> dict:
+    """The environment part of a provenance or stretch record (see ``environment``)."""
+    return {key: record.get(key) for key in ("git_commit", "packages", "machine")}
+
+
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in PROVENANCE_PACKAGES:
@@ -135,8 +140,10 @@ def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: 
                segments: list[dict] | None = None) -> dict:
     """Everything needed to say where an artifact came from.
 
-    ``segments`` (resumed runs only) lists which steps ran where: ``{"steps": [start, stop],
-    **environment()}`` per stretch between a start or resume and the last checkpoint or finish.
+    ``segments`` lists which steps ran where: ``{"steps": [start, stop], **environment()}`` per
+    stretch between a start or resume and the last checkpoint or finish.  ``Experiment.finish``
+    passes none and adds them only for a resumed run, or for a run whose environment at its start
+    differs from the one above, which is read at the finish.
     """
     prov = {
         "config": _jsonable(config),
@@ -168,8 +175,8 @@ def _short_commit(commit: str) -> str:
 
 def provenance_table(profile: str = "full", root: Path | None = None) -> str:
     """A Markdown table of every finished artifact of ``profile`` under the results root: when
-    and where it was made (commit, machine, torch) and its wall time; a run resumed across
-    machines or commits lists each stretch of steps (see :func:`provenance`)."""
+    and where it was made (commit, machine, torch) and its wall time; a resumed run, or one whose
+    commit changed while it ran, lists each stretch of steps (see :func:`provenance`)."""
     root = Path(root) if root is not None else results_root()
     lines = ["| chapter | experiment | finished (UTC) | wall time | git commit | where |",
              "|---|---|---|---|---|---|"]
@@ -329,10 +336,12 @@ class Experiment:
             atomic_write_bytes(self.directory / "arrays.npz", buffer.getvalue())
         if weights:
             atomic_write_bytes(self.directory / "weights.pt", _torch_bytes(dict(weights)))
-        segments = None
-        if self._segments:  # resumed: record every stretch, this one included
-            segments = self._segments + [self._segment(self._last_step)]
-        prov = provenance(self.config, self.seed, self.profile, wall, segments)
+        prov = provenance(self.config, self.seed, self.profile, wall)
+        stretches = self._segments + ([self._segment(self._last_step)] if self._stretch_env else [])
+        # Record the stretches when more than one environment was involved: a resumed run, or one
+        # whose commit (or packages, machine) changed between its start and its finish.
+        if len(stretches) > 1 or any(_where_fields(seg) != _where_fields(prov) for seg in stretches):
+            prov["segments"] = _jsonable(stretches)
         atomic_write_json(self.directory / "metrics.json",
                           {"metrics": _jsonable(metrics), "provenance": prov})
         self.checkpoint_path.unlink(missing_ok=True)

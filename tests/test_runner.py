@@ -84,6 +84,17 @@ def test_a_stretch_reads_its_environment_once(tmp_path, monkeypatch):
         ([0, 20], "commit-1"), ([20, 30], "commit-2")]
 
 
+def test_a_commit_made_during_a_run_is_recorded(tmp_path, monkeypatch):
+    commits = iter(["start-commit", "finish-commit"])
+    monkeypatch.setattr(runner, "environment",
+                        lambda: {"git_commit": next(commits), "packages": {}, "machine": {}})
+    exp = Experiment("ch", "c", {"lr": 0.1}, "quick", 1, tmp_path)
+    _train(exp, 13)  # never interrupted, but HEAD moved before it finished
+    prov = exp.finish({"done": 1}).provenance
+    assert prov["git_commit"] == "finish-commit"
+    assert [(seg["steps"], seg["git_commit"]) for seg in prov["segments"]] == [([0, 13], "start-commit")]
+
+
 def test_checkpoint_without_segment_records_is_marked(tmp_path):
     exp = Experiment("ch", "o", {"lr": 0.1}, "quick", 1, tmp_path)
     with pytest.raises(KeyboardInterrupt):
