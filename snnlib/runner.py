@@ -111,11 +111,6 @@ def git_commit(repo: Path = REPO_ROOT) -> str:
     return head + ("-dirty" if dirty else "")
 
 
-def _where_fields(record: Mapping[str, Any]) -> dict:
-    """The environment part of a provenance or stretch record (see ``environment``)."""
-    return {key: record.get(key) for key in ("git_commit", "packages", "machine")}
-
-
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in PROVENANCE_PACKAGES:
@@ -337,11 +332,11 @@ class Experiment:
         if weights:
             atomic_write_bytes(self.directory / "weights.pt", _torch_bytes(dict(weights)))
         prov = provenance(self.config, self.seed, self.profile, wall)
-        stretches = self._segments + ([self._segment(self._last_step)] if self._stretch_env else [])
         # Record the stretches when more than one environment was involved: a resumed run, or one
         # whose commit (or packages, machine) changed between its start and its finish.
-        if len(stretches) > 1 or any(_where_fields(seg) != _where_fields(prov) for seg in stretches):
-            prov["segments"] = _jsonable(stretches)
+        moved = any(prov[key] != value for key, value in self._stretch_env.items())
+        if self._segments or moved:
+            prov["segments"] = _jsonable(self._segments + [self._segment(self._last_step)])
         atomic_write_json(self.directory / "metrics.json",
                           {"metrics": _jsonable(metrics), "provenance": prov})
         self.checkpoint_path.unlink(missing_ok=True)
