@@ -33,7 +33,7 @@ reference: data
 	    --strip-images --force
 
 data: env
-	$(BIN)/python -m snnlib.data prepare mnist
+	$(BIN)/python -m snnlib.book.data prepare mnist
 
 env: $(STAMP)
 

@@ -1,4 +1,4 @@
-"""Benchmark: paper 002's 25-channel, kernel-12 LCSNN -- snnlib.competition vs BindsNET 0.3.4 (CPU).
+"""Benchmark: paper 002's 25-channel, kernel-12 LCSNN -- snnlib.papers.p002_competition.network vs BindsNET 0.3.4 (CPU).
 
 BindsNET network, built like ``LC_SNN.create_network`` in danielgafni/Bachelor ``thesis/nets.py``:
 ``Input(400, shape=(1, 20, 20), traces=True)`` -> ``LocalConnection(kernel 12, stride 4,
@@ -15,7 +15,7 @@ Steps:
 2. timing: seconds per training image, median over ``--images`` images after ``--warmup``;
    alternating ours / BindsNET image by image so both see the same machine load;
 3. ours with ``--replicas`` independent networks simulated together (images x networks / s);
-4. inference throughput of ``snnlib.competition.infer`` (learning off, batched) for the 25- and
+4. inference throughput of ``snnlib.papers.p002_competition.network.infer`` (learning off, batched) for the 25- and
    100-channel kernel-12 networks, and BindsNET's test-mode time per image for comparison.
 
 Not a test: it needs BindsNET, which is not a project dependency (see benchmarks/README.md).
@@ -31,7 +31,7 @@ import time
 
 import torch
 
-from snnlib.competition import (
+from snnlib.papers.p002_competition.network import (
     CompetitionNetConfig,
     dense_xy,
     dense_yy,
@@ -48,7 +48,7 @@ def load_images(count: int, seed: int, use_mnist: bool) -> torch.Tensor:
     """``count`` uint8 28 x 28 training images (MNIST 'train' split, random draws)."""
     generator = torch.Generator().manual_seed(seed)
     if use_mnist:
-        from snnlib.data import load_mnist
+        from snnlib.book.data import load_mnist
 
         images, _ = load_mnist("train")
         return images[torch.randint(0, images.shape[0], (count,), generator=generator)]
@@ -251,7 +251,7 @@ def main() -> None:
         print(f"BindsNET inference, 25 ch k12: {1 / seconds:8.1f} images / s (one image per run)")
         record["bindsnet_inference_images_per_s_25ch"] = 1 / seconds
     if args.record:
-        from snnlib.runner import Experiment
+        from snnlib.book.runner import Experiment
 
         settings = {k: v for k, v in vars(args).items() if k != "record"}
         exp = Experiment("002_competition", "bindsnet_benchmark", settings, "full", seed=args.seed)

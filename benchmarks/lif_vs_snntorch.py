@@ -6,7 +6,7 @@ same rate-coded input batches:
 * snnTorch: the tutorial style loop -- ``fc1(x[t])``, ``snn.Leaky``, ``fc2``, ``snn.Leaky`` per step,
   autograd through every step.
 * snnlib: each layer's synaptic input for all T steps in one matrix product, then
-  ``snnlib.neurons.lif_sequence`` (element-wise recurrence with a hand-written backward).
+  ``snnlib.core.neurons.lif_sequence`` (element-wise recurrence with a hand-written backward).
 
 Neuron: beta = 0.95, threshold 1, subtract reset, fast-sigmoid surrogate (k = 25). T = 25,
 batch 128, loss = cross-entropy on the output spike counts, Adam (lr 5e-4).
@@ -28,8 +28,8 @@ import time
 import torch
 from torch import nn
 
-from snnlib import surrogate as snnlib_surrogate
-from snnlib.neurons import LIFParams, lif_sequence
+from snnlib.core import surrogate as snnlib_surrogate
+from snnlib.core.neurons import LIFParams, lif_sequence
 
 NUM_INPUTS, NUM_HIDDEN, NUM_OUTPUTS = 784, 1000, 10
 BETA, THRESHOLD, SLOPE = 0.95, 1.0, 25.0
@@ -85,10 +85,10 @@ def rate_coded_batches(num_batches, num_steps, batch_size, generator, data="rand
     """Bernoulli rate-coded batches ``(spikes [T, B, 784], labels [B])``, P(spike) = intensity.
 
     ``data="random"``: random 'images' with intensities u^3 (mean 0.25) and random labels;
-    ``data="mnist"``: the first MNIST training images via ``snnlib.data.load_mnist``.
+    ``data="mnist"``: the first MNIST training images via ``snnlib.book.data.load_mnist``.
     """
     if data == "mnist":
-        from snnlib.data import load_mnist
+        from snnlib.book.data import load_mnist
 
         images, labels = load_mnist("train", as_float=True)
         images = images.reshape(len(images), -1)[: num_batches * batch_size].float()
@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--data", choices=("random", "mnist"), default="random",
-        help="rate-coded random images, or MNIST via snnlib.data.load_mnist",
+        help="rate-coded random images, or MNIST via snnlib.book.data.load_mnist",
     )
     args = parser.parse_args()
 

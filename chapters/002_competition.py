@@ -36,13 +36,14 @@ import numpy as np
 import torch
 from IPython.display import Markdown, display
 
-from snnlib import competition as cn
-from snnlib import readouts, stdp
-from snnlib.claims import Claim, claims_table, write_claims
-from snnlib.coding import poisson_encode
-from snnlib.data import load_mnist
-from snnlib.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
-from snnlib.runner import (
+from snnlib.papers.p002_competition import network as cn
+from snnlib.core import stdp
+from snnlib.papers.p002_competition import readouts
+from snnlib.book.claims import Claim, claims_table, write_claims
+from snnlib.core.coding import poisson_encode
+from snnlib.book.data import load_mnist
+from snnlib.core.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
+from snnlib.book.runner import (
     Experiment,
     artifact_or_pending,
     seed_everything,
@@ -101,7 +102,7 @@ print(f"profile {profile}: {P}")
 # for the locally connected network. The convolutional and fully connected networks of the
 # reference code do not pass a refractory period, so BindsNET's default of 5 ms applies to them;
 # we do the same. Time steps are $\Delta t = 1$ ms and each image is shown for 250 ms.
-# Implemented by `snnlib.neurons.adaptive_lif_step`, in BindsNET's update order.
+# Implemented by `snnlib.core.neurons.adaptive_lif_step`, in BindsNET's update order.
 
 # %%
 alif = AdaptiveLIFParams()
@@ -140,8 +141,8 @@ fig.tight_layout()
 # The implementation is BindsNET's `PostPre` rule with nearest-spike traces $x$ (set to 1 at a
 # spike, decaying with $e^{-\Delta t/\tau}$): at a presynaptic spike $w \mathrel{-}= \nu_0\, x_{post}$, at
 # a postsynaptic spike $w \mathrel{+}= \nu_1\, x_{pre}$, with $(\nu_0, \nu_1) = (10^{-4}, 10^{-2})$, and
-# $w$ clamped to $[0, 1]$ (`snnlib.stdp.post_pre_delta_w`). After each image every Y neuron's
-# incoming weights are rescaled to sum to $\bar w\, k^2$ (`snnlib.stdp.normalize_incoming`), with
+# $w$ clamped to $[0, 1]$ (`snnlib.core.stdp.post_pre_delta_w`). After each image every Y neuron's
+# incoming weights are rescaled to sum to $\bar w\, k^2$ (`snnlib.core.stdp.normalize_incoming`), with
 # $\bar w = 0.4$ the mean weight and $k$ the kernel size. *Anti*-STDP, used to learn the competition
 # weights, is the same rule with the signs of the amplitudes flipped.
 
@@ -151,7 +152,7 @@ window = stdp.post_pre_window(delta_t, nu=(1e-4, 1e-2), tau_pre=20.0, tau_post=2
 anti = stdp.post_pre_window(delta_t, nu=stdp.nu_from_paper_amplitudes(-1.6, 0.1),
                             tau_pre=17.2, tau_post=16.4)
 
-# %% mystnb={"figure": {"caption": "Weight change of one pre/post spike pair against $t_{post} - t_{pre}$, Eq. {eq}`eq-002-stdp`, computed with `snnlib.stdp.post_pre_window`: (a) the XY rule, $\\nu = (10^{-4}, 10^{-2})$, $\\tau_\\pm$ = 20 ms; (b) the anti-STDP rule of the strongest learned competition (paper Fig. 10d: $A_+ = -1.6$, $A_- = 0.1$, $\\tau_+ = 17.2$, $\\tau_- = 16.4$ ms). After paper 002, Fig. 4.", "name": "fig-002-stdp"}}
+# %% mystnb={"figure": {"caption": "Weight change of one pre/post spike pair against $t_{post} - t_{pre}$, Eq. {eq}`eq-002-stdp`, computed with `snnlib.core.stdp.post_pre_window`: (a) the XY rule, $\\nu = (10^{-4}, 10^{-2})$, $\\tau_\\pm$ = 20 ms; (b) the anti-STDP rule of the strongest learned competition (paper Fig. 10d: $A_+ = -1.6$, $A_- = 0.1$, $\\tau_+ = 17.2$, $\\tau_- = 16.4$ ms). After paper 002, Fig. 4.", "name": "fig-002-stdp"}}
 fig, axes = plt.subplots(1, 2, figsize=(9, 2.6))
 for ax, w, title in zip(axes, (window, anti), ("(a) STDP (XY)", "(b) anti-STDP (YY)")):
     ax.axhline(0, color="grey", lw=0.6)
@@ -166,7 +167,7 @@ fig.tight_layout()
 # ## Architectures
 #
 # The input is the central 20×20 crop of an MNIST image, each pixel a Poisson spike train at up to
-# 127.5 Hz (`snnlib.competition.encode_images`). The Y layer has $C$ channels:
+# 127.5 Hz (`snnlib.papers.p002_competition.network.encode_images`). The Y layer has $C$ channels:
 #
 # * **LCSNN** — locally connected: a $k \times k$ window moved with stride 4 gives
 #   $L = ((20 - k)/4 + 1)^2$ locations (9 for $k = 12$, 16 for $k = 8$); every neuron has its own
@@ -178,7 +179,7 @@ fig.tight_layout()
 # location, different channels) with a negative weight $c_w$: with $|c_w|$ large, the first neuron
 # to fire at a location silences the others, a winner-take-all. Neurons at different locations do
 # not compete. The weight counts of Table 2 are XY plus YY weights
-# (`snnlib.competition.parameter_count`):
+# (`snnlib.papers.p002_competition.network.parameter_count`):
 
 # %%
 TABLE2 = {  # paper 002, Table 2: architecture and (best voting, linear readout) accuracy, % (N = 5)
@@ -235,7 +236,7 @@ for row in TABLE2:
 # $$ (eq-002-votes)
 #
 # and a test image with spike counts $s_i$ is classified by one of four readouts
-# (`snnlib.readouts`):
+# (`snnlib.papers.p002_competition.readouts`):
 #
 # * **all-neuron voting**: $\arg\max_c \sum_i s_i v_{c,i}$ (`vote_all`);
 # * **patch voting**: per location, the neuron with the largest $s_i v_{c,i}$, summed over
@@ -271,7 +272,7 @@ def spike_counts(state, images, config, generator, chunk=500):
 
 
 def evaluate(state, config, n_cal, n_test, generator, linear=True):
-    """Readout accuracies of every replica: a list of dicts (see snnlib.readouts.evaluate_readouts)."""
+    """Readout accuracies of every replica: a list of dicts (see snnlib.papers.p002_competition.readouts.evaluate_readouts)."""
     cal = spike_counts(state, cal_x[:n_cal], config, generator)
     test = spike_counts(state, test_x[:n_test], config, generator)
     return [readouts.evaluate_readouts(cal[r], cal_y[:n_cal], test[r], test_y[:n_test],
@@ -621,7 +622,7 @@ if len(strength) == 2:
 # %% [markdown]
 # The paper shows this only as pictures. To put a number on it we measure how alike the features
 # of the neurons at one location are: the correlation between the XY weights of two channels at the
-# same location, averaged over all such pairs and locations (`snnlib.competition.channel_similarity`;
+# same location, averaged over all such pairs and locations (`snnlib.papers.p002_competition.network.channel_similarity`;
 # 1 means identical features, and the random initial weights give about 0).
 
 # %% tags=["remove-input"]
@@ -1035,7 +1036,7 @@ display(Markdown(claims_table(claims, digits=1)))
 # %% [markdown]
 # ## Appendix: simulation speed
 #
-# The paper's authors name simulation cost as their main limit. Our simulator (`snnlib.competition`)
+# The paper's authors name simulation cost as their main limit. Our simulator (`snnlib.papers.p002_competition.network`)
 # follows BindsNET's update order exactly, so on the same input spikes it produces the same output
 # spikes, and it is tested for this against a literal step-by-step re-implementation of BindsNET's
 # order (`tests/test_competition.py`). The benchmark `benchmarks/competition_vs_bindsnet.py` runs

@@ -39,15 +39,15 @@ import numpy as np
 import torch
 from IPython.display import Markdown, display
 
-from snnlib import classifier as digit_classifier
-from snnlib import coding, neurons
-from snnlib import spiking_gan as sg
-from snnlib import temporal as tp
-from snnlib.claims import Claim, claims_table, write_claims
-from snnlib.data import load_mnist
-from snnlib.metrics import class_share, frechet_distance, pooled_inception_score, sample_spread
-from snnlib.runner import Experiment, artifact_or_pending, seed_everything, select_profile
-from snnlib.s4nn import S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch
+from snnlib.book import classifier as digit_classifier
+from snnlib.core import coding, neurons
+from snnlib.papers.p003_spiking_gan import spiking_gan
+from snnlib.core import temporal as tp
+from snnlib.book.claims import Claim, claims_table, write_claims
+from snnlib.book.data import load_mnist
+from snnlib.core.metrics import class_share, frechet_distance, pooled_inception_score, sample_spread
+from snnlib.book.runner import Experiment, artifact_or_pending, seed_everything, select_profile
+from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch
 
 torch.set_num_threads(1)  # one image per update: threads do not help, and results stay bit-exact
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
@@ -111,8 +111,8 @@ full_x, full_y = load_mnist("train_full")  # all 60 000 (input-coding cost, per-
 # $$ (eq-003-peak-rate)
 #
 # and with $\tau_{ref} = t_{max}$, the whole simulation, each neuron fires at most once. The
-# figure uses `snnlib.neurons.lif_sequence` with `if_params(refractory=...)`; the TTFS networks
-# below use the exact single-spike form of Eq. {eq}`eq-003-if`, `snnlib.temporal.if_layer_forward`,
+# figure uses `snnlib.core.neurons.lif_sequence` with `if_params(refractory=...)`; the TTFS networks
+# below use the exact single-spike form of Eq. {eq}`eq-003-if`, `snnlib.core.temporal.if_layer_forward`,
 # which follows the S4NN code: the crossing is strict, a neuron sees an input from the step of
 # the input spike on and spikes one step after its crossing (so layer $l$ fires at step $l$ at
 # the earliest), and a neuron that never crosses gets the time $t_{max}$ ("no spike").
@@ -153,7 +153,7 @@ fig.tight_layout()
 # ### Time-to-first-spike coding
 #
 # A pixel of grey level $x_i \in \{0, \dots, x_{max}\}$ spikes once, the brighter the earlier
-# (**RECONSTRUCTED**, paper eq. 3, in the form of the S4NN code; `snnlib.coding.ttfs_encode` and
+# (**RECONSTRUCTED**, paper eq. 3, in the form of the S4NN code; `snnlib.core.coding.ttfs_encode` and
 # `ttfs_decode`):
 #
 # $$
@@ -166,7 +166,7 @@ fig.tight_layout()
 # generator's output spikes back into an image.
 #
 # The paper compares TTFS with a lossless *count* code, in which a value $x_i$ is sent as $x_i$
-# spikes (`snnlib.coding.count_encode` spreads them evenly over the 256 steps).
+# spikes (`snnlib.core.coding.count_encode` spreads them evenly over the 256 steps).
 
 # %%
 digit, digit_label = test_x[0], int(test_y[0])  # the first test image, a 7
@@ -271,7 +271,7 @@ display(Markdown(
 # ### Losses and targets
 #
 # Each network is trained to make given output neurons fire at given *target* times $T_k$, with
-# a temporal least-squares loss (**RECONSTRUCTED**, paper eqs. 4-5; `snnlib.temporal.temporal_mse_loss`)
+# a temporal least-squares loss (**RECONSTRUCTED**, paper eqs. 4-5; `snnlib.core.temporal.temporal_mse_loss`)
 #
 # $$
 # \mathcal L = \frac12 \sum_k \left(\frac{T_k - t^o_k}{t_{max}}\right)^2 + \lambda \lVert W \rVert^2 .
@@ -316,12 +316,12 @@ display(Markdown(
 #
 # starting from $\delta^o_k = (t^o_k - T_k)/t_{max}$ at the output (eqs. 16-17), with
 # $w \leftarrow w - \eta\,\partial\mathcal L/\partial w$ (eq. 8). The mask is strict because of the
-# one-step delay per layer (the module docstring of `snnlib.temporal` derives it from the S4NN code).
+# one-step delay per layer (the module docstring of `snnlib.core.temporal` derives it from the S4NN code).
 # At every layer $\delta$ is divided by its norm: by the L1 norm in the paper's text, by the L2
 # norm in the S4NN code. For G the error is propagated through the frozen D down to D's input
 # neurons, which are G's output pixels, and on through G. Implemented by
-# `snnlib.temporal.s4nn_backward` (which returns `delta_w`, so the training loops in
-# `snnlib.s4nn.train_epoch` and `snnlib.spiking_gan.spiking_gan_step` apply it), tested against a
+# `snnlib.core.temporal.s4nn_backward` (which returns `delta_w`, so the training loops in
+# `snnlib.papers.p003_spiking_gan.s4nn.train_epoch` and `snnlib.papers.p003_spiking_gan.spiking_gan.spiking_gan_step` apply it), tested against a
 # hand-worked two-layer example, a hand-worked generator-through-discriminator example and a dense
 # re-statement of the S4NN code.
 #
@@ -363,20 +363,20 @@ def pilot():
         metrics[f"classifier_{norm}"] = result.strict_accuracy
         metrics[f"classifier_{norm}_silent"] = result.silent_rate
 
-        gan_config = sg.SpikingGANConfig(norm=norm)
+        gan_config = spiking_gan.SpikingGANConfig(norm=norm)
         gen = seed_everything(SEED)
-        gan = sg.init_spiking_gan(gan_config, generator=gen)
+        gan = spiking_gan.init_spiking_gan(gan_config, generator=gen)
         for i in range(P["pilot_d_steps"]):
-            fake = sg.generate_times(gan, sg.noise_times(1, gan_config, generator=gen), gan_config)
+            fake = spiking_gan.generate_times(gan, spiking_gan.noise_times(1, gan_config, generator=gen), gan_config)
             for times, real in ((ones[i:i + 1], True), (fake.times[-1], False)):
-                delta_w, _ = sg.discriminator_update(gan, times, real, gan_config)
-                gan = sg.SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, delta_w)])
+                delta_w, _ = spiking_gan.discriminator_update(gan, times, real, gan_config)
+                gan = spiking_gan.SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, delta_w)])
         held_out = ones[P["pilot_d_steps"]:P["pilot_d_steps"] + 500]
-        fakes = sg.generate_times(gan, sg.noise_times(500, gan_config, generator=gen), gan_config)
+        fakes = spiking_gan.generate_times(gan, spiking_gan.noise_times(500, gan_config, generator=gen), gan_config)
         d_real, d_fake = (tp.s4nn_forward(x, gan.discriminator, gan_config.threshold, T_MAX).times[-1]
                           for x in (held_out, fakes.times[-1]))
-        metrics[f"discriminator_{norm}_real"] = float(sg.says_real(d_real).float().mean())
-        metrics[f"discriminator_{norm}_fake"] = float(sg.says_fake(d_fake).float().mean())
+        metrics[f"discriminator_{norm}_real"] = float(spiking_gan.says_real(d_real).float().mean())
+        metrics[f"discriminator_{norm}_fake"] = float(spiking_gan.says_fake(d_fake).float().mean())
     return exp.finish(metrics)
 
 
@@ -421,7 +421,7 @@ if pilot_art is not None:
 # *decision time* is the step of the first output spike ($t_{max}$ when none fires) and the
 # *spikes to decision* count all spikes of the network up to and including that step, the 784
 # input neurons included, as the paper's percentages imply (194 spikes = 16.2 % of 1 194 neurons).
-# Implemented by `snnlib.s4nn.evaluate` and `snnlib.metrics.ttfs_spikes_until`.
+# Implemented by `snnlib.papers.p003_spiking_gan.s4nn.evaluate` and `snnlib.core.metrics.ttfs_spikes_until`.
 
 # %%
 train_t = coding.ttfs_encode(train_x[:P["n_train"]].flatten(1))
@@ -632,7 +632,7 @@ if pair:
 # decoded into an image with Eq. {eq}`eq-003-ttfs`; D is 784-400-2 and calls an image real or fake by
 # which of its two output neurons fires first. Each training step takes one real image of the digit
 # and one generated image: D is updated on both (G frozen), then G is updated on the same noise
-# through the updated, frozen D (`snnlib.spiking_gan.spiking_gan_step`). An epoch is one pass over
+# through the updated, frozen D (`snnlib.papers.p003_spiking_gan.spiking_gan.spiking_gan_step`). An epoch is one pass over
 # the digit's training images, in a fresh random order. After every epoch G draws 200 samples
 # from one fixed noise batch, which we score against the digit's training images (Fréchet
 # distance, below) to follow the training; the test images are used only for the final scores.
@@ -641,10 +641,10 @@ if pair:
 # a tanh output, D 784-400-1 with ReLU and a sigmoid output. The paper gives no loss, optimiser or
 # batch size for it; we use the standard non-saturating loss with Adam (learning rate
 # $2\cdot10^{-4}$, $\beta_1 = 0.5$) on batches of 64, for the same 50 epochs
-# (`snnlib.spiking_gan.ann_gan_step`).
+# (`snnlib.papers.p003_spiking_gan.spiking_gan.ann_gan_step`).
 #
 # **Numbers the paper does not give.** Paper 003 shows samples only. We score every generator with
-# the digit classifier of this project (`snnlib.classifier`: a small CNN trained here, whose test
+# the digit classifier of this project (`snnlib.book.classifier`: a small CNN trained here, whose test
 # accuracy is in the claims below), not with Inception-v3, whose weights cannot be obtained here:
 # the share of samples the classifier reads as the intended digit, the Fréchet distance between
 # the classifier's 128-dimensional features of the samples and of that digit's test images (an
@@ -653,7 +653,7 @@ if pair:
 # digit can mislead: a generator that draws one grey image for every noise vector may still be read
 # as the digit every time. So we also give the **spread** of a generator's samples, the grey-level
 # standard deviation across its 64 stored samples, averaged over pixels (0 for a generator that
-# always draws the same image; `snnlib.metrics.sample_spread`), next to the spread of 64 test images
+# always draws the same image; `snnlib.core.metrics.sample_spread`), next to the spread of 64 test images
 # of the digit.
 
 # %% [markdown]
@@ -665,7 +665,7 @@ if pair:
 # falls silent receives no error from D (its mask is 0 for every D neuron), so once G has pushed
 # all its pixels past $t_{max}$ it stays blank for good. Eq. (13) as reconstructed,
 # $\mathbb 1[t_i \le t_j]$, does count that pair. We trained the digit-0 GAN for a few thousand
-# steps both ways (`silent_pairs` in `snnlib.spiking_gan.SpikingGANConfig`) and followed its samples:
+# steps both ways (`silent_pairs` in `snnlib.papers.p003_spiking_gan.spiking_gan.SpikingGANConfig`) and followed its samples:
 # the share of pixels that spike and the correlation of the mean sample with the mean training
 # image of the digit (training data only; the test images are kept for the final scores).
 
@@ -685,16 +685,16 @@ def gan_mask_pilot():
     mean_real = full_x[full_y == 0].flatten(1).float().mean(0)
     arrays = {}
     for silent_pairs in (False, True):
-        config = sg.SpikingGANConfig(silent_pairs=silent_pairs)
+        config = spiking_gan.SpikingGANConfig(silent_pairs=silent_pairs)
         gen = seed_everything(SEED)
-        gan = sg.init_spiking_gan(config, generator=gen)
-        z = sg.noise_times(200, config, generator=torch.Generator().manual_seed(1))
+        gan = spiking_gan.init_spiking_gan(config, generator=gen)
+        z = spiking_gan.noise_times(200, config, generator=torch.Generator().manual_seed(1))
         rows = []
         for step in range(P["gan_pilot_steps"]):
-            gan = sg.spiking_gan_step(gan, real[step % len(real):step % len(real) + 1], config,
+            gan = spiking_gan.spiking_gan_step(gan, real[step % len(real):step % len(real) + 1], config,
                                       generator=gen).gan
             if (step + 1) % P["gan_pilot_every"] == 0:
-                images = sg.generate_images(gan, z, config)
+                images = spiking_gan.generate_images(gan, z, config)
                 rows.append([step + 1, float((images > 0).float().mean()), correlation(images.mean(0), mean_real)])
         key = "silent_pairs" if silent_pairs else "strict"
         arrays[key] = np.array(rows)
@@ -769,7 +769,7 @@ def score_samples(images01, digit):
 # although the digit classifier read every one of them as a 0, which is why the table below also
 # gives the spread of the samples. The pilot below follows what goes wrong, on the digit's
 # training images. Averaged over samples, the error that D sends back to G's pixels (eq. 15 down
-# to D's input, `snnlib.spiking_gan.generator_pixel_error`) does have the digit's shape: it asks
+# to D's input, `snnlib.papers.p003_spiking_gan.spiking_gan.generator_pixel_error`) does have the digit's shape: it asks
 # the stroke to brighten and the rest to darken. But the per-layer normalisation gives every layer
 # a step of about the same size, and G's hidden weights start ten times smaller than its output
 # weights (U[0, 5] against U[0, 48]), so, relative to its weights, the hidden layer moves far
@@ -782,7 +782,7 @@ def score_samples(images01, digit):
 # classifier's features, over the checks of the pilot's second half).
 
 # %%
-GAN_BASE = sg.SpikingGANConfig()  # the paper's sizes, S4NN's constants, L2 norm, silent pairs
+GAN_BASE = spiking_gan.SpikingGANConfig()  # the paper's sizes, S4NN's constants, L2 norm, silent pairs
 G_LR_CANDIDATES = [(0.2, 0.2), (0.2, 2.0), (0.02, 2.0)]  # G's (hidden, output) rates; S4NN's first
 
 
@@ -802,18 +802,18 @@ def gan_lr_pilot(digit=0):
     for k, lr_g in enumerate(G_LR_CANDIDATES):
         config = dataclasses.replace(GAN_BASE, lr_g=lr_g)
         gen = seed_everything(SEED)
-        gan = sg.init_spiking_gan(config, generator=gen)
+        gan = spiking_gan.init_spiking_gan(config, generator=gen)
         start = [w.clone() for w in gan.generator]
-        z = sg.noise_times(P["n_samples"], config, generator=torch.Generator().manual_seed(1))
+        z = spiking_gan.noise_times(P["n_samples"], config, generator=torch.Generator().manual_seed(1))
         order = torch.randperm(len(real), generator=torch.Generator().manual_seed(1000 * digit))
         rows = []
         for step in range(P["gan_pilot_steps"]):
             i = order[step % len(real)]
-            gan = sg.spiking_gan_step(gan, real[i:i + 1], config, generator=gen).gan
+            gan = spiking_gan.spiking_gan_step(gan, real[i:i + 1], config, generator=gen).gan
             if (step + 1) % P["gan_pilot_every"] == 0:
-                times = sg.generate_times(gan, z, config).times[-1]
+                times = spiking_gan.generate_times(gan, z, config).times[-1]
                 samples = coding.ttfs_decode(times)
-                pixel_error, _ = sg.generator_pixel_error(gan, times[:200], config)
+                pixel_error, _ = spiking_gan.generator_pixel_error(gan, times[:200], config)
                 moved = [float((w - w0).norm() / w0.norm()) for w, w0 in zip(gan.generator, start)]
                 rows.append([step + 1, float((times < T_MAX).float().mean()), float(samples.mean()),
                              sample_spread(samples), correlation(samples.mean(0), mean_real),
@@ -909,9 +909,9 @@ def train_spiking_gan(digit):
     # After every epoch, G draws from one fixed noise batch; its samples are scored against the
     # digit's *training* images (the test images are kept for the final score).
     train_features = digit_classifier.features(mnist_cnn.model, images)
-    z_watch = sg.noise_times(P["gan_watch"], GAN_CONFIG, generator=torch.Generator().manual_seed(1))
+    z_watch = spiking_gan.noise_times(P["gan_watch"], GAN_CONFIG, generator=torch.Generator().manual_seed(1))
     gen = seed_everything(SEED + digit)
-    gan = sg.init_spiking_gan(GAN_CONFIG, generator=gen)
+    gan = spiking_gan.init_spiking_gan(GAN_CONFIG, generator=gen)
     state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0], "log": [],
              "snapshots": []}
     orders = {}  # the image order of an epoch depends only on (digit, epoch): resumable
@@ -921,24 +921,24 @@ def train_spiking_gan(digit):
         if epoch not in orders:
             orders = {epoch: torch.randperm(n, generator=torch.Generator().manual_seed(1000 * digit + epoch))}
         order = orders[epoch]
-        out = sg.spiking_gan_step(sg.SpikingGAN(state["g"], state["d"]), real[order[i]:order[i] + 1],
+        out = spiking_gan.spiking_gan_step(spiking_gan.SpikingGAN(state["g"], state["d"]), real[order[i]:order[i] + 1],
                                   GAN_CONFIG, generator=state["gen"])
         state["g"], state["d"] = out.gan
-        wins = [sg.says_real(out.d_real[0]),  # D right on the real image
-                sg.says_fake(out.d_fake[0]),  # D right on the generated one
-                sg.says_real(out.d_for_g[0])]  # G fooled the updated D
+        wins = [spiking_gan.says_real(out.d_real[0]),  # D right on the real image
+                spiking_gan.says_fake(out.d_fake[0]),  # D right on the generated one
+                spiking_gan.says_real(out.d_for_g[0])]  # G fooled the updated D
         state["counts"] = [c + int(w) for c, w in zip(state["counts"], wins)]
         if i == n - 1:
-            times = sg.generate_times(out.gan, z_watch, GAN_CONFIG).times[-1]
+            times = spiking_gan.generate_times(out.gan, z_watch, GAN_CONFIG).times[-1]
             samples = coding.ttfs_decode(times)
             fd = frechet_distance(digit_classifier.features(mnist_cnn.model, samples / 255), train_features)
             state["log"] = state["log"] + [[epoch + 1] + [c / n for c in state["counts"]]
                                            + [float((times < T_MAX).float().mean()), fd]]
             state["snapshots"] = state["snapshots"] + [samples[:4].round().to(torch.uint8)]
             state["counts"] = [0, 0, 0]
-    gan = sg.SpikingGAN(state["g"], state["d"])
-    z = sg.noise_times(P["n_samples"], GAN_CONFIG, generator=sample_noise(digit))
-    g_fwd = sg.generate_times(gan, z, GAN_CONFIG)
+    gan = spiking_gan.SpikingGAN(state["g"], state["d"])
+    z = spiking_gan.noise_times(P["n_samples"], GAN_CONFIG, generator=sample_noise(digit))
+    g_fwd = spiking_gan.generate_times(gan, z, GAN_CONFIG)
     images01 = coding.ttfs_decode(g_fwd.times[-1]) / 255
     probs, metrics = score_samples(images01, digit)
     spikes = sum((t < T_MAX).sum(1) for t in (z, *g_fwd.times)).float()
@@ -959,14 +959,14 @@ def train_ann_gan(digit):
     if not todo:
         return art
     gen = seed_everything(SEED + digit)
-    g, d = sg.ANNGenerator(), sg.ANNDiscriminator()
+    g, d = spiking_gan.ANNGenerator(), spiking_gan.ANNDiscriminator()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     state = {"g": g, "d": d, "opt_g": opt_g, "opt_d": opt_d, "gen": gen}
     for _epoch in exp.steps(P["ann_epochs"], state, every=10, desc=exp.name):
         order = torch.randperm(len(real), generator=gen)
         for start in range(0, len(real), 64):
-            sg.ann_gan_step(g, d, opt_g, opt_d, real[order[start:start + 64]], generator=gen)
+            spiking_gan.ann_gan_step(g, d, opt_g, opt_d, real[order[start:start + 64]], generator=gen)
     with torch.no_grad():
         z = torch.randn(P["n_samples"], 100, generator=sample_noise(digit))
         images01 = (g(z) + 1) / 2
@@ -1017,7 +1017,7 @@ for digit in range(10):
 
 # %%
 def spread(art):
-    """Spread of a generator's stored samples (`snnlib.metrics.sample_spread`)."""
+    """Spread of a generator's stored samples (`snnlib.core.metrics.sample_spread`)."""
     return sample_spread(art.arrays["samples"])
 
 

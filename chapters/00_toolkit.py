@@ -29,8 +29,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from snnlib import coding, metrics, neurons, surrogate
-from snnlib.data import load_mnist
+from snnlib.core import coding, metrics, neurons, surrogate
+from snnlib.book.data import load_mnist
 
 torch.set_num_threads(2)
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
@@ -61,8 +61,8 @@ plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.r
 # $$ (eq-spike)
 #
 # with $H$ the Heaviside step ($H(0)=0$). $\beta = 1$ gives the non-leaky integrate-and-fire (IF)
-# neuron of papers 000 and 003. Implemented by `snnlib.neurons.lif_step` (one step) and
-# `snnlib.neurons.lif_sequence` (a whole sequence, with a hand-written backward pass). This is
+# neuron of papers 000 and 003. Implemented by `snnlib.core.neurons.lif_step` (one step) and
+# `snnlib.core.neurons.lif_sequence` (a whole sequence, with a hand-written backward pass). This is
 # snnTorch ≥ 0.8; snnTorch 0.6–0.7 scaled the subtracted reset by $\beta$, which makes no difference
 # for the IF neurons of paper 000.
 #
@@ -98,7 +98,7 @@ for name, (mem, spk) in lif_results.items():
 # leak slows charging: the fixed point of $U = 0.9\,U + 0.3$ is $3 > U_{thr}$, so the neuron still
 # fires, but later.
 
-# %% mystnb={"figure": {"caption": "Membrane potential (lines) and spikes (markers) of IF and LIF neurons with a constant input current 0.3 and threshold 1, Eqs. {eq}`eq-lif-subtract`–{eq}`eq-spike`, drawn with `snnlib.neurons.lif_step`.", "name": "fig-lif-traces"}}
+# %% mystnb={"figure": {"caption": "Membrane potential (lines) and spikes (markers) of IF and LIF neurons with a constant input current 0.3 and threshold 1, Eqs. {eq}`eq-lif-subtract`–{eq}`eq-spike`, drawn with `snnlib.core.neurons.lif_step`.", "name": "fig-lif-traces"}}
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.6), sharey=True)
 for ax, (name, (mem, spk)) in zip(axes, lif_results.items()):
     ax.plot(mem, lw=1.5)
@@ -132,7 +132,7 @@ fig.tight_layout()
 # spike and decays very slowly ($\tau_\theta = 10^6$ ms), so a neuron that fires a lot becomes harder to
 # excite: a homeostasis that spreads the learning over neurons. The discrete update, with
 # $\Delta t = 1$ ms, follows BindsNET's order exactly (decay, integrate unless refractory, threshold,
-# reset, adapt) and is `snnlib.neurons.adaptive_lif_step`; paper 002's values are its defaults
+# reset, adapt) and is `snnlib.core.neurons.adaptive_lif_step`; paper 002's values are its defaults
 # ($v_{rest} = v_{reset} = -65$ mV, $\theta_0 = -52$ mV, $\tau_v = 20$ ms, $t_{ref} = 2$ ms,
 # $\theta_+ = 0.05$ mV). Below, one neuron receives Poisson input spikes through a synapse of
 # weight 6 mV, as in paper 002's Fig. 3.
@@ -155,7 +155,7 @@ v_trace, thr_trace, out = map(np.array, (v_trace, thr_trace, out))
 print(f"input spikes: {int(input_spikes.sum())}, output spikes: {int(out.sum())}, "
       f"final threshold: {thr_trace[-1]:.2f} mV (start {alif.thresh:.2f} mV)")
 
-# %% mystnb={"figure": {"caption": "Adaptive-threshold LIF neuron (Eq. {eq}`eq-alif`, `snnlib.neurons.adaptive_lif_step`) driven by 150 Hz Poisson input through a 6 mV synapse: the membrane voltage (blue) and the threshold $\\theta_0+\\theta$ (orange), which rises by $\\theta_+$ at each output spike. After paper 002, Fig. 3.", "name": "fig-alif"}}
+# %% mystnb={"figure": {"caption": "Adaptive-threshold LIF neuron (Eq. {eq}`eq-alif`, `snnlib.core.neurons.adaptive_lif_step`) driven by 150 Hz Poisson input through a 6 mV synapse: the membrane voltage (blue) and the threshold $\\theta_0+\\theta$ (orange), which rises by $\\theta_+$ at each output spike. After paper 002, Fig. 3.", "name": "fig-alif"}}
 fig, ax = plt.subplots(figsize=(10, 2.8))
 ax.plot(v_trace, lw=1, label="membrane $v$")
 ax.plot(thr_trace, lw=1.5, label="threshold $\\theta_0+\\theta$")
@@ -178,7 +178,7 @@ fig.tight_layout()
 # $$ (eq-stochastic-threshold)
 #
 # the second identity being the local learning signal that the paper's rule uses
-# (`snnlib.neurons.stochastic_threshold_spike`, which returns the spikes and $\log p$).
+# (`snnlib.core.neurons.stochastic_threshold_spike`, which returns the spikes and $\log p$).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -192,7 +192,7 @@ print("empirical rate:", np.round(s.mean(0).numpy(), 2), " σ(u):", np.round(tor
 # The spike of Eq. {eq}`eq-spike` has zero derivative almost everywhere, so gradient training
 # replaces its derivative in the backward pass by that of a smooth *primitive* $\tilde S(x)$ of the
 # overdrive $x = U - U_{thr}$ {cite}`neftci2019surrogate,zenke2018superspike`. The forward pass
-# stays the exact Heaviside step. `snnlib.surrogate` follows SpikingJelly's design
+# stays the exact Heaviside step. `snnlib.core.surrogate` follows SpikingJelly's design
 # {cite}`fang2023spikingjelly`: each surrogate holds the primitive, and its hand-written derivative
 # is tested against automatic differentiation of the primitive. Paper 000 uses the fast sigmoid,
 #
@@ -200,7 +200,7 @@ print("empirical rate:", np.round(s.mean(0).numpy(), 2), " σ(u):", np.round(tor
 # \tilde S(x) = \frac{x}{1 + k|x|},\qquad \frac{\partial \tilde S}{\partial x} = \frac{1}{(1 + k|x|)^2},\quad k = 25
 # $$ (eq-fast-sigmoid)
 #
-# (paper 000, Sec. 2; `snnlib.surrogate.fast_sigmoid`). The others in `snnlib`:
+# (paper 000, Sec. 2; `snnlib.core.surrogate.fast_sigmoid`). The others in `snnlib`:
 #
 # $$
 # \text{rectangular: } \frac{1}{a}\,\mathbb 1\!\left[|x| < \tfrac a2\right],\qquad
@@ -228,7 +228,7 @@ for name, fn in surrogates.items():
 for name, g in grads.items():
     print(f"{name:20s} derivative at x=0: {g[200]:.3f}, area under it: {np.trapezoid(g, x.detach().numpy()):.3f}")
 
-# %% mystnb={"figure": {"caption": "Surrogate derivatives $\\partial \\tilde S / \\partial x$ of Eqs. {eq}`eq-fast-sigmoid` and {eq}`eq-surrogates`, obtained by back-propagating through `snnlib.surrogate` spike functions; the forward pass of each is the Heaviside step (grey).", "name": "fig-surrogates"}}
+# %% mystnb={"figure": {"caption": "Surrogate derivatives $\\partial \\tilde S / \\partial x$ of Eqs. {eq}`eq-fast-sigmoid` and {eq}`eq-surrogates`, obtained by back-propagating through `snnlib.core.surrogate` spike functions; the forward pass of each is the Heaviside step (grey).", "name": "fig-surrogates"}}
 fig, ax = plt.subplots(figsize=(7, 3))
 xs = x.detach().numpy()
 for name, g in grads.items():
@@ -243,7 +243,7 @@ fig.tight_layout()
 # %% [markdown]
 # ## Spike codes of a real MNIST digit
 #
-# The papers turn pixel intensities into spikes in four ways, all in `snnlib.coding`.
+# The papers turn pixel intensities into spikes in four ways, all in `snnlib.core.coding`.
 #
 # The **Bernoulli rate code** of paper 000 (snnTorch `spikegen.rate`, `rate_encode`): at every step
 # pixel $i$ spikes with probability equal to its intensity $x_i\in[0,1]$,
@@ -298,7 +298,7 @@ print(f"TTFS decode: max |x̂ - x| = {err:.3f} (bound x_max/t_max = {255 / 256:.
 # the sparsity argument of paper 003. The decoder of Eq. {eq}`eq-ttfs` recovers the image to within
 # one grey level.
 
-# %% mystnb={"figure": {"caption": "The first MNIST test digit under the four spike codes of `snnlib.coding` (Eqs. {eq}`eq-rate-code` and {eq}`eq-ttfs`): spike rasters, one row per pixel (only pixels that fire are drawn), and the image decoded from the TTFS times.", "name": "fig-codes"}}
+# %% mystnb={"figure": {"caption": "The first MNIST test digit under the four spike codes of `snnlib.core.coding` (Eqs. {eq}`eq-rate-code` and {eq}`eq-ttfs`): spike rasters, one row per pixel (only pixels that fire are drawn), and the image decoded from the TTFS times.", "name": "fig-codes"}}
 fig, axes = plt.subplots(1, 5, figsize=(12, 3.2), gridspec_kw={"width_ratios": [1, 1, 1, 1, 0.9]})
 for ax, (name, spikes) in zip(axes, codes.items()):
     t, i = np.nonzero(spikes.numpy())
@@ -319,7 +319,7 @@ fig.tight_layout()
 # time, `coding.first_spike_time` gives each neuron's first spike (TTFS decoding), and
 # `coding.decode_ttfs_class` picks the first output neuron to fire, with explicit rules for ties and
 # for silent outputs — the S4NN code scores both generously, which its issues #4 and #5 dispute, so
-# every chapter states its rule. `snnlib.metrics` counts what the papers report: spikes per sample
+# every chapter states its rule. `snnlib.core.metrics` counts what the papers report: spikes per sample
 # across layers (`count_spikes`), the step of the first output spike (`decision_time`), the spikes
 # emitted until then (`spikes_until`) and the fraction of neurons that fire (`firing_fraction`).
 # For the TTFS code of the digit above:
@@ -337,10 +337,10 @@ print("fraction of inputs that fire:", round(metrics.firing_fraction(ttfs).item(
 # %% [markdown]
 # ## Experiments, artifacts and claims
 #
-# Chapters run their experiments through `snnlib.runner.Experiment`: named profiles (`quick` for
+# Chapters run their experiments through `snnlib.book.runner.Experiment`: named profiles (`quick` for
 # the tests, `full` for the paper's settings), seeding, a progress bar, checkpoints that resume
 # after a kill, and artifacts written atomically with their provenance (config, seed, git commit,
 # package versions, wall time). The book is rendered from the committed full-profile artifacts.
 # Each paper chapter then records paper-versus-ours for its headline numbers with
-# `snnlib.claims.write_claims`; the comparison tables, and the {doc}`reproduction page
+# `snnlib.book.claims.write_claims`; the comparison tables, and the {doc}`reproduction page
 # <reproduction>`, are generated from those records.

@@ -20,11 +20,12 @@ profile = "full"  # this page always shows the committed full-profile records
 # %%
 from IPython.display import Markdown, display
 
-from snnlib.claims import all_claims, claims_table
-from snnlib.runner import REPO_ROOT, provenance_table
+from snnlib.book.claims import all_claims, claims_table
+from snnlib.book.paths import chapters_dir
+from snnlib.book.runner import provenance_table
 
 records = all_claims()
-chapters = sorted(p.stem for p in (REPO_ROOT / "chapters").glob("*.py")
+chapters = sorted(p.stem for p in chapters_dir().glob("*.py")
                   if p.stem not in ("00_toolkit", "reproduction"))
 
 # %%

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from snnlib.claims import Claim, all_claims, claims_path, claims_table, read_claims, write_claims
+from snnlib.book.claims import Claim, all_claims, claims_path, claims_table, read_claims, write_claims
 
 
 def _claims(profile="full"):

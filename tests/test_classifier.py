@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from snnlib.classifier import (
+from snnlib.book.classifier import (
     MNISTClassifier,
     features,
     load_mnist_classifier,
     predict_proba,
 )
-from snnlib.data import load_mnist
+from snnlib.book.data import load_mnist
 
 
 @pytest.fixture(scope="module")

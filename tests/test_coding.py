@@ -1,4 +1,4 @@
-"""Tests for snnlib.coding: hand-computed values, documented examples, and
+"""Tests for snnlib.core.coding: hand-computed values, documented examples, and
 statistical checks with fixed generators and bounds taken from the distributions."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from snnlib.coding import (
+from snnlib.core.coding import (
     decode_ttfs_class,
     first_spike_time,
     latency_encode,
@@ -357,7 +357,7 @@ def test_decode_ttfs_class_requires_potentials_for_potential_rules():
 
 
 def test_count_encode_is_lossless_and_evenly_spread():
-    from snnlib.coding import count_encode
+    from snnlib.core.coding import count_encode
 
     # x = 2 in 8 steps: spikes at floor(0*8/2) = 0 and floor(1*8/2) = 4; x = 3: 0, 2, 5.
     spikes = count_encode(torch.tensor([2, 3, 0, 8]), t_max=8)

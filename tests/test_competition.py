@@ -1,4 +1,4 @@
-"""Tests of snnlib.competition (paper 002 networks) against hand-worked values and a slow,
+"""Tests of snnlib.papers.p002_competition.network (paper 002 networks) against hand-worked values and a slow,
 literal re-implementation of BindsNET's Network.run (dense matrices, one step at a time)."""
 
 import math
@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from snnlib import competition
-from snnlib.competition import (
+from snnlib.papers.p002_competition import network as competition
+from snnlib.papers.p002_competition.network import (
     CompetitionNetConfig,
     CompetitionState,
     competition_mask,

@@ -1,4 +1,4 @@
-"""Tests for snnlib.data: real MNIST from the offline source, cache integrity, atomic writes,
+"""Tests for snnlib.book.data: real MNIST from the offline source, cache integrity, atomic writes,
 restricted unpickling, online paths against a fake server, Fashion-MNIST and CIFAR-10.
 
 Every test works in a temporary SNN_DATA_DIR with the network disabled, so the real cache is
@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 
-from snnlib import data
+from snnlib.book import data
 
 REPO = Path(__file__).resolve().parent.parent
 ARRAYS = ("train_images", "train_labels", "test_images", "test_labels")
@@ -234,7 +234,7 @@ def test_corrupt_cache_file_is_removed_then_rebuilt(mnist_copy, mnist_root, name
         data.load_mnist(split)
     message = str(info.value)
     assert "corrupt" in message and "has been removed" in message
-    assert str(target) in message and "python -m snnlib.data prepare mnist" in message
+    assert str(target) in message and "python -m snnlib.book.data prepare mnist" in message
     assert not target.exists()
 
     images, labels = data.load_mnist(split)  # recovers: missing -> prepare
@@ -352,20 +352,6 @@ def test_failed_manifest_write_is_a_data_error_and_removes_arrays(monkeypatch, i
     with pytest.raises(data.DataError, match="SNN_DATA_DIR"):
         data.prepare_mnist()
     assert files_under(isolated / "cache" / "mnist") == []
-
-
-def test_atomic_write_cleans_up(tmp_path):
-    target = tmp_path / "x.npy"
-
-    def writer(stream):
-        stream.write(b"partial")
-        raise Crash
-
-    with pytest.raises(Crash):
-        data._atomic_write(target, writer)
-    assert files_under(tmp_path) == []
-    data._atomic_write(target, lambda s: s.write(b"ok"))
-    assert files_under(tmp_path) == ["x.npy"] and target.read_bytes() == b"ok"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -753,13 +739,13 @@ def test_cli_reports_and_fails_cleanly(mnist_copy, capsys):
 def test_cli_as_module(mnist_root):
     env = dict(os.environ, SNN_DATA_DIR=str(mnist_root))
     result = subprocess.run(
-        [sys.executable, "-m", "snnlib.data", "prepare", "mnist"],
+        [sys.executable, "-m", "snnlib.book.data", "prepare", "mnist"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "mnist: already prepared" in result.stdout and "Traceback" not in result.stderr
     bad = subprocess.run(
-        [sys.executable, "-m", "snnlib.data", "prepare", "imagenet"],
+        [sys.executable, "-m", "snnlib.book.data", "prepare", "imagenet"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )
     assert bad.returncode != 0 and "invalid choice" in bad.stderr

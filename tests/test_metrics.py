@@ -1,12 +1,12 @@
-"""Tests for the spike and latency counters in snnlib.metrics (hand-computed values)."""
+"""Tests for the spike and latency counters in snnlib.core.metrics (hand-computed values)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from snnlib.coding import times_to_spikes
-from snnlib.metrics import (
+from snnlib.core.coding import times_to_spikes
+from snnlib.core.metrics import (
     count_spikes,
     decision_time,
     firing_fraction,

@@ -1,4 +1,4 @@
-"""Tests for the generative-model metrics in snnlib.metrics (closed forms and hand values)."""
+"""Tests for the generative-model metrics in snnlib.core.metrics (closed forms and hand values)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import scipy.linalg
 import torch
 
-from snnlib.metrics import (
+from snnlib.core.metrics import (
     class_share,
     frechet_distance,
     frechet_distance_from_stats,

@@ -1,12 +1,12 @@
-"""Tests for snnlib.neurons: hand-computed trajectories and gradients vs autograd."""
+"""Tests for snnlib.core.neurons: hand-computed trajectories and gradients vs autograd."""
 
 import math
 
 import pytest
 import torch
 
-from snnlib import surrogate as sg
-from snnlib.neurons import (
+from snnlib.core import surrogate as surrogates
+from snnlib.core.neurons import (
     LIF,
     AdaptiveLIF,
     AdaptiveLIFParams,
@@ -131,7 +131,7 @@ def loop_lif(currents, params, state):
 @pytest.mark.parametrize("reset_mechanism", ["subtract", "zero", "none"])
 @pytest.mark.parametrize("beta", [0.0, 0.5, 0.95, 1.0])
 @pytest.mark.parametrize(
-    "surrogate", [sg.fast_sigmoid(25.0), sg.atan(2.0)], ids=["fast_sigmoid", "atan"]
+    "surrogate", [surrogates.fast_sigmoid(25.0), surrogates.atan(2.0)], ids=["fast_sigmoid", "atan"]
 )
 def test_lif_sequence_matches_lif_step_loop(reset_mechanism, beta, surrogate):
     seed = 1000 * ["subtract", "zero", "none"].index(reset_mechanism) + int(100 * beta)
@@ -182,7 +182,7 @@ def test_lif_sequence_subtract_gradient_by_hand():
     # currents 0.8, 0.8 -> U1 = 0.8, U2 = 1.2 (spike). L = S1 + S2.
     # dL/dU2 = sg'(0.2) = 0.5 ; dL/dU1 = sg'(-0.2) + beta * dL/dU2 = 0.5 + 0.5*0.5 = 0.75
     # dL/dU0 = beta * dL/dU1 = 0.375
-    params = LIFParams(beta=0.5, threshold=1.0, surrogate=sg.rectangular(2.0))
+    params = LIFParams(beta=0.5, threshold=1.0, surrogate=surrogates.rectangular(2.0))
     currents = torch.tensor([[0.8], [0.8]], dtype=F64, requires_grad=True)
     mem0 = torch.zeros(1, dtype=F64, requires_grad=True)
     spikes, _ = lif_sequence(currents, params, LIFState(mem0, torch.zeros(1, dtype=torch.long)))

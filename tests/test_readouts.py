@@ -1,4 +1,4 @@
-"""Tests for snnlib.readouts (paper 002 readouts); every expected value is hand-computed."""
+"""Tests for snnlib.papers.p002_competition.readouts (paper 002 readouts); every expected value is hand-computed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from snnlib.readouts import (
+from snnlib.papers.p002_competition.readouts import (
     NO_DECISION,
     accuracy,
     as_locations,

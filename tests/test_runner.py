@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from snnlib import runner
-from snnlib.runner import Experiment
+from snnlib.book import runner
+from snnlib.book.runner import Experiment
 
 
 def _train(exp, total, crash_at=None):
@@ -135,7 +135,7 @@ def test_finish_writes_artifacts_with_provenance_and_load_reads_them(tmp_path):
     assert prov["config"] == {"epochs": 2, "sizes": [1, 2]}
     assert prov["packages"]["torch"].startswith("2.13.0")
     assert prov["wall_time_s"] >= 0
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=runner.REPO_ROOT,
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=runner.project_root(),
                           capture_output=True, text=True)
     expected = head.stdout.strip() if head.returncode == 0 else "unknown"
     assert prov["git_commit"].split("-")[0] == expected
@@ -160,15 +160,6 @@ def test_interrupted_finish_does_not_look_complete(tmp_path, monkeypatch):
         exp.finish({"acc": 1.0}, arrays={"x": np.zeros(2)})
     assert not exp.is_complete()
     assert not list(exp.directory.glob(".*.tmp"))
-
-
-def test_atomic_write_leaves_old_file_when_interrupted(tmp_path):
-    path = tmp_path / "m.json"
-    runner.atomic_write_json(path, {"a": 1})
-    with pytest.raises(TypeError):
-        runner.atomic_write_json(path, {"a": object()})
-    assert json.loads(path.read_text()) == {"a": 1}
-    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
 
 
 def test_profiles_and_seeding():
@@ -196,7 +187,7 @@ def test_non_finite_config_values_are_stored_and_matched(tmp_path):
 
 
 def test_wants_training_patterns():
-    from snnlib.runner import wants_training
+    from snnlib.book.runner import wants_training
 
     assert wants_training(True, "anything") and not wants_training(False, "anything")
     assert not wants_training("", "clf400_s4nn")
@@ -205,15 +196,48 @@ def test_wants_training_patterns():
     assert not wants_training("clf400_*,norm_pilot", "clf1000_aggressive")
 
 
-def test_artifact_or_pending(tmp_path):
-    pending = []
-    exp = Experiment("ch", "clf400_s4nn", {"a": 1}, "full", 0, tmp_path)
-    assert runner.artifact_or_pending(exp, "clf1000_*", pending) == (None, False)
-    assert pending == ["clf400_s4nn"]
-    assert runner.artifact_or_pending(exp, "clf400_*", pending) == (None, True)
-    exp.finish({"acc": 0.5})
-    art, todo = runner.artifact_or_pending(exp, False, pending)
-    assert not todo and art.metrics == {"acc": 0.5} and pending == ["clf400_s4nn"]
+def test_run_context_runs_reads_back_or_lists_as_pending(tmp_path):
+    calls = []
+
+    def body(exp):
+        calls.append(exp.name)
+        gen = exp.generator()
+        return exp.finish({"draw": torch.rand(1, generator=gen).item()})
+
+    ctx = runner.RunContext("ch", "full", train="clf1000_*", seed=4, root=tmp_path)
+    assert ctx.experiment("clf400_s4nn", {"a": 1}, body) is None
+    assert ctx.pending == ["clf400_s4nn"] and calls == []
+    ctx = runner.RunContext("ch", "full", train="clf400_*", seed=4, root=tmp_path)
+    made = ctx.experiment("clf400_s4nn", {"a": 1}, body)
+    assert calls == ["clf400_s4nn"] and made.metrics["draw"] == torch.rand(
+        1, generator=torch.Generator().manual_seed(4)).item()
+    again = runner.RunContext("ch", "full", train=False, seed=4, root=tmp_path)
+    assert again.experiment("clf400_s4nn", {"a": 1}, body).metrics == made.metrics
+    assert calls == ["clf400_s4nn"] and again.pending == []  # read back, not re-run
+    assert again.experiment("clf400_s4nn", {"a": 2}, body) is None  # other settings: not done
+    assert again.pending == ["clf400_s4nn"]
+    assert again.recorded("clf400_s4nn").metrics == made.metrics
+    assert again.recorded("clf400_s4nn", {"a": 2}) is None and again.recorded("bench") is None
+
+
+def test_code_fingerprint_covers_the_imported_library_code_but_not_the_infrastructure():
+    modules = runner.code_modules(["snnlib.papers.p002_competition"])
+    assert "snnlib.papers.p002_competition.network" in modules  # a package stands for its modules
+    assert "snnlib.core.neurons" in modules and "snnlib.core.surrogate" in modules  # imported
+    assert "snnlib.core.temporal" not in modules  # not imported by paper 002's code
+    assert not any(m.startswith("snnlib.papers.p003") for m in modules)
+    assert not set(modules) & runner.INFRASTRUCTURE
+
+
+def test_code_status_names_the_modules_that_changed(tmp_path):
+    exp = Experiment("ch", "x", {}, "full", 0, tmp_path, code=("snnlib.core.stdp",))
+    prov = exp.finish({"x": 1}).provenance
+    assert runner.code_status(prov) == "unchanged"
+    assert runner.code_status({}) == "not recorded"
+    edited = {**prov["code"], "sha256": "0", "modules": {**prov["code"]["modules"],
+                                                          "snnlib.core.stdp": "0"}}
+    assert runner.code_status({"code": edited}) == "changed: `stdp`"
+    assert "| unchanged |" in runner.provenance_table("full", tmp_path)
 
 
 def test_git_commit_is_dirty_for_code_changes_not_for_results(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for snnlib.s4nn: the S4NN training loop and the classifier scorer.
+"""Tests for snnlib.papers.p003_spiking_gan.s4nn: the S4NN training loop and the classifier scorer.
 
 A hand-worked three-sample scoring example (ties, silence, decision time, spikes to
 decision), the per-image update against the dense re-statement of S4NN.py, and a short
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from snnlib.coding import ttfs_encode
-from snnlib.s4nn import EpochResult, S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch, train_step
-from snnlib.temporal import s4nn_init_weights
+from snnlib.core.coding import ttfs_encode
+from snnlib.papers.p003_spiking_gan.s4nn import EpochResult, S4NNClassifierConfig, evaluate, reset_dead_hidden, train_epoch, train_step
+from snnlib.core.temporal import s4nn_init_weights
 from test_temporal import s4nn_per_image_update
 
 # 2 inputs -> 2 hidden -> 3 outputs, t_max = 8, threshold 0.5 (strict).
@@ -57,7 +57,7 @@ def test_train_epoch_scores_each_image_before_its_update_strictly():
 
 @pytest.fixture(scope="module")
 def mnist_train_small():
-    from snnlib.data import load_mnist
+    from snnlib.book.data import load_mnist
 
     images, labels = load_mnist("train")
     return ttfs_encode(images[:1000].flatten(1)), labels[:1000]

@@ -1,4 +1,4 @@
-"""Tests for snnlib.spiking_gan: hand-worked D and G updates, and short training runs."""
+"""Tests for snnlib.papers.p003_spiking_gan.spiking_gan: hand-worked D and G updates, and short training runs."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from dataclasses import replace
 import pytest
 import torch
 
-from snnlib import spiking_gan as sg
-from snnlib.coding import ttfs_encode
-from snnlib.temporal import FAKE, REAL
+from snnlib.papers.p003_spiking_gan import spiking_gan
+from snnlib.core.coding import ttfs_encode
+from snnlib.core.temporal import FAKE, REAL
 
 # D: 2 pixels -> 1 hidden (weights [1, 1]) -> outputs FAKE (weight 1) and REAL (0.4);
 # G: 2 noise inputs -> 2 pixels, identity weights.  t_max = 8, thresholds 0.5 (strict).
-HAND = sg.SpikingGANConfig(noise=2, image=2, threshold=0.5, lr_g=0.1, lr_d=0.1,
+HAND = spiking_gan.SpikingGANConfig(noise=2, image=2, threshold=0.5, lr_g=0.1, lr_d=0.1,
                            weight_decay=0.0, t_max=8, norm="l1")
-HAND_GAN = sg.SpikingGAN(
+HAND_GAN = spiking_gan.SpikingGAN(
     generator=[torch.eye(2, dtype=torch.float64)],
     discriminator=[torch.tensor([[1.0, 1.0]], dtype=torch.float64),
                    torch.tensor([[1.0], [0.4]], dtype=torch.float64)],
@@ -30,12 +30,12 @@ def test_discriminator_update_hand_worked():
     # (L1 norm 1).  Output layer: dL/dw_kh = -delta_k [t_h < t_k] -> [0.5, -0.5], so
     # delta_w = -lr * grad = [-0.05, 0.05].  Hidden: delta_h = -0.5*1 + 0.5*0.4 = -0.3 -> -1
     # after L1 normalisation; only pixel 0 (t = 2 < 3) contributed: grad [1, 0] -> [-0.1, 0].
-    delta_w, out = sg.discriminator_update(HAND_GAN, IMAGE, True, HAND)
+    delta_w, out = spiking_gan.discriminator_update(HAND_GAN, IMAGE, True, HAND)
     assert torch.equal(out, torch.tensor([[4, 8]]))
     assert torch.allclose(delta_w[1], torch.tensor([[-0.05], [0.05]], dtype=torch.float64))
     assert torch.allclose(delta_w[0], torch.tensor([[-0.1, 0.0]], dtype=torch.float64))
     # On a generated image D is already right (FAKE first, target [4, 8]): no update.
-    delta_w, _ = sg.discriminator_update(HAND_GAN, IMAGE, False, HAND)
+    delta_w, _ = spiking_gan.discriminator_update(HAND_GAN, IMAGE, False, HAND)
     assert all(float(d.abs().max()) == 0 for d in delta_w)
 
 
@@ -45,9 +45,9 @@ def test_generator_update_through_frozen_discriminator_hand_worked():
     # the hidden neuron and gets nothing).  G: dL/dw_ji = -delta_j [z_i < t_j]; pixel 0
     # (t = 2) saw z_0 = 1 only -> grad [[1, 0], [0, 0]], delta_w = -0.1 * grad: pixel 0 is
     # pushed later, away from the hidden neuron that makes D say "fake".
-    pixel_error, _ = sg.generator_pixel_error(HAND_GAN, IMAGE, HAND)
+    pixel_error, _ = spiking_gan.generator_pixel_error(HAND_GAN, IMAGE, HAND)
     assert torch.allclose(pixel_error, torch.tensor([[-1.0, 0.0]], dtype=torch.float64))
-    delta_w, d_out, g_times = sg.generator_update(HAND_GAN, NOISE, HAND)
+    delta_w, d_out, g_times = spiking_gan.generator_update(HAND_GAN, NOISE, HAND)
     assert torch.equal(g_times[-1], IMAGE)
     assert torch.equal(d_out, torch.tensor([[4, 8]]))
     assert torch.allclose(delta_w[0], torch.tensor([[-0.1, 0.0], [0.0, 0.0]], dtype=torch.float64))
@@ -56,77 +56,77 @@ def test_generator_update_through_frozen_discriminator_hand_worked():
 def test_generator_learning_rate_per_layer():
     # A two-layer G: its update with lr_g = (a, b) is, layer by layer, the update with the
     # scalar a (hidden) and b (output); L2 decay included, so the rates enter it too.
-    config = sg.SpikingGANConfig(noise=20, g_hidden=30, image=40, d_hidden=30, t_max=64,
+    config = spiking_gan.SpikingGANConfig(noise=20, g_hidden=30, image=40, d_hidden=30, t_max=64,
                                  threshold=10.0, weight_decay=1e-3)
     gen = torch.Generator().manual_seed(3)
-    gan = sg.init_spiking_gan(config, generator=gen, dtype=torch.float64)
-    gan = sg.SpikingGAN([w / 4 for w in gan.generator], [w / 4 for w in gan.discriminator])
-    z = sg.noise_times(4, config, generator=gen)
-    per_layer, _, _ = sg.generator_update(gan, z, replace(config, lr_g=(0.02, 2.0)))
-    slow, _, _ = sg.generator_update(gan, z, replace(config, lr_g=0.02))
-    fast, _, _ = sg.generator_update(gan, z, replace(config, lr_g=2.0))
+    gan = spiking_gan.init_spiking_gan(config, generator=gen, dtype=torch.float64)
+    gan = spiking_gan.SpikingGAN([w / 4 for w in gan.generator], [w / 4 for w in gan.discriminator])
+    z = spiking_gan.noise_times(4, config, generator=gen)
+    per_layer, _, _ = spiking_gan.generator_update(gan, z, replace(config, lr_g=(0.02, 2.0)))
+    slow, _, _ = spiking_gan.generator_update(gan, z, replace(config, lr_g=0.02))
+    fast, _, _ = spiking_gan.generator_update(gan, z, replace(config, lr_g=2.0))
     assert float(slow[0].abs().max()) > 0 and float(fast[1].abs().max()) > 0
     assert torch.allclose(per_layer[0], slow[0]) and torch.allclose(per_layer[1], fast[1])
     assert not torch.allclose(per_layer[0], fast[0])
 
 
 def test_noise_and_decoded_images():
-    config = sg.SpikingGANConfig()
-    z = sg.noise_times(500, config, generator=torch.Generator().manual_seed(0))
+    config = spiking_gan.SpikingGANConfig()
+    z = spiking_gan.noise_times(500, config, generator=torch.Generator().manual_seed(0))
     assert z.shape == (500, 100) and int(z.min()) >= 0 and int(z.max()) <= 256
     assert 120 < z.float().mean() < 136  # U{0..255} encoded: mean floor(256(255-z)/255) ~ 127.5
-    gan = sg.SpikingGAN([torch.zeros(1, 100), torch.zeros(784, 1)], [])
-    images = sg.generate_images(gan, z[:2], config)
+    gan = spiking_gan.SpikingGAN([torch.zeros(1, 100), torch.zeros(784, 1)], [])
+    images = spiking_gan.generate_images(gan, z[:2], config)
     assert torch.equal(images, torch.zeros(2, 784))  # silent pixels decode to black
 
 
 @pytest.fixture(scope="module")
 def digits():
-    from snnlib.data import load_mnist
+    from snnlib.book.data import load_mnist
 
     images, labels = load_mnist("train")
     return ttfs_encode(images[labels == 1][:1300].flatten(1))
 
 
 def d_outputs(gan, times, config):
-    return sg.tp.s4nn_forward(times, gan.discriminator, config.threshold, config.t_max).times[-1]
+    return spiking_gan.tp.s4nn_forward(times, gan.discriminator, config.threshold, config.t_max).times[-1]
 
 
 def test_discriminator_verdicts_need_a_strictly_earlier_spike():
     times = torch.zeros(4, 2, dtype=torch.long)
     times[:, REAL] = torch.tensor([2, 5, 3, 8])
     times[:, FAKE] = torch.tensor([4, 1, 3, 8])  # real first, fake first, tie, both silent (t_max 8)
-    assert sg.says_real(times).tolist() == [True, False, False, False]
-    assert sg.says_fake(times).tolist() == [False, True, False, False]
+    assert spiking_gan.says_real(times).tolist() == [True, False, False, False]
+    assert spiking_gan.says_fake(times).tolist() == [False, True, False, False]
 
 
 def test_discriminator_learns_real_digits_from_untrained_samples(digits):
     torch.set_num_threads(1)
-    config = sg.SpikingGANConfig(g_hidden=50, d_hidden=50)
+    config = spiking_gan.SpikingGANConfig(g_hidden=50, d_hidden=50)
     gen = torch.Generator().manual_seed(0)
-    gan = sg.init_spiking_gan(config, generator=gen)
+    gan = spiking_gan.init_spiking_gan(config, generator=gen)
     for i in range(1000):  # with the silent-pair mask (default) 300 steps are not enough
         for times, real in ((digits[i:i + 1], True),
-                            (sg.generate_times(gan, sg.noise_times(1, config, generator=gen),
+                            (spiking_gan.generate_times(gan, spiking_gan.noise_times(1, config, generator=gen),
                                                config).times[-1], False)):
-            delta_w, _ = sg.discriminator_update(gan, times, real, config)
-            gan = sg.SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, delta_w)])
-    fake = sg.generate_times(gan, sg.noise_times(200, config, generator=gen), config).times[-1]
-    real_acc = sg.says_real(d_outputs(gan, digits[1000:1300], config)).float().mean()
-    fake_acc = sg.says_fake(d_outputs(gan, fake, config)).float().mean()
+            delta_w, _ = spiking_gan.discriminator_update(gan, times, real, config)
+            gan = spiking_gan.SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, delta_w)])
+    fake = spiking_gan.generate_times(gan, spiking_gan.noise_times(200, config, generator=gen), config).times[-1]
+    real_acc = spiking_gan.says_real(d_outputs(gan, digits[1000:1300], config)).float().mean()
+    fake_acc = spiking_gan.says_fake(d_outputs(gan, fake, config)).float().mean()
     assert real_acc > 0.9 and fake_acc > 0.9, (real_acc, fake_acc)
 
 
 def test_ann_gan_learns_a_single_image():
     torch.manual_seed(0)
     target = torch.linspace(-0.9, 0.9, 784)
-    g, d = sg.ANNGenerator(), sg.ANNDiscriminator()
+    g, d = spiking_gan.ANNGenerator(), spiking_gan.ANNDiscriminator()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     gen = torch.Generator().manual_seed(0)
     before = (g(torch.randn(64, 100, generator=gen)) - target).pow(2).mean()
     for _ in range(300):
-        sg.ann_gan_step(g, d, opt_g, opt_d, target.expand(32, 784), generator=gen)
+        spiking_gan.ann_gan_step(g, d, opt_g, opt_d, target.expand(32, 784), generator=gen)
     after = (g(torch.randn(64, 100, generator=gen)) - target).pow(2).mean()
     # 0.32 -> 0.04 with this seed; a generator that outputs zeros scores mean(target^2) = 0.27.
     assert after < 0.2 * before, (before, after)

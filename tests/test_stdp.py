@@ -1,11 +1,11 @@
-"""Tests of snnlib.stdp: nearest-spike traces, BindsNET PostPre, normalisation (hand-worked values)."""
+"""Tests of snnlib.core.stdp: nearest-spike traces, BindsNET PostPre, normalisation (hand-worked values)."""
 
 import math
 
 import pytest
 import torch
 
-from snnlib.stdp import (
+from snnlib.core.stdp import (
     clamp_weights,
     normalize_incoming,
     nu_from_paper_amplitudes,

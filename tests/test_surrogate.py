@@ -1,21 +1,21 @@
-"""Tests for snnlib.surrogate: Heaviside forward, hand-written backward == derivative of the primitive."""
+"""Tests for snnlib.core.surrogate: Heaviside forward, hand-written backward == derivative of the primitive."""
 
 import math
 
 import pytest
 import torch
 
-from snnlib import surrogate as sg
+from snnlib.core import surrogate as surrogates
 
 SURROGATES = [
-    sg.fast_sigmoid(25.0),
-    sg.fast_sigmoid(2.0),
-    sg.rectangular(1.0),
-    sg.rectangular(0.3),
-    sg.atan(2.0),
-    sg.atan(0.7),
-    sg.sigmoid(25.0),
-    sg.sigmoid(5.0),
+    surrogates.fast_sigmoid(25.0),
+    surrogates.fast_sigmoid(2.0),
+    surrogates.rectangular(1.0),
+    surrogates.rectangular(0.3),
+    surrogates.atan(2.0),
+    surrogates.atan(0.7),
+    surrogates.sigmoid(25.0),
+    surrogates.sigmoid(5.0),
 ]
 IDS = [repr(s) for s in SURROGATES]
 
@@ -48,7 +48,7 @@ def test_backward_equals_autograd_of_primitive(surrogate):
 def test_derivative_matches_central_finite_differences(surrogate):
     eps = 1e-6
     numerical = (surrogate.primitive(GRID + eps) - surrogate.primitive(GRID - eps)) / (2 * eps)
-    if isinstance(surrogate, sg.FastSigmoid):
+    if isinstance(surrogate, surrogates.FastSigmoid):
         # |x| has a kink at 0: the one-sided slopes both equal 1, but the central difference of
         # x/(1+k|x|) over [-eps, eps] is 1/(1+k eps) -- compare there with a looser tolerance.
         torch.testing.assert_close(numerical, surrogate.derivative(GRID), rtol=1e-4, atol=1e-6)
@@ -59,28 +59,28 @@ def test_derivative_matches_central_finite_differences(surrogate):
 def test_hand_values():
     x = torch.tensor([0.04, -0.04, 0.0], dtype=torch.float64)
     # fast sigmoid k=25: 1/(1+25*0.04)^2 = 1/(1+1)^2 = 0.25 ; at 0: 1/(1+0)^2 = 1
-    assert sg.fast_sigmoid(25.0).derivative(x).tolist() == [0.25, 0.25, 1.0]
+    assert surrogates.fast_sigmoid(25.0).derivative(x).tolist() == [0.25, 0.25, 1.0]
     # primitive: 0.04/(1+1) = 0.02
-    assert sg.fast_sigmoid(25.0).primitive(x)[0].item() == pytest.approx(0.02)
+    assert surrogates.fast_sigmoid(25.0).primitive(x)[0].item() == pytest.approx(0.02)
     # atan alpha=2 at x=0: (2/2)/(1+0) = 1 ; at x=1/pi: (pi/2*2*1/pi)^2 = 1 -> 1/(1+1) = 0.5
-    atan_values = sg.atan(2.0).derivative(torch.tensor([0.0, 1 / math.pi], dtype=torch.float64))
+    atan_values = surrogates.atan(2.0).derivative(torch.tensor([0.0, 1 / math.pi], dtype=torch.float64))
     torch.testing.assert_close(atan_values, torch.tensor([1.0, 0.5], dtype=torch.float64))
     # sigmoid k=25 at 0: 25 * 0.5 * 0.5 = 6.25
-    assert sg.sigmoid(25.0).derivative(torch.zeros(1, dtype=torch.float64)).item() == 6.25
+    assert surrogates.sigmoid(25.0).derivative(torch.zeros(1, dtype=torch.float64)).item() == 6.25
     # rectangular width 0.5: 1/0.5 = 2 inside |x| < 0.25, 0 outside (and at the edge)
-    rect = sg.rectangular(0.5).derivative(torch.tensor([0.0, 0.2, -0.24, 0.25, 0.3], dtype=torch.float64))
+    rect = surrogates.rectangular(0.5).derivative(torch.tensor([0.0, 0.2, -0.24, 0.25, 0.3], dtype=torch.float64))
     assert rect.tolist() == [2.0, 2.0, 2.0, 0.0, 0.0]
 
 
 def test_sigmoid_derivative_finite_for_extreme_inputs():
     x = torch.tensor([-1e4, 1e4], dtype=torch.float32, requires_grad=True)
-    (grad,) = torch.autograd.grad(sg.sigmoid(25.0)(x).sum(), x)
+    (grad,) = torch.autograd.grad(surrogates.sigmoid(25.0)(x).sum(), x)
     assert torch.isfinite(grad).all()
     assert grad.tolist() == [0.0, 0.0]
 
 
 def test_surrogates_are_values():
-    assert sg.fast_sigmoid(25) == sg.FastSigmoid(slope=25.0)
-    assert sg.fast_sigmoid(25) != sg.fast_sigmoid(10)
+    assert surrogates.fast_sigmoid(25) == surrogates.FastSigmoid(slope=25.0)
+    assert surrogates.fast_sigmoid(25) != surrogates.fast_sigmoid(10)
     with pytest.raises(ValueError):
-        sg.rectangular(0.0)
+        surrogates.rectangular(0.0)

@@ -1,4 +1,4 @@
-"""Tests for snnlib.temporal (IF/TTFS networks and S4NN temporal backprop).
+"""Tests for snnlib.core.temporal (IF/TTFS networks and S4NN temporal backprop).
 
 Hand-worked values, an independent dense time-loop forward, a dense re-statement of
 the S4NN per-image update on MNIST (the training loop is tested in test_s4nn.py)."""
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-import snnlib.temporal as temporal
-from snnlib.coding import ttfs_encode
-from snnlib.temporal import (
+import snnlib.core.temporal as temporal
+from snnlib.core.coding import ttfs_encode
+from snnlib.core.temporal import (
     FAKE,
     REAL,
     S4NN_T_MAX,
@@ -349,7 +349,7 @@ def test_reinit_dead_neurons_redraws_only_rare_firers():
 
 @pytest.fixture(scope="module")
 def mnist_train_small():
-    from snnlib.data import load_mnist
+    from snnlib.book.data import load_mnist
 
     images, labels = load_mnist("train")
     return images[:1000], labels[:1000]

@@ -15,7 +15,7 @@ replaced by the step").  Each :class:`Surrogate` therefore carries
 * ``surrogate(x)``              -- forward :math:`H(x)`, backward :math:`\tilde S'(x)\cdot\partial L/\partial S`.
 
 Surrogates are frozen dataclasses: hashable, comparable, free of hidden state, and can sit inside
-the ``NamedTuple`` parameter records of :mod:`snnlib.neurons`.
+the ``NamedTuple`` parameter records of :mod:`snnlib.core.neurons`.
 
 Sources: snnTorch ``snntorch/surrogate.py`` (``FastSigmoid``, ``ATan``, ``Sigmoid``; defaults
 ``slope=25``, ``alpha=2``); the rectangular (boxcar) window is the "straight-through inside a window"

@@ -65,7 +65,7 @@ Functions
 * :func:`s4nn_init_weights`, :func:`reinit_dead_neurons` -- initialisation and S4NN's
   dead-neuron reset.
 
-Classification from the output times: :func:`snnlib.coding.decode_ttfs_class` with
+Classification from the output times: :func:`snnlib.core.coding.decode_ttfs_class` with
 ``no_spike_time=t_max`` and ``potentials=forward.v_probe[-1]`` (S4NN's silent rule).
 """
 

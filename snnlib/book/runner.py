@@ -1,8 +1,11 @@
 """Experiment runner shared by the chapters.
 
 A chapter describes its experiments with *named profiles* (``quick`` for CI, ``full`` for the
-paper's settings or the largest run feasible here) and runs each experiment through an
-:class:`Experiment`, which gives it
+paper's settings or the largest run feasible here).  It opens one :class:`RunContext` (chapter,
+profile, train selector, seed, results root) and runs every experiment through its one entry
+point, :meth:`RunContext.experiment`: a finished artifact with the same settings is read back, an
+experiment that ``train`` leaves out is listed as pending, and anything else is run by the
+protocol function passed in, which receives an :class:`Experiment` giving it
 
 * seeding (:func:`seed_everything`),
 * a progress bar and checkpoints that resume after a kill (:meth:`Experiment.steps`),
@@ -16,38 +19,46 @@ Layout: ``<results root>/<chapter>/<profile>/<experiment>/`` holding ``metrics.j
 ``arrays.npz``, ``weights.pt`` and, while a run is in progress, ``checkpoint.pt``.  The results
 root is ``data/results`` in the repository (``SNN_RESULTS_DIR`` overrides it); quick-profile
 results are git-ignored, full-profile results are committed.
+
+Provenance also holds a *code fingerprint* (:func:`code_fingerprint`): a hash of the source of
+the library modules that compute the experiment's numbers, so that the book can mark an artifact
+made by code that has changed since (:func:`provenance_table`).
 """
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import io
+import hashlib
 import json
-import math
 import os
 import platform
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from snnlib.book.artifacts import (
+    Artifact,
+    atomic_write_bytes,
+    atomic_write_json,
+    read_artifact,
+    to_jsonable,
+    torch_bytes,
+)
+from snnlib.book.paths import project_root, results_root
+
 PROFILES = ("quick", "full")
 PROVENANCE_PACKAGES = ("torch", "numpy", "scikit-learn", "matplotlib", "snnlib")
-
-
-def results_root() -> Path:
-    """Directory that holds every chapter's results (``SNN_RESULTS_DIR`` or ``data/results``)."""
-    return Path(os.environ.get("SNN_RESULTS_DIR", REPO_ROOT / "data" / "results"))
 
 
 def select_profile(profiles: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, Any]:
@@ -67,20 +78,6 @@ def wants_training(train: bool | str, name: str) -> bool:
                if pattern.strip())
 
 
-def artifact_or_pending(exp: "Experiment", train: bool | str,
-                        pending: list[str]) -> tuple["Artifact | None", bool]:
-    """The opening of every chapter experiment: ``(artifact, False)`` when a finished artifact
-    with this config exists; ``(None, False)`` when none exists and ``train`` (see
-    :func:`wants_training`) leaves this experiment out, after appending its name to
-    ``pending``; ``(None, True)`` when it is to be trained now."""
-    if exp.is_complete():
-        return exp.load(), False
-    if not wants_training(train, exp.name):
-        pending.append(exp.name)
-        return None, False
-    return None, True
-
-
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch, and return a fresh ``torch.Generator`` seeded with ``seed``.
 
@@ -92,13 +89,14 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def git_commit(repo: Path = REPO_ROOT) -> str:
+def git_commit(repo: Path | None = None) -> str:
     """The checked-out commit, with ``-dirty`` appended when tracked files other than results
     (``data/results``, where running experiments rewrite their committed checkpoints) have changes.
 
     Outside a git checkout (a copy of the tree on another machine) it is ``unknown``, or the
     commit the copy was made from if ``SNN_SOURCE_COMMIT`` names it (then marked as a copy).
     """
+    repo = project_root() if repo is None else repo
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -141,7 +139,7 @@ def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: 
     differs from the one above, which is read at the finish.
     """
     prov = {
-        "config": _jsonable(config),
+        "config": to_jsonable(config),
         "seed": seed,
         "profile": profile,
         **environment(),
@@ -149,7 +147,7 @@ def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: 
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if segments:
-        prov["segments"] = _jsonable(segments)
+        prov["segments"] = to_jsonable(segments)
     return prov
 
 
@@ -170,13 +168,14 @@ def _short_commit(commit: str) -> str:
 
 def provenance_table(profile: str = "full", root: Path | None = None) -> str:
     """A Markdown table of every finished artifact of ``profile`` under the results root: when
-    and where it was made (commit, machine, torch) and its wall time; a resumed run, or one whose
-    commit changed while it ran, lists each stretch of steps (see :func:`provenance`)."""
+    and where it was made (commit, machine, torch), its wall time, and whether the code that
+    computed it is unchanged (see :func:`code_status`); a resumed run, or one whose commit changed
+    while it ran, lists each stretch of steps (see :func:`provenance`)."""
     root = Path(root) if root is not None else results_root()
-    lines = ["| chapter | experiment | finished (UTC) | wall time | git commit | where |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| chapter | experiment | finished (UTC) | wall time | git commit | code | where |",
+             "|---|---|---|---|---|---|---|"]
     for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
-        prov = json.loads(path.read_text())["provenance"]
+        prov = read_artifact(path.parent, arrays=False, weights=False).provenance
         segments = prov.get("segments")
         if segments:
             where = "<br>".join(
@@ -187,69 +186,87 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
             where = _where(prov)
         lines.append(f"| {path.parts[-4]} | `{path.parts[-2]}` | {prov.get('finished_utc', '?')} "
                      f"| {prov.get('wall_time_s', 0) / 60:,.1f} min | {_short_commit(prov.get('git_commit', '?'))} "
-                     f"| {where} |")
+                     f"| {code_status(prov)} | {where} |")
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- atomic writes
+# --------------------------------------------------------------------------- code fingerprints
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# Book infrastructure: it stores and presents numbers but computes none, so a change in it does
+# not make an artifact stale.
+INFRASTRUCTURE = frozenset({"snnlib", "snnlib.book", "snnlib.book.artifacts", "snnlib.book.claims",
+                            "snnlib.book.paths", "snnlib.book.runner", "snnlib.book.tables"})
 
 
-def atomic_write_json(path: Path, obj: Any) -> None:
-    text = json.dumps(_jsonable(obj), indent=2, sort_keys=False, allow_nan=False) + "\n"
-    atomic_write_bytes(path, text.encode())
+_LIBRARY = Path(__file__).resolve().parent.parent  # the snnlib package, for its own sources
 
 
-def _torch_bytes(obj: Any) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return buffer.getvalue()
+def _module_file(name: str) -> Path | None:
+    """The source file of library module ``name`` (``None`` if it names no module)."""
+    base = _LIBRARY.parent.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
 
 
-def _jsonable(obj: Any) -> Any:
-    """Convert tensors, arrays, numpy scalars, tuples, paths and non-finite floats to JSON values."""
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, torch.Tensor):
-        return _jsonable(obj.detach().cpu().tolist())
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)  # JSON has no infinities: "inf", "-inf", "nan"
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
+def _snnlib_imports(name: str, source: str) -> set[str]:
+    """The ``snnlib`` modules that module ``name`` imports (absolute or relative)."""
+    found: set[str] = set()
+    package = name if _module_file(name).name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}  # `from pkg import module`
+    return {m for m in found if m.split(".")[0] == "snnlib" and _module_file(m) is not None}
+
+
+def code_modules(roots: Iterable[str]) -> list[str]:
+    """The library modules reachable by imports from ``roots`` (a package stands for all its
+    modules), less the book infrastructure."""
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        todo.extend(_snnlib_imports(name, path.read_text()) - seen)
+        if path.name == "__init__.py":  # a package stands for all its modules
+            todo.extend(f"{name}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
+    return sorted(seen - INFRASTRUCTURE)
+
+
+def code_fingerprint(roots: Iterable[str]) -> dict:
+    """``{"sha256": ..., "modules": {module: sha256 of its source}}`` over :func:`code_modules`."""
+    modules = {name: hashlib.sha256(_module_file(name).read_bytes()).hexdigest()
+               for name in code_modules(roots)}
+    total = hashlib.sha256(json.dumps(modules, sort_keys=True).encode()).hexdigest()
+    return {"roots": sorted(roots), "sha256": total, "modules": modules}
+
+
+def code_status(prov: Mapping[str, Any]) -> str:
+    """"unchanged", "changed: <modules>" or "not recorded" for an artifact's provenance, comparing
+    its code fingerprint with the current sources."""
+    recorded = prov.get("code")
+    if not recorded:
+        return "not recorded"
+    now = code_fingerprint(recorded["roots"])
+    if now["sha256"] == recorded["sha256"]:
+        return "unchanged"
+    changed = sorted(name for name in now["modules"].keys() | recorded["modules"].keys()
+                     if now["modules"].get(name) != recorded["modules"].get(name))
+    return "changed: " + ", ".join(f"`{name.rpartition('.')[2]}`" for name in changed)
 
 
 # --------------------------------------------------------------------------- experiments
-
-@dataclass
-class Artifact:
-    """A finished experiment as read back from disk."""
-
-    metrics: dict[str, Any]
-    arrays: dict[str, np.ndarray]
-    provenance: dict[str, Any]
-    weights: dict[str, Any] | None = None
-
 
 @dataclass
 class Experiment:
@@ -266,6 +283,7 @@ class Experiment:
     profile: str
     seed: int = 0
     root: Path | None = None
+    code: tuple[str, ...] = ()  # the modules whose source the code fingerprint covers
     _started: float = field(default=0.0, init=False, repr=False)
     _resumed_wall: float = field(default=0.0, init=False, repr=False)
     _segments: list = field(default_factory=list, init=False, repr=False)  # earlier stretches
@@ -293,8 +311,12 @@ class Experiment:
         path = self.directory / "metrics.json"
         if not path.exists():
             return False
-        stored = json.loads(path.read_text())["provenance"]
-        return stored["config"] == _jsonable(self.config) and stored["seed"] == self.seed
+        stored = read_artifact(self.directory, arrays=False, weights=False).provenance
+        return stored["config"] == to_jsonable(self.config) and stored["seed"] == self.seed
+
+    def generator(self) -> torch.Generator:
+        """Seed everything with this experiment's seed; the seeded generator (:func:`seed_everything`)."""
+        return seed_everything(self.seed)
 
     def load(self) -> Artifact:
         if not self.is_complete():
@@ -302,15 +324,7 @@ class Experiment:
                 f"no finished artifact for {self.chapter}/{self.profile}/{self.name} with this "
                 f"config and seed under {self.directory}; run the chapter with "
                 f"profile={self.profile!r} to produce it")
-        doc = json.loads((self.directory / "metrics.json").read_text())
-        arrays: dict[str, np.ndarray] = {}
-        if (self.directory / "arrays.npz").exists():
-            with np.load(self.directory / "arrays.npz", allow_pickle=False) as npz:
-                arrays = {key: npz[key] for key in npz.files}
-        weights = None
-        if (self.directory / "weights.pt").exists():
-            weights = torch.load(self.directory / "weights.pt", weights_only=True)
-        return Artifact(doc["metrics"], arrays, doc["provenance"], weights)
+        return read_artifact(self.directory)
 
     def finish(self, metrics: Mapping[str, Any], arrays: Mapping[str, Any] | None = None,
                weights: Mapping[str, Any] | None = None) -> Artifact:
@@ -330,17 +344,19 @@ class Experiment:
             np.savez_compressed(buffer, **arrays)
             atomic_write_bytes(self.directory / "arrays.npz", buffer.getvalue())
         if weights:
-            atomic_write_bytes(self.directory / "weights.pt", _torch_bytes(dict(weights)))
+            atomic_write_bytes(self.directory / "weights.pt", torch_bytes(dict(weights)))
         prov = provenance(self.config, self.seed, self.profile, wall)
+        if self.code:
+            prov["code"] = code_fingerprint(self.code)
         # Record the stretches when more than one environment was involved: a resumed run, or one
         # whose commit (or packages, machine) changed between its start and its finish.
         moved = any(prov[key] != value for key, value in self._stretch_env.items())
         if self._segments or moved:
-            prov["segments"] = _jsonable(self._segments + [self._segment(self._last_step)])
+            prov["segments"] = to_jsonable(self._segments + [self._segment(self._last_step)])
         atomic_write_json(self.directory / "metrics.json",
-                          {"metrics": _jsonable(metrics), "provenance": prov})
+                          {"metrics": to_jsonable(metrics), "provenance": prov})
         self.checkpoint_path.unlink(missing_ok=True)
-        return Artifact(_jsonable(dict(metrics)), arrays, prov,
+        return Artifact(to_jsonable(dict(metrics)), arrays, prov,
                         dict(weights) if weights else None)
 
     # ---- resumable loops
@@ -380,8 +396,8 @@ class Experiment:
         wall = self._resumed_wall + time.perf_counter() - self._started
         segments = self._segments + [self._segment(done)]
         payload = {"step": done, "state": packed, "wall_time_s": wall,
-                   "config": _jsonable(self.config), "seed": self.seed, "segments": segments}
-        atomic_write_bytes(self.checkpoint_path, _torch_bytes(payload))
+                   "config": to_jsonable(self.config), "seed": self.seed, "segments": segments}
+        atomic_write_bytes(self.checkpoint_path, torch_bytes(payload))
 
     def _segment(self, stop: int) -> dict:
         """This stretch (from the start or resume to ``stop``) and where it ran."""
@@ -391,7 +407,7 @@ class Experiment:
         if not self.checkpoint_path.exists():
             return 0
         payload = torch.load(self.checkpoint_path, weights_only=True)
-        if payload["config"] != _jsonable(self.config) or payload["seed"] != self.seed:
+        if payload["config"] != to_jsonable(self.config) or payload["seed"] != self.seed:
             print(f"[runner] ignoring checkpoint {self.checkpoint_path}: it was written for "
                   f"another config or seed", file=sys.stderr)
             return 0
@@ -411,3 +427,61 @@ class Experiment:
         print(f"[runner] resumed {self.chapter}/{self.profile}/{self.name} at step "
               f"{payload['step']}", file=sys.stderr)
         return payload["step"]
+
+
+# --------------------------------------------------------------------------- run context
+
+@dataclass
+class RunContext:
+    """Everything a chapter's experiments share: chapter, profile, the ``train`` selector (see
+    :func:`wants_training`), seed, results root and the library code behind its numbers (module
+    names for the code fingerprint, normally the chapter's paper package).  ``pending`` collects
+    the experiments that have no artifact and were not to be trained.
+
+    Protocols are functions of a context (and their own arguments) that call
+    :meth:`experiment`, so a chapter passes the context in instead of sharing globals.
+    """
+
+    chapter: str
+    profile: str
+    train: bool | str = True
+    seed: int = 0
+    root: Path | None = None
+    code: tuple[str, ...] = ()
+    pending: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {PROFILES}, not {self.profile!r}")
+        self.code = tuple(self.code)
+
+    def _experiment(self, name: str, settings: Mapping[str, Any], profile: str | None) -> Experiment:
+        return Experiment(self.chapter, name, settings, profile or self.profile, seed=self.seed,
+                          root=self.root, code=self.code)
+
+    def experiment(self, name: str, settings: Mapping[str, Any],
+                   body: Callable[[Experiment], Artifact]) -> Artifact | None:
+        """The one entry point of every experiment.
+
+        Returns the finished artifact of ``name`` with these ``settings`` and this seed if one is
+        on disk; otherwise, if ``train`` selects ``name``, runs ``body(experiment)`` (which
+        iterates ``experiment.steps`` and ends with ``experiment.finish``) and returns its
+        artifact; otherwise appends ``name`` to :attr:`pending` and returns ``None``.
+        """
+        exp = self._experiment(name, settings, None)
+        if exp.is_complete():
+            return exp.load()
+        if not wants_training(self.train, name):
+            self.pending.append(name)
+            return None
+        return body(exp)
+
+    def recorded(self, name: str, settings: Mapping[str, Any] | None = None, *,
+                 profile: str | None = None) -> Artifact | None:
+        """A finished artifact that this chapter does not produce itself (a benchmark's record,
+        or another profile's): ``None`` if absent; with ``settings`` only if they match."""
+        exp = self._experiment(name, settings or {}, profile)
+        if settings is None:
+            path = exp.directory / "metrics.json"
+            return read_artifact(exp.directory) if path.exists() else None
+        return exp.load() if exp.is_complete() else None

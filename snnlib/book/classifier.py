@@ -10,7 +10,7 @@ numbers are an "MNIST-classifier IS/FD", comparable only with each other (notes 
   dropout - fc 128 - dropout - fc 10 (about 225 k parameters, 0.9 MB in float32).
 * :func:`train_mnist_classifier` -- trained on the ``train`` split (50 000), the epoch with the
   best ``calibration`` accuracy (10 000) is kept, reported on ``test`` (10 000).  Runs through
-  :class:`snnlib.runner.Experiment` (chapter ``shared``, experiment ``mnist_classifier``,
+  :class:`snnlib.book.runner.Experiment` (chapter ``shared``, experiment ``mnist_classifier``,
   profile ``full``): progress bar, resumable checkpoints, artifact with provenance.
 * :func:`load_mnist_classifier` -- the committed weights, in eval mode, with their test accuracy.
 * :func:`predict_proba`, :func:`features` -- batched, no-grad inference on images in [0, 1].
@@ -25,7 +25,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from snnlib import runner
+from snnlib.book import runner
+from snnlib.book.artifacts import Artifact, read_artifact
+from snnlib.book.paths import project_root, results_root
 
 __all__ = [
     "MNIST_MEAN",
@@ -156,7 +158,7 @@ def train_mnist_classifier(
     root: Path | None = None,
     progress: bool = True,
     checkpoint_every: int = 200,
-) -> runner.Artifact:
+) -> Artifact:
     """Train the shared classifier (Adam, cross-entropy, learning rate × ``lr_decay`` per epoch).
 
     Trains on ``load_mnist('train')`` (50 000 images) in shuffled minibatches, evaluates the
@@ -166,12 +168,12 @@ def train_mnist_classifier(
     draws its permutation from ``(seed, epoch)``, so a run resumed from a checkpoint
     continues exactly as an uninterrupted one.
 
-    Returns the :class:`~snnlib.runner.Artifact`; an existing artifact with the same config
+    Returns the :class:`~snnlib.book.artifacts.Artifact`; an existing artifact with the same config
     and seed is loaded instead of retraining.  Metrics: ``test_accuracy``,
     ``calibration_accuracy`` (best epoch), ``best_epoch``, ``history`` (per-epoch train loss
     and calibration accuracy), ``n_parameters``.
     """
-    from snnlib.data import load_mnist
+    from snnlib.book.data import load_mnist
 
     config = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "lr_decay": lr_decay,
               "optimizer": "adam", "architecture": "conv32-pool-conv64-pool-fc128-fc10",
@@ -246,12 +248,12 @@ class LoadedClassifier(NamedTuple):
 
 def classifier_directory() -> Path:
     """Where the committed classifier lives: ``<results root>/shared/full/mnist_classifier``,
-    falling back to the repository's ``data/results`` when ``SNN_RESULTS_DIR`` points elsewhere."""
-    for root in (runner.results_root(), runner.REPO_ROOT / "data" / "results"):
+    falling back to the project's ``data/results`` when ``SNN_RESULTS_DIR`` points elsewhere."""
+    for root in (results_root(), project_root() / "data" / "results"):
         directory = Path(root) / CHAPTER / PROFILE / EXPERIMENT
         if (directory / "weights.pt").exists():
             return directory
-    return runner.REPO_ROOT / "data" / "results" / CHAPTER / PROFILE / EXPERIMENT
+    return project_root() / "data" / "results" / CHAPTER / PROFILE / EXPERIMENT
 
 
 def load_mnist_classifier(directory: Path | None = None) -> LoadedClassifier:
@@ -259,20 +261,17 @@ def load_mnist_classifier(directory: Path | None = None) -> LoadedClassifier:
 
     Raises ``FileNotFoundError`` with the command that trains it when the artifact is missing.
     """
-    import json
-
     directory = Path(directory) if directory is not None else classifier_directory()
-    weights_path, metrics_path = directory / "weights.pt", directory / "metrics.json"
-    if not (weights_path.exists() and metrics_path.exists()):
+    if not (directory / "weights.pt").exists() or not (directory / "metrics.json").exists():
         raise FileNotFoundError(
             f"no trained MNIST classifier in {directory}; run "
-            "`python -m snnlib.classifier` (a few minutes on one CPU core) to train it")
+            "`python -m snnlib.book.classifier` (a few minutes on one CPU core) to train it")
+    artifact = read_artifact(directory, arrays=False)
     model = MNISTClassifier()
-    model.load_state_dict(torch.load(weights_path, weights_only=True))
+    model.load_state_dict(artifact.weights)
     model.eval()
-    doc = json.loads(metrics_path.read_text())
-    return LoadedClassifier(model=model, test_accuracy=float(doc["metrics"]["test_accuracy"]),
-                            metrics=doc["metrics"], provenance=doc["provenance"])
+    return LoadedClassifier(model=model, test_accuracy=float(artifact.metrics["test_accuracy"]),
+                            metrics=artifact.metrics, provenance=artifact.provenance)
 
 
 def main() -> None:  # pragma: no cover - the training entry point

@@ -10,8 +10,8 @@ Three architectures share one simulator (reference: ``thesis/nets.py`` of daniel
   (``Conv2dConnection``).
 * ``"fc"`` -- fully connected (FCSNN): one location, kernel = whole input.
 
-Y neurons are adaptive LIF (:func:`snnlib.neurons.adaptive_lif_step`, BindsNET
-``AdaptiveLIFNodes``); XY synapses learn by STDP (:mod:`snnlib.stdp`, BindsNET ``PostPre``,
+Y neurons are adaptive LIF (:func:`snnlib.core.neurons.adaptive_lif_step`, BindsNET
+``AdaptiveLIFNodes``); XY synapses learn by STDP (:mod:`snnlib.core.stdp`, BindsNET ``PostPre``,
 ``nu = (1e-4, 1e-2)``, ``w`` in [0, 1]) and are normalised after every image to sum to
 ``mean_weight * k^2`` per Y neuron; YY "competition" synapses connect every pair of channels
 at the same location (no self, no other location) with weight ``c_w`` (fixed) or are learned by
@@ -95,9 +95,9 @@ from typing import NamedTuple, Optional, Union
 import torch
 from torch import Tensor
 
-from .coding import poisson_encode
-from .neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
-from .stdp import trace_decay
+from snnlib.core.coding import poisson_encode
+from snnlib.core.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
+from snnlib.core.stdp import trace_decay
 
 __all__ = [
     "ARCHITECTURES",
@@ -142,7 +142,7 @@ class CompetitionNetConfig:
     * ``competition_weight`` -- :math:`c_w` (fixed YY weight; init scale when learned).
     * ``learn_competition`` (code ``c_l``) -- YY learned by ``PostPre`` with
       ``competition_nu = (A_pos, A_neg)`` (BindsNET ``nu``; anti-STDP when negative,
-      see :func:`snnlib.stdp.nu_from_paper_amplitudes`), subtractive
+      see :func:`snnlib.core.stdp.nu_from_paper_amplitudes`), subtractive
       ``competition_weight_decay`` per step, clamp ``[competition_wmin, competition_wmax]``.
     * ``competition_tau = (tau_pos, tau_neg)`` -- the Y layer's trace time constants
       (``tc_trace_pre``, ``tc_trace_post``).  ``tau_neg`` is also the **post trace of XY STDP**
@@ -152,7 +152,7 @@ class CompetitionNetConfig:
       ``input_trace_tau`` -- the X layer's trace (BindsNET ``Input`` default 20 ms).
     * ``time`` (ms) and ``dt`` (ms): ``time / dt`` steps per image; ``intensity``: Poisson rate
       in Hz of a white pixel (``ToTensor`` scaling x/255 times ``intensity``).
-    * ``neuron`` -- :class:`~snnlib.neurons.AdaptiveLIFParams`; ``None`` = the reference's
+    * ``neuron`` -- :class:`~snnlib.core.neurons.AdaptiveLIFParams`; ``None`` = the reference's
       (rest = reset = -65, thresh -52, tc_decay 20, theta_plus 0.05, tc_theta_decay 1e6,
       refrac 2 for ``lc`` and BindsNET's default 5 for ``conv``/``fc``).
     * ``competition_init`` (``"uniform"``: ``rand * c_w``; ``"constant"``: ``c_w``),
@@ -459,7 +459,7 @@ def encode_images(
     images: Tensor, config: CompetitionNetConfig, generator: Optional[torch.Generator] = None
 ) -> Tensor:
     """Poisson spike trains ``uint8 [T, ..., P]`` of :func:`crop_images` rates
-    (:func:`snnlib.coding.poisson_encode`, BindsNET ``PoissonEncoder(time, dt)``).  Encoding a
+    (:func:`snnlib.core.coding.poisson_encode`, BindsNET ``PoissonEncoder(time, dt)``).  Encoding a
     batch at once draws the random numbers in a different order than BindsNET's one image at a
     time (same distribution)."""
     return poisson_encode(crop_images(images, config), config.time, config.dt, generator=generator)

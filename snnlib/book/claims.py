@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .runner import PROFILES, atomic_write_json, results_root
+from snnlib.book.artifacts import atomic_write_json
+from snnlib.book.paths import results_root
+from snnlib.book.runner import PROFILES
 
 FIELDS = ("id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit", "profile", "source")
 

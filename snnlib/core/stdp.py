@@ -3,7 +3,7 @@ r"""Spike-timing-dependent plasticity with nearest-spike traces (BindsNET ``Post
 All rules are pure functions of spikes and traces that **return** the weight change
 :math:`\Delta w` (SpikingJelly style), so any connection type can apply it; the in-place
 ``*_`` variants apply the same change directly to a weight buffer, with the rounding of
-BindsNET's two successive in-place updates.  (:mod:`snnlib.competition` applies the same rule
+BindsNET's two successive in-place updates.  (:mod:`snnlib.papers.p002_competition.network` applies the same rule
 event by event -- only the weight rows and columns that a spike touches -- with the same float
 operations; its tests check it against a literal dense implementation.)
 

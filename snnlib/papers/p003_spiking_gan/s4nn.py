@@ -1,7 +1,7 @@
 r"""Training and scoring of S4NN-style TTFS classifiers (S4NN loss or "Aggressive TTFS").
 
 The mechanisms (exact IF forward pass, targets, temporal backprop, dead-neuron reset) are
-in :mod:`snnlib.temporal`; this module wires them into the per-image training loop of
+in :mod:`snnlib.core.temporal`; this module wires them into the per-image training loop of
 the S4NN code (one image, one update) and into a scorer that reports every number
 Spiking-GAN (Kotariya & Ganguly 2021) quotes for its classifier: accuracy under an
 explicit tie/silent rule, decision time and spikes to decision.
@@ -22,9 +22,9 @@ from typing import Literal, NamedTuple
 import torch
 from torch import Tensor
 
-from . import temporal as tp
-from .coding import TTFSDecision, decode_ttfs_class
-from .metrics import ttfs_spikes_until
+from snnlib.core import temporal as tp
+from snnlib.core.coding import TTFSDecision, decode_ttfs_class
+from snnlib.core.metrics import ttfs_spikes_until
 
 __all__ = [
     "S4NNClassifierConfig",
@@ -44,8 +44,8 @@ class S4NNClassifierConfig:
 
     hidden: int = tp.S4NN_HIDDEN
     loss: Literal["s4nn", "aggressive"] = "s4nn"
-    """``'s4nn'``: relative-margin targets (:func:`snnlib.temporal.s4nn_relative_targets`);
-    ``'aggressive'``: Spiking-GAN's dynamic targets (:func:`snnlib.temporal.aggressive_ttfs_targets`)."""
+    """``'s4nn'``: relative-margin targets (:func:`snnlib.core.temporal.s4nn_relative_targets`);
+    ``'aggressive'``: Spiking-GAN's dynamic targets (:func:`snnlib.core.temporal.aggressive_ttfs_targets`)."""
     norm: Literal["l2", "l1"] = "l2"
     """Per-layer error normalisation (S4NN code: L2; Spiking-GAN text: L1)."""
     threshold: float = tp.S4NN_THRESHOLD
@@ -194,7 +194,7 @@ def train_epoch(weights: list[Tensor], input_times: Tensor, labels: Tensor,
 def reset_dead_hidden(weights: list[Tensor], epoch: EpochResult, n_images: int, *,
                       generator: torch.Generator) -> tuple[list[Tensor], int]:
     """S4NN's end-of-epoch reset: hidden neurons that fired on fewer than 0.1 % of the
-    epoch's images get new input weights (:func:`snnlib.temporal.reinit_dead_neurons`).
+    epoch's images get new input weights (:func:`snnlib.core.temporal.reinit_dead_neurons`).
 
     Returns:
         ``(weights, number of neurons reset)``.

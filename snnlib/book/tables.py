@@ -1,0 +1,44 @@
+"""Markdown tables for the book's generated pages.
+
+Every table a chapter shows is built here from rows of values, so that its cells are formatted
+the same way everywhere (``89.6 ± 0.2`` in one cell, ``not run`` for a missing number).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+__all__ = ["markdown_table", "mean_sd"]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "not run"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]],
+                   align: str | None = None) -> str:
+    """A Markdown table; ``align`` has one of ``l``, ``r``, ``c`` per column (default: left).
+
+    ``None`` cells read "not run"; ``|`` inside a cell is escaped."""
+    header = list(header)
+    marks = {"l": "---", "r": "--:", "c": ":-:"}
+    align = align or "l" * len(header)
+    if len(align) != len(header):
+        raise ValueError(f"align has {len(align)} marks for {len(header)} columns")
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |",
+             "|" + "|".join(marks[a] for a in align) + "|"]
+    for row in rows:
+        row = list(row)
+        if len(row) != len(header):
+            raise ValueError(f"row {row!r} has {len(row)} cells for {len(header)} columns")
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1) -> str | None:
+    """``"89.6 ± 0.2"`` (or ``"89.6"`` without an sd); ``None`` for a missing mean."""
+    if mean is None:
+        return None
+    return f"{mean:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
