@@ -1,7 +1,9 @@
 # The two commands of the README:
 #   make book   set up, execute every chapter (profile "full": it renders the committed full-profile
 #               artifacts and lists what is missing as not yet run), build the HTML book, check it
-#   make test   set up, run the unit tests and every chapter in the quick profile under nbval
+#   make test   set up, run the unit tests, every chapter in the quick profile under nbval (a smoke
+#               run of the current sources), then compare the quick key numbers with
+#               tests/expected/quick_numbers.json
 # Each does its own set-up; a second run reuses the virtual environment and the data cache.
 
 PYTHON ?= python3
@@ -12,7 +14,7 @@ STAMP  := $(VENV)/.snn-companion-installed
 export OMP_WAIT_POLICY ?= PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test env data reference clean
+.PHONY: book test env data expected clean
 
 book: data
 	$(BIN)/python tools/execute_chapters.py --profile full --out book/executed
@@ -21,16 +23,16 @@ book: data
 
 test: data
 	@# the quick profile always trains from scratch under test
-	rm -rf data/results/*/quick
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg tests
+	rm -rf data/results/*/quick .build/chapters
+	$(BIN)/python tools/execute_chapters.py --notebooks-only --out .build/chapters
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests .build/chapters/*.ipynb
 
-# Re-execute the chapters in the quick profile and store them as the nbval reference notebooks.
-reference: data
-	@# from scratch, as under test: a stale quick artifact with the same config would be reused
+# Re-run the chapters in the quick profile and pin their key numbers in
+# tests/expected/quick_numbers.json (tolerances already there are kept); review the diff.
+expected: data
 	rm -rf data/results/*/quick
-	$(BIN)/python tools/execute_chapters.py --profile quick --out tests/notebooks \
-	    --strip-images --force
+	$(BIN)/python tools/execute_chapters.py --profile quick --force --out .build/quick
+	$(BIN)/python tools/quick_numbers.py update
 
 data: env
 	$(BIN)/python -m snnlib.book.data prepare mnist
@@ -46,4 +48,4 @@ $(STAMP): pyproject.toml
 	touch $@
 
 clean:
-	rm -rf _build book/executed
+	rm -rf _build book/executed .build

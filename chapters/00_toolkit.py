@@ -88,7 +88,6 @@ traces = {
 lif_results = {name: lif_trace(0.3, p, 30) for name, p in traces.items()}
 
 # %%
-# NBVAL_CHECK_OUTPUT
 for name, (mem, spk) in lif_results.items():
     print(f"{name:28s} spikes at steps {np.flatnonzero(spk).tolist()}")
 
@@ -151,7 +150,6 @@ for s_in in input_spikes.float():
 v_trace, thr_trace, out = map(np.array, (v_trace, thr_trace, out))
 
 # %%
-# NBVAL_CHECK_OUTPUT
 print(f"input spikes: {int(input_spikes.sum())}, output spikes: {int(out.sum())}, "
       f"final threshold: {thr_trace[-1]:.2f} mV (start {alif.thresh:.2f} mV)")
 
@@ -181,7 +179,6 @@ fig.tight_layout()
 # (`snnlib.core.neurons.stochastic_threshold_spike`, which returns the spikes and $\log p$).
 
 # %%
-# NBVAL_CHECK_OUTPUT
 u = torch.tensor([-2.0, 0.0, 2.0]).repeat(20000, 1)
 s, log_p = neurons.stochastic_threshold_spike(u, generator=torch.Generator().manual_seed(1))
 print("empirical rate:", np.round(s.mean(0).numpy(), 2), " σ(u):", np.round(torch.sigmoid(u[0]).numpy(), 2))
@@ -224,7 +221,6 @@ for name, fn in surrogates.items():
     grads[name] = g.numpy()
 
 # %%
-# NBVAL_CHECK_OUTPUT
 for name, g in grads.items():
     print(f"{name:20s} derivative at x=0: {g[200]:.3f}, area under it: {np.trapezoid(g, x.detach().numpy()):.3f}")
 
@@ -286,7 +282,6 @@ ttfs_times = coding.ttfs_encode(digit.flatten())
 reconstruction = coding.ttfs_decode(ttfs_times).view(28, 28)
 
 # %%
-# NBVAL_CHECK_OUTPUT
 print(f"label {labels[0].item()}, {int((digit > 0).sum())} non-black pixels")
 for name, spikes in codes.items():
     print(f"{name:27s} {int(spikes.sum()):5d} spikes, {spikes.shape[0]} steps")
@@ -325,7 +320,6 @@ fig.tight_layout()
 # For the TTFS code of the digit above:
 
 # %%
-# NBVAL_CHECK_OUTPUT
 ttfs = codes["TTFS (t_max=256)"].unsqueeze(1)  # [T, batch=1, 784]
 first = coding.first_spike_time(ttfs)
 print("spikes per sample:", metrics.count_spikes(ttfs).tolist())
@@ -337,10 +331,14 @@ print("fraction of inputs that fire:", round(metrics.firing_fraction(ttfs).item(
 # %% [markdown]
 # ## Experiments, artifacts and claims
 #
-# Chapters run their experiments through `snnlib.book.runner.Experiment`: named profiles (`quick` for
-# the tests, `full` for the paper's settings), seeding, a progress bar, checkpoints that resume
-# after a kill, and artifacts written atomically with their provenance (config, seed, git commit,
-# package versions, wall time). The book is rendered from the committed full-profile artifacts.
+# Chapters run their experiments through `snnlib.book.runner.RunContext`: one context per chapter
+# run holds the profile (`quick` for the tests, `full` for the paper's settings), the seed and which
+# experiments may train, and its one entry point `experiment(name, settings, protocol)` either reads
+# back a finished artifact with the same settings or runs the protocol, a tested function of the
+# paper's package in `snnlib.papers`, with a progress bar and checkpoints that resume after a kill.
+# Artifacts are written atomically with their provenance (config, seed, git commit, package
+# versions, wall time, and a fingerprint of the library code that computed them). The book is
+# rendered from the committed full-profile artifacts.
 # Each paper chapter then records paper-versus-ours for its headline numbers with
 # `snnlib.book.claims.write_claims`; the comparison tables, and the {doc}`reproduction page
 # <reproduction>`, are generated from those records.

@@ -29,7 +29,6 @@ chapters = sorted(p.stem for p in chapters_dir().glob("*.py")
                   if p.stem not in ("00_toolkit", "reproduction"))
 
 # %%
-# NBVAL_CHECK_OUTPUT
 print(f"chapters with a full-profile record: {len(records)}")
 for chapter in chapters:
     if chapter not in records:
@@ -48,7 +47,9 @@ if not records:
 # time (summed over resumed stretches). A long run that was stopped and resumed (on another machine,
 # or after the code moved on by a commit) lists each stretch of its steps separately. The
 # provenance in each artifact's `metrics.json` has the complete record (config, seed, all package
-# versions).
+# versions). The *code* column compares the fingerprint of the library modules that computed an
+# artifact (recorded since the library took its present layout) with today's sources: "unchanged",
+# the modules that changed since, or "not recorded" for artifacts made before fingerprints existed.
 
 # %%
 display(Markdown(provenance_table("full")))

@@ -19,6 +19,7 @@ from snnlib.core.neurons import (
     lif_init_state,
     lif_sequence,
     lif_step,
+    scan,
     stochastic_threshold_spike,
 )
 
@@ -42,6 +43,7 @@ def run_lif_steps(inputs, params, mem0=0.0):
 
 
 def test_lif_subtract_hand_trajectory():
+    # pins eq-lif-subtract and eq-spike (toolkit chapter)
     params = LIFParams(beta=0.5, threshold=1.0, reset_mechanism="subtract")
     spikes, mems, _ = run_lif_steps([0.8, 0.8, 0.8, 0.0, 1.5], params)
     expected_mems = [
@@ -56,6 +58,7 @@ def test_lif_subtract_hand_trajectory():
 
 
 def test_lif_zero_reset_keeps_input_hand_trajectory():
+    # pins eq-lif-zero (toolkit chapter)
     params = LIFParams(beta=0.5, threshold=1.0, reset_mechanism="zero")
     spikes, mems, _ = run_lif_steps([0.8, 0.8, 0.8, 0.0, 1.5], params)
     expected_mems = [
@@ -231,15 +234,25 @@ def test_lif_sequence_with_refractory_falls_back_and_keeps_gradients():
     assert grad[0].abs().sum() > 0
 
 
-def test_lif_module_wraps_lif_sequence():
+def test_lif_module_wraps_lif_sequence_and_returns_spikes_and_state():
     layer = LIF(beta=0.9, threshold=0.5)
     currents = torch.rand(10, 2, 3, generator=torch.Generator().manual_seed(0))
     expected, expected_state = lif_sequence(currents, layer.params)
-    assert torch.equal(layer(currents), expected)
-    spikes, state = layer.forward_with_state(currents)
+    spikes, state = layer(currents)
     assert torch.equal(spikes, expected) and torch.equal(state.mem, expected_state.mem)
     # no hidden state: a second call gives the same result
-    assert torch.equal(layer(currents), expected)
+    assert torch.equal(layer(currents)[0], expected)
+
+
+def test_scan_runs_a_step_function_over_time():
+    def step(x, total, scale, offset):  # a running sum, output = scale * sum + offset
+        total = total + x
+        return scale * total + offset, total
+
+    outputs, final = scan(step, torch.tensor([[1.0], [2.0], [3.0]]), torch.zeros(1), 2.0, 1.0)
+    assert outputs.flatten().tolist() == [3.0, 7.0, 13.0] and final.tolist() == [6.0]
+    empty, same = scan(step, torch.zeros(0, 2), torch.ones(2), 2.0, 1.0)
+    assert empty.shape == (0, 2) and same.tolist() == [1.0, 1.0]
 
 
 # ----------------------------------------------------------------------------- adaptive LIF
@@ -254,6 +267,7 @@ def test_adaptive_lif_constants():
 
 
 def test_adaptive_lif_hand_trajectory():
+    # pins eq-alif (toolkit chapter)
     params = AdaptiveLIFParams()  # rest -65, reset -65, thresh -52, tc 20, refrac 2, theta+ 0.05
     state = adaptive_lif_init_state((1,), (1,), params, dtype=F64)
     inputs = [10.0, 5.0, 100.0, 100.0, 13.03, 1.0]
@@ -359,6 +373,7 @@ def test_stochastic_threshold_rate_matches_sigmoid():
 
 
 def test_stochastic_threshold_log_prob_and_gradient():
+    # pins eq-stochastic-threshold (toolkit chapter)
     generator = torch.Generator().manual_seed(0)
     u = torch.tensor([-3.0, -0.5, 0.0, 0.7, 4.0, 100.0, -100.0], dtype=F64, requires_grad=True)
     spikes, log_prob = stochastic_threshold_spike(u, generator=generator)

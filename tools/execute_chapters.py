@@ -1,7 +1,7 @@
 """Execute the book's chapters (Jupytext py:percent files in chapters/) with papermill.
 
     python tools/execute_chapters.py --profile full  --out book/executed    # what `make book` runs
-    python tools/execute_chapters.py --profile quick --out tests/notebooks --strip-images --force
+    python tools/execute_chapters.py --notebooks-only --out .build/chapters     # what `make test` runs
 
 Each chapter's ``parameters`` cell receives ``profile`` and, if it has one, ``train``.  In the
 full profile a chapter renders its committed full-profile artifacts; what has none is shown as
@@ -11,7 +11,9 @@ experiments whose names match (to run parts of a chapter in parallel processes).
 profile always trains from scratch.  A notebook is re-executed only when its inputs changed: the chapter
 source, the snnlib sources, the chapter's committed results and the profile are hashed into the
 notebook's metadata (Jupyter Book's own cache hashes only code cells, which would miss a change in
-snnlib).  ``--force`` re-executes regardless.
+snnlib).  ``--force`` re-executes regardless.  ``--notebooks-only`` writes the chapters as
+unexecuted notebooks (their default parameters are the quick profile) for nbval to run under
+``make test``.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def to_notebook(source: Path) -> nbformat.NotebookNode:
 
 def input_hash(source: Path, profile: str, train: bool | str) -> str:
     digest = hashlib.sha256(f"{profile}/train={train}".encode())
-    inputs = [source, *sorted((ROOT / "snnlib").glob("*.py"))]
+    inputs = [source, *sorted((ROOT / "snnlib").rglob("*.py"))]
     results = ROOT / "data" / "results" / source.stem
     if profile == "full" and results.exists():
         inputs += sorted(p for p in results.rglob("*") if p.is_file() and "quick" not in p.parts)
@@ -63,14 +65,6 @@ def input_hash(source: Path, profile: str, train: bool | str) -> str:
     return digest.hexdigest()
 
 
-def strip_images(nb: nbformat.NotebookNode) -> None:
-    """Drop image data (nbval never compares images; the arrays behind figures are checked)."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            for mime in [m for m in out.get("data", {}) if m.startswith("image/")]:
-                del out["data"][mime]
-
-
 def accepts_train(source: Path) -> bool:
     """Whether the chapter's parameters cell has a ``train`` switch (chapters that train do)."""
     cells = [c for c in to_notebook(source).cells if "parameters" in c.metadata.get("tags", [])]
@@ -78,7 +72,7 @@ def accepts_train(source: Path) -> bool:
 
 
 def execute(source: Path, out_dir: Path, profile: str, force: bool,
-            keep_images: bool = True, train: bool | str = True) -> bool:
+            train: bool | str = True) -> bool:
     """Execute one chapter into ``out_dir/<stem>.ipynb``; return False if it was up to date."""
     target = out_dir / f"{source.stem}.ipynb"
     wanted = input_hash(source, profile, train)
@@ -104,8 +98,6 @@ def execute(source: Path, out_dir: Path, profile: str, force: bool,
             tags = cell.metadata.get("tags", [])
             if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
                 cell.metadata["tags"] = [*tags, "remove-cell"]
-        if not keep_images:
-            strip_images(nb)
         nb.metadata["snn_companion"] = {"input_hash": wanted, "profile": profile,
                                         "source": str(source.relative_to(ROOT))}
         nbformat.write(nb, executed)
@@ -116,7 +108,7 @@ def execute(source: Path, out_dir: Path, profile: str, force: bool,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=("quick", "full"), required=True)
+    parser.add_argument("--profile", choices=("quick", "full"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--train", action="store_true",
@@ -125,13 +117,19 @@ def main() -> None:
     parser.add_argument("--train-only", metavar="PATTERNS",
                         help="full profile: train only the experiments matching these "
                              "comma-separated shell patterns (the rest: committed or pending)")
-    parser.add_argument("--strip-images", action="store_true",
-                        help="drop image outputs (for the nbval reference notebooks)")
+    parser.add_argument("--notebooks-only", action="store_true",
+                        help="write the chapters as unexecuted notebooks (quick-profile defaults)")
     parser.add_argument("chapters", nargs="*", help="chapter stems (default: all)")
     args = parser.parse_args()
+    out = args.out if args.out.is_absolute() else ROOT / args.out
     for source in chapter_sources(args.chapters):
-        execute(source, args.out if args.out.is_absolute() else ROOT / args.out,
-                args.profile, args.force, keep_images=not args.strip_images,
+        if args.notebooks_only:
+            out.mkdir(parents=True, exist_ok=True)
+            nbformat.write(to_notebook(source), out / f"{source.stem}.ipynb")
+            continue
+        if args.profile is None:
+            parser.error("--profile is required unless --notebooks-only is given")
+        execute(source, out, args.profile, args.force,
                 train=(True if args.train or args.profile == "quick"
                        else args.train_only or False))
 

@@ -4,7 +4,8 @@ Generated MNIST digits are scored with a small convolutional network trained **i
 project** (no downloaded Inception weights): the inception score uses its class
 probabilities, the Fréchet distance its penultimate-layer activations.  Because the
 network differs from the ImageNet Inception-v3 of Salimans et al. / Heusel et al., the
-numbers are an "MNIST-classifier IS/FD", comparable only with each other (notes section 6).
+numbers are an "MNIST-classifier IS/FD", comparable only with each other and not with
+Inception-v3 scores in the literature.
 
 * :class:`MNISTClassifier` -- LeNet-style CNN: conv 3x3 (32) - pool - conv 3x3 (64) - pool -
   dropout - fc 128 - dropout - fc 10 (about 225 k parameters, 0.9 MB in float32).
@@ -145,7 +146,8 @@ def accuracy(model: MNISTClassifier, images: Tensor, labels: Tensor, batch_size:
 
 
 def _experiment(config: dict[str, Any], seed: int, root: Path | None) -> runner.Experiment:
-    return runner.Experiment(CHAPTER, EXPERIMENT, config, PROFILE, seed=seed, root=root)
+    return runner.Experiment(CHAPTER, EXPERIMENT, config, PROFILE, seed=seed, root=root,
+                             code=(__name__,))
 
 
 def train_mnist_classifier(

@@ -68,7 +68,7 @@ def rate_encode(
     offset: float = 0.0,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    r"""Bernoulli rate code (snnTorch ``spikegen.rate``).
+    r"""Bernoulli rate code (snnTorch ``spikegen.rate``); eq-rate-code of the toolkit chapter.
 
     .. math::
 
@@ -310,9 +310,10 @@ def ttfs_encode(x: Tensor, t_max: int = 256, x_max: float = 255) -> Tensor:
 
     Source: S4NN (Kheradpisheh & Masquelier 2020) code ``S4NN.py``:
     ``np.floor((GrayLevels - x) * tmax / GrayLevels)`` with ``GrayLevels = 255``,
-    ``tmax = 256``; Spiking-GAN (Kotariya & Ganguly 2021) eq. (3) as reconstructed
-    in the project notes, section 4.1.  Computed in float64 in the same order of
-    operations, so integer grey levels give the exact integer floor.
+    ``tmax = 256``; Spiking-GAN (Kotariya & Ganguly 2021) eq. (3), whose text is lost in
+    our copy of the paper, RECONSTRUCTED as S4NN's code.  Computed in float64 in the same
+    order of operations, so integer grey levels give the exact integer floor.  With
+    :func:`ttfs_decode`, implements eq-ttfs of the toolkit chapter.
 
     Args:
         x: values in ``[0, x_max]``, any shape.

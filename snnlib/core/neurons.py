@@ -5,7 +5,9 @@ Design (Norse style): every model is a pure function
     ``step(input, state, params) -> (output, new_state)``
 
 with an explicit ``NamedTuple`` state and ``NamedTuple`` parameters; nothing is cached between calls.
-Sequences are time-major, ``[T, batch, ...]``.
+Sequences are time-major, ``[T, batch, ...]``; :func:`scan` is the one generic time loop that
+runs any such step function over a sequence, and every module's ``forward`` returns
+``(output, final_state)``.
 
 Models
 ------
@@ -28,6 +30,7 @@ import torch.nn.functional as F
 from .surrogate import Surrogate, fast_sigmoid, heaviside
 
 __all__ = [
+    "scan",
     "LIFParams",
     "LIFState",
     "if_params",
@@ -46,6 +49,24 @@ __all__ = [
 
 Scalar = Union[float, Tensor]
 RESET_MECHANISMS = ("subtract", "zero", "none")
+
+
+# --------------------------------------------------------------------------------------------------
+# The generic time loop
+# --------------------------------------------------------------------------------------------------
+
+
+def scan(step, inputs: Tensor, state, params, *args) -> tuple[Tensor, object]:
+    """Run a pure step function ``step(input, state, params, *args) -> (output, state)`` over the
+    leading (time) axis of ``inputs``; returns ``(outputs[T, ...], final_state)``.
+
+    With ``T = 0`` the outputs are zeros shaped like ``inputs`` and the state is returned as given.
+    """
+    outputs = []
+    for x in inputs:
+        out, state = step(x, state, params, *args)
+        outputs.append(out)
+    return (torch.stack(outputs) if outputs else torch.zeros_like(inputs)), state
 
 
 # --------------------------------------------------------------------------------------------------
@@ -147,6 +168,8 @@ def lif_step(input: Tensor, state: LIFState, params: LIFParams) -> tuple[Tensor,
     neuron may sit above threshold without spiking; for r = 0 this equals :math:`H(U_{t-1}-U_{thr})`.
 
     Returns ``(spikes, new_state)``; ``spikes`` has the dtype of the membrane.
+
+    Implements eq-lif-subtract, eq-lif-zero and eq-spike of the toolkit chapter.
     """
     _check_lif_params(params)
     beta = _clamped_beta(params.beta)
@@ -181,19 +204,6 @@ def lif_step(input: Tensor, state: LIFState, params: LIFParams) -> tuple[Tensor,
             (state.refractory_count - 1).clamp_min(0),
         )
     return spikes, LIFState(mem, refractory_count)
-
-
-def _lif_sequence_by_steps(
-    currents: Tensor, params: LIFParams, state: LIFState
-) -> tuple[Tensor, LIFState]:
-    """Reference implementation: loop :func:`lif_step` over the leading time axis."""
-    if currents.shape[0] == 0:
-        return torch.zeros_like(currents), state
-    spikes = []
-    for current in currents:
-        spike, state = lif_step(current, state, params)
-        spikes.append(spike)
-    return torch.stack(spikes), state
 
 
 def _lif_recurrence(
@@ -318,7 +328,7 @@ def lif_sequence(
     whose backward is the hand-written reverse-time recurrence (see ``_LIFSequenceFunction``):
     no per-step autograd graph is recorded, which makes it much faster than looping
     :func:`lif_step`, with identical forward values and gradients (w.r.t. ``currents`` and the
-    initial membrane).  Otherwise it falls back to looping :func:`lif_step`.
+    initial membrane).  Otherwise it falls back to looping :func:`lif_step` (:func:`scan`).
 
     Memory: the membranes of all T steps are kept for backward (and reused as the gradient
     buffer there); ``currents`` are kept too, so that a second backward through the same call
@@ -333,7 +343,7 @@ def lif_sequence(
         isinstance(p, Tensor) and p.requires_grad for p in (params.beta, params.threshold)
     )
     if params.refractory > 0 or trainable or currents.shape[0] == 0:
-        return _lif_sequence_by_steps(currents, params, state)
+        return scan(lif_step, currents, state, params)
     beta = _clamped_beta(params.beta)
     spikes, final_mem = _LIFSequenceFunction.apply(
         currents, state.mem, beta, params.threshold, params.reset_mechanism, params.surrogate
@@ -344,9 +354,9 @@ def lif_sequence(
 class LIF(nn.Module):
     """Layer of LIF neurons over a time-major sequence; a thin wrapper of :func:`lif_sequence`.
 
-    ``forward(currents[T, B, ...], state=None) -> spikes[T, B, ...]`` starts from rest unless a
-    ``state`` is given; nothing is carried across calls.  ``forward_with_state`` also returns the
-    final :class:`LIFState`.  ``beta = 1`` gives an IF layer.
+    ``forward(currents[T, B, ...], state=None) -> (spikes[T, B, ...], final_state)`` starts from
+    rest unless a ``state`` is given; nothing is carried across calls.  ``beta = 1`` gives an IF
+    layer.
     """
 
     def __init__(
@@ -361,13 +371,10 @@ class LIF(nn.Module):
         self.params = LIFParams(beta, threshold, reset_mechanism, refractory, surrogate)
         _check_lif_params(self.params)
 
-    def forward_with_state(
+    def forward(
         self, currents: Tensor, state: Optional[LIFState] = None
     ) -> tuple[Tensor, LIFState]:
         return lif_sequence(currents, self.params, state)
-
-    def forward(self, currents: Tensor, state: Optional[LIFState] = None) -> Tensor:
-        return lif_sequence(currents, self.params, state)[0]
 
     def extra_repr(self) -> str:
         p = self.params
@@ -463,6 +470,8 @@ def adaptive_lif_step(
     ``x`` is the synaptic input of this step (in a BindsNET ``Network`` it is computed from the
     previous step's presynaptic spikes).  Returns ``(spikes, new_state)``, spikes as 0./1. in
     ``v``'s dtype.  No gradient is intended (STDP models).
+
+    Implements eq-alif of the toolkit chapter (paper 002, Eqs. 1-3), discretised with step dt.
     """
     decay = math.exp(-params.dt / params.tc_decay)
     v = decay * (state.v - params.rest) + params.rest
@@ -485,12 +494,9 @@ def adaptive_lif_step(
 def adaptive_lif_sequence(
     inputs: Tensor, state: AdaptiveLIFState, params: AdaptiveLIFParams, learning: bool = True
 ) -> tuple[Tensor, AdaptiveLIFState]:
-    """Loop :func:`adaptive_lif_step` over ``inputs[T, B, ...]``; returns ``(spikes[T, B, ...], state)``."""
-    spikes = []
-    for x in inputs:
-        s, state = adaptive_lif_step(x, state, params, learning)
-        spikes.append(s)
-    return torch.stack(spikes), state
+    """:func:`adaptive_lif_step` over ``inputs[T, B, ...]`` (:func:`scan`); returns
+    ``(spikes[T, B, ...], state)``."""
+    return scan(adaptive_lif_step, inputs, state, params, learning)
 
 
 class AdaptiveLIF(nn.Module):
@@ -538,7 +544,8 @@ def stochastic_threshold_spike(
 
     so that :math:`\partial \log p / \partial u = s - \sigma(u)` (the readout's local learning
     signal).  ``spikes`` carry no gradient; ``log_prob`` is differentiable w.r.t. ``u`` and computed
-    with ``logsigmoid`` (finite for any ``u``).
+    with ``logsigmoid`` (finite for any ``u``).  Implements eq-stochastic-threshold of the toolkit
+    chapter.
     """
     probability = torch.sigmoid(u.detach())
     spikes = torch.bernoulli(probability, generator=generator)

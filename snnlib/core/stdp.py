@@ -288,7 +288,8 @@ def nu_from_paper_amplitudes(a_plus: float, a_minus: float) -> tuple[float, floa
     STDP: :math:`A_+ > 0 > A_-` gives positive ``nu``; anti-STDP (the paper's learned
     competition, e.g. "strong": :math:`A_+ = -1.6`, :math:`A_- = 0.1`) gives negative ``nu``.
     The reference code's arguments map as ``nu = [A_pos, A_neg]``, so paper :math:`A_+` =
-    code ``A_neg`` and paper :math:`A_-` = ``-A_pos`` (project notes §3.2).
+    code ``A_neg`` and paper :math:`A_-` = ``-A_pos`` (the reference's ``LC_SNN`` passes
+    ``nu=[A_pos, A_neg]`` to BindsNET's ``PostPre``, whose ``nu[0]`` acts at presynaptic spikes).
     """
     return (-float(a_minus), float(a_plus))
 

@@ -90,6 +90,8 @@ class FastSigmoid(Surrogate):
     r"""Fast sigmoid (Zenke & Ganguli 2018 "SuperSpike"; snnTorch ``surrogate.fast_sigmoid``).
 
     .. math:: \tilde S(x) = \frac{x}{1 + k|x|},\qquad \tilde S'(x) = \frac{1}{(1 + k|x|)^2},\quad k = \texttt{slope}.
+
+    Implements eq-fast-sigmoid of the toolkit chapter (paper 000, Sec. 2).
     """
 
     slope: float = 25.0
@@ -113,6 +115,7 @@ class Rectangular(Surrogate):
               \tilde S'(x) = \frac{1}{w}\,\mathbb 1\!\left[|x| < \tfrac{w}{2}\right].
 
     At the kinks :math:`|x| = w/2` the hand-written derivative is 0 (open window).
+    Implements the rectangular case of eq-surrogates of the toolkit chapter.
     """
 
     width: float = 1.0
@@ -130,6 +133,8 @@ class ATan(Surrogate):
 
     .. math:: \tilde S(x) = \frac{1}{\pi}\arctan\!\left(\frac{\pi}{2}\alpha x\right) + \frac12,\qquad
               \tilde S'(x) = \frac{\alpha/2}{1 + \left(\frac{\pi}{2}\alpha x\right)^2}.
+
+    Implements the arctangent case of eq-surrogates of the toolkit chapter.
     """
 
     alpha: float = 2.0
@@ -149,6 +154,7 @@ class Sigmoid(Surrogate):
 
     (snnTorch writes the derivative as :math:`k e^{-kx}/(e^{-kx}+1)^2`, which is the same function
     but overflows to NaN for very negative :math:`kx`; the form here is finite everywhere.)
+    Implements the sigmoid case of eq-surrogates of the toolkit chapter.
     """
 
     slope: float = 25.0
