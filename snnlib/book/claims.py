@@ -24,6 +24,7 @@ from typing import Iterable
 from snnlib.book.artifacts import atomic_write_json
 from snnlib.book.paths import results_root
 from snnlib.book.runner import PROFILES
+from snnlib.book.tables import markdown_table
 
 FIELDS = ("id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit", "profile", "source")
 
@@ -110,14 +111,14 @@ def _fmt(value: float | None, sd: float | None = None, digits: int = 2) -> str:
 
 def claims_table(claims: Iterable[Claim], digits: int = 2) -> str:
     """A Markdown table: what, paper, ours, ours - paper, n, profile, source."""
-    rows = ["| claim | what | paper | ours | ours − paper | n | profile | source |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = []
     for c in claims:
         unit = f" {c.unit}" if c.unit else ""
         diff = c.difference
         diff_text = "—" if diff is None else (("+" if diff > 0 else "") + _fmt(diff, None, digits) + unit)
-        rows.append(
-            f"| `{c.id}` | {c.what} | {_fmt(c.paper, c.paper_sd, digits)}{unit if c.paper is not None else ''} "
-            f"| {_fmt(c.ours, c.ours_sd, digits)}{unit if c.ours is not None else ''} | {diff_text} "
-            f"| {c.n if c.n is not None else '—'} | {c.profile} | {c.source} |")
-    return "\n".join(rows)
+        rows.append([f"`{c.id}`", c.what,
+                     _fmt(c.paper, c.paper_sd, digits) + (unit if c.paper is not None else ""),
+                     _fmt(c.ours, c.ours_sd, digits) + (unit if c.ours is not None else ""),
+                     diff_text, c.n if c.n is not None else "—", c.profile, c.source])
+    return markdown_table(["claim", "what", "paper", "ours", "ours − paper", "n", "profile", "source"],
+                          rows)

@@ -56,6 +56,7 @@ from snnlib.book.artifacts import (
     torch_bytes,
 )
 from snnlib.book.paths import project_root, results_root
+from snnlib.book.tables import markdown_table
 
 PROFILES = ("quick", "full")
 PROVENANCE_PACKAGES = ("torch", "numpy", "scikit-learn", "matplotlib", "snnlib")
@@ -172,8 +173,7 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
     computed it is unchanged (see :func:`code_status`); a resumed run, or one whose commit changed
     while it ran, lists each stretch of steps (see :func:`provenance`)."""
     root = Path(root) if root is not None else results_root()
-    lines = ["| chapter | experiment | finished (UTC) | wall time | git commit | code | where |",
-             "|---|---|---|---|---|---|---|"]
+    rows = []
     for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
         prov = read_artifact(path.parent, arrays=False, weights=False).provenance
         segments = prov.get("segments")
@@ -184,10 +184,11 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
                 for seg in segments for a, b in [seg["steps"]])
         else:
             where = _where(prov)
-        lines.append(f"| {path.parts[-4]} | `{path.parts[-2]}` | {prov.get('finished_utc', '?')} "
-                     f"| {prov.get('wall_time_s', 0) / 60:,.1f} min | {_short_commit(prov.get('git_commit', '?'))} "
-                     f"| {code_status(prov)} | {where} |")
-    return "\n".join(lines)
+        rows.append([path.parts[-4], f"`{path.parts[-2]}`", prov.get("finished_utc", "?"),
+                     f"{prov.get('wall_time_s', 0) / 60:,.1f} min",
+                     _short_commit(prov.get("git_commit", "?")), code_status(prov), where])
+    return markdown_table(["chapter", "experiment", "finished (UTC)", "wall time", "git commit", "code",
+                           "where"], rows)
 
 
 # --------------------------------------------------------------------------- code fingerprints
@@ -231,16 +232,18 @@ def code_modules(roots: Iterable[str]) -> list[str]:
     """The library modules reachable by imports from ``roots`` (a package stands for all its
     modules), less the book infrastructure."""
     seen: set[str] = set()
-    todo = list(roots)
+    todo = []
+    for root in roots:
+        path = _module_file(root)
+        todo.append(root)
+        if path.name == "__init__.py":  # a package given as a root stands for all its modules
+            todo.extend(f"{root}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        path = _module_file(name)
-        todo.extend(_snnlib_imports(name, path.read_text()) - seen)
-        if path.name == "__init__.py":  # a package stands for all its modules
-            todo.extend(f"{name}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__")
+        todo.extend(_snnlib_imports(name, _module_file(name).read_text()) - seen)
     return sorted(seen - INFRASTRUCTURE)
 
 
