@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from snnlib.book.runner import snnlib_imports
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "snnlib"
 CHAPTERS = sorted((ROOT / "chapters").glob("*.py"))
@@ -25,22 +27,6 @@ MAX_CHAPTER_LINES = 600
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imports(name: str, source: str, is_package: bool = False) -> set[str]:
-    """Absolute names of the snnlib modules or packages that module ``name`` imports."""
-    package = name if is_package else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
-                base = ".".join(parts + ([base] if base else []))
-            found.add(base)
-    return {m for m in found if m == "snnlib" or m.startswith("snnlib.")}
 
 
 def _layer(module: str) -> str:
@@ -63,7 +49,7 @@ def test_the_library_has_the_three_layers():
         layer for layer in layers if layer.startswith("snnlib.papers.")}
 
 
-def _violations(name: str, source: str, is_package: bool = False) -> list[str]:
+def _violations(name: str, source: str) -> list[str]:
     layer = _layer(name)
     allowed = {
         "snnlib.core": {"snnlib.core"},
@@ -71,12 +57,12 @@ def _violations(name: str, source: str, is_package: bool = False) -> list[str]:
         "snnlib": {"snnlib"},
     }.get(layer, {"snnlib.core", "snnlib.book", layer, "snnlib.papers"})
     return sorted(f"{name} ({layer}) imports {imported}"
-                  for imported in _imports(name, source, is_package) if _layer(imported) not in allowed)
+                  for imported in snnlib_imports(name, source) if _layer(imported) not in allowed)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=[_module_name(p) for p in MODULES])
 def test_imports_follow_the_layers(path):
-    assert _violations(_module_name(path), path.read_text(), path.name == "__init__.py") == []
+    assert _violations(_module_name(path), path.read_text()) == []
 
 
 def test_layering_check_catches_upward_and_sideways_imports():

@@ -211,10 +211,12 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _snnlib_imports(name: str, source: str) -> set[str]:
-    """The ``snnlib`` modules that module ``name`` imports (absolute or relative)."""
+def snnlib_imports(name: str, source: str) -> set[str]:
+    """The ``snnlib`` modules (and packages) that module ``name``, with this ``source``, imports,
+    absolute or relative; ``from package import module`` names the module too."""
     found: set[str] = set()
-    package = name if _module_file(name).name == "__init__.py" else name.rpartition(".")[0]
+    is_package = _module_file(name) is not None and _module_file(name).name == "__init__.py"
+    package = name if is_package else name.rpartition(".")[0]
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
@@ -224,7 +226,7 @@ def _snnlib_imports(name: str, source: str) -> set[str]:
                 parts = package.split(".")[:len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([base] if base else []))
             found.add(base)
-            found |= {f"{base}.{alias.name}" for alias in node.names}  # `from pkg import module`
+            found |= {f"{base}.{alias.name}" for alias in node.names}
     return {m for m in found if m.split(".")[0] == "snnlib" and _module_file(m) is not None}
 
 
@@ -243,7 +245,7 @@ def code_modules(roots: Iterable[str]) -> list[str]:
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(_snnlib_imports(name, _module_file(name).read_text()) - seen)
+        todo.extend(snnlib_imports(name, _module_file(name).read_text()) - seen)
     return sorted(seen - INFRASTRUCTURE)
 
 
