@@ -69,7 +69,7 @@ Exactness and speed
 Training (:func:`train_step`) runs one Python step per time step, batched over replicas, and is
 event-driven: spikes are 0/1, so each non-zero term of BindsNET's dense products and updates is
 one weight row (an input spike) or column (a Y spike); only those are read, updated and clamped,
-with the same float32 operations in the same order (``_run_images``).  The XY normalisation
+with the same float32 operations in the same order (``_Kernel``, one method per phase of a step).  The XY normalisation
 sums in BindsNET's dense layout.  Result, for ``lc``/``fc``: the spikes of every step, the
 weights and theta are bit-identical to a literal dense re-implementation of BindsNET's
 ``Network.run`` (tests) and to BindsNET 0.3.4 itself (``benchmarks/competition_vs_bindsnet.py``);
@@ -571,14 +571,20 @@ def _run_images(
         return _run_images_one_thread(state, image_spikes, config, learning, record)
 
 
-def _run_images_one_thread(
-    state: CompetitionState,
-    image_spikes: Tensor,
-    config: CompetitionNetConfig,
-    learning: bool,
-    record: bool,
-) -> tuple[CompetitionState, Tensor, Optional[SimulationRecord]]:
-    """One image per replica, step by step in BindsNET's order (module docstring).
+class _Kernel:
+    """The training/inference step loop of one image per replica, as named phases.
+
+    ``__init__`` lays out the weights, neurons, traces and constants (everything that does not
+    change during the image); each time step then runs, in BindsNET's order (module docstring):
+
+    1. :meth:`input_current` -- XY and YY input from step t-1's spikes (one-step delay);
+    2. :meth:`neuron_step` -- the adaptive-LIF step of the Y layer;
+    3. :meth:`update_traces` -- the X trace and, once a Y neuron has spiked, the Y traces;
+    4. :meth:`xy_stdp` -- ``PostPre`` on XY: depression at input spikes, potentiation at Y spikes,
+       clamp;
+    5. :meth:`yy_anti_stdp` -- learned competition only: ``PostPre`` on YY, decay, clamp;
+
+    and :meth:`finish` ends the image (XY normalisation, YY mask, reference order).
 
     Event-driven but exact: input and Y spikes are 0/1, so every non-zero term of BindsNET's
     dense updates is one weight row or column.  With ``G = R * L`` location groups and the rows
@@ -598,176 +604,223 @@ def _run_images_one_thread(
     Each changed weight gets the float operations of BindsNET's dense update, in the same order
     (for ``conv`` the per-location terms are added one by one rather than summed first).
     """
-    R = _check_state(state, config)
-    if image_spikes.dim() != 3 or image_spikes.shape[1] != R or image_spikes.shape[2] != config.num_inputs:
-        raise ValueError(
-            f"image_spikes must be [T, R={R}, P={config.num_inputs}], got {tuple(image_spikes.shape)}"
+
+    def __init__(self, state: CompetitionState, image_spikes: Tensor, config: CompetitionNetConfig,
+                 learning: bool) -> None:
+        R = _check_state(state, config)
+        if (image_spikes.dim() != 3 or image_spikes.shape[1] != R
+                or image_spikes.shape[2] != config.num_inputs):
+            raise ValueError(
+                f"image_spikes must be [T, R={R}, P={config.num_inputs}], got {tuple(image_spikes.shape)}"
+            )
+        T, _, P = image_spikes.shape
+        L, K, C = config.num_locations, config.kernel_area, config.channels
+        G, Y = R * L, L * C
+        device = state.w_xy.device
+        self.state, self.config, self.learning = state, config, learning
+        self.R, self.L, self.C, self.K, self.G, self.Y, self.T = R, L, C, K, G, Y, T
+        self.device = device
+
+        spikes_in = image_spikes.to(device)
+        self.event_rows, self.event_groups = _input_events(spikes_in != 0, config)
+        self.w = w = state.w_xy.clone()
+        self.w_rows = w.view(-1, C)  # [G*K, C] (lc/fc) or [R*K, C] (conv)
+        self.w_flat = w.view(-1)
+        # For each Y neuron n = g * C + c (= r * Y + internal index): the flat (replica, pixel)
+        # index of its patch and the flat indices of its K incoming weights, [G*C, K].
+        groups = torch.arange(G, device=device).repeat_interleave(C)
+        channels = torch.arange(C, device=device).repeat(G)
+        patch = geometry(config).patch_index.to(device)
+        neuron_pixels = (groups // L).view(-1, 1) * P + patch.index_select(0, groups % L)
+        weight_group = groups // L if config.arch == "conv" else groups
+        neuron_cells = (weight_group.view(-1, 1) * K + torch.arange(K, device=device).view(1, K)) * C
+        neuron_cells += channels.view(-1, 1)
+        self.neuron_table = torch.cat([neuron_cells, neuron_pixels], dim=1)  # one gather for both
+        if learning:
+            self.pixels = (spikes_in != 0).to(torch.float32).view(T, R * P)
+            self.x_pix = torch.zeros(R * P, device=device)  # X trace (input_trace_tau)
+
+        const = self._const
+        self.d_pix = const(trace_decay(config.input_trace_tau, config.dt))
+        self.learned = config.learn_competition
+        if self.learned:
+            self.w_yy = _yy_to_internal(state.w_yy, config)  # [R, Y, Y], location-major
+            self.w_yy_rows = self.w_yy.view(R * Y, Y)
+            self.w_yy_flat = self.w_yy.view(-1)
+            self.yy_cells = torch.arange(Y, device=device).view(1, Y) * Y  # column offsets
+        # 0-dim tensors instead of Python floats for the constants that enter tensor arithmetic:
+        # the same float32 results, without a scalar conversion per operation.
+        self.params = config.neuron._replace(
+            rest=const(config.neuron.rest),
+            reset=const(config.neuron.reset),
+            thresh=const(config.neuron.thresh),
+            refrac=const(config.neuron.refrac),
+            theta_plus=const(config.neuron.theta_plus),
         )
-    T, _, P = image_spikes.shape
-    L, K, C = config.num_locations, config.kernel_area, config.channels
-    G, Y = R * L, L * C
-    device = state.w_xy.device
-    conv = config.arch == "conv"
+        # Neurons as [G, C] = [R * L, C] (row-major = location-major within each replica).
+        theta = _to_internal(state.theta, config).view(G, C)
+        self.neurons = adaptive_lif_init_state((G,), (C,), self.params, theta=theta, device=device)
+        self.s = torch.zeros(G, C, device=device)
+        self.x_post = torch.zeros_like(self.s)  # Y trace (tau_neg): XY post trace and YY post trace
+        self.x_pre_y = torch.zeros_like(self.s)  # Y trace (tau_pos): YY pre trace
+        nu0, nu1 = config.nu
+        a_pos, a_neg = config.competition_nu
+        self.nu0, self.nu1, self.a_pos, self.a_neg = nu0, nu1, a_pos, a_neg
+        self.minus_nu0, self.nu1_t = const(-nu0), const(nu1)
+        self.minus_a_pos, self.a_neg_t = const(-a_pos), const(a_neg)
+        self.d_post = const(trace_decay(config.competition_tau[1], config.dt))
+        self.d_pre_y = const(trace_decay(config.competition_tau[0], config.dt))
+        self.low, self.high = config.wmin, config.wmax
+        self.yy_low = None if config.competition_wmin == -math.inf else config.competition_wmin
+        self.yy_high = None if config.competition_wmax == math.inf else config.competition_wmax
+        self.yy_clamp = self.yy_low is not None or self.yy_high is not None
+        self.decay_yy = float(config.competition_weight_decay)
+        self.spiked = False  # did any Y neuron spike at the previous step
+        self.post_seen = False  # any Y spike yet (before it x_post == 0: no depression)
+        self.input_rows = None  # values of the rows fed at step t-1, if already at hand
+        self.no_current = torch.zeros(G, C, device=device)
+        # Clamp only the changed weights, or (small matrices: one pass is cheaper than the indexed
+        # reads and writes) all of them, as BindsNET does.
+        limit = _CLAMP_ALL_MAX_ELEMENTS
+        self.clamp_all = w.numel() <= (2**18 if limit is None else limit)
+        if learning:
+            # BindsNET clamps the whole matrices after every update; after the first step every
+            # weight is in range and only changed weights can leave it.  The first step's updates
+            # are zero (no Y input yet, so no Y spike unless thresh <= rest; zero traces), so its
+            # clamp is done here: it matters when weights arrive out of range, e.g. normalised to
+            # mean_weight * k^2 with mean_weight > ~0.5, or a YY clamp narrower than the initial
+            # weights.
+            w.clamp_(self.low, self.high)
+            if self.learned and self.yy_clamp:
+                self.w_yy.clamp_(self.yy_low, self.yy_high)
 
-    spikes_in = image_spikes.to(device)
-    events = _input_events(spikes_in != 0, config)
-    w = state.w_xy.clone()
-    w_rows = w.view(-1, C)  # [G*K, C] (lc/fc) or [R*K, C] (conv)
-    w_flat = w.view(-1)
-    # For each Y neuron n = g * C + c (= r * Y + internal index): the flat (replica, pixel) index
-    # of its patch and the flat indices of its K incoming weights, [G*C, K].
-    groups = torch.arange(G, device=device).repeat_interleave(C)
-    channels = torch.arange(C, device=device).repeat(G)
-    patch = geometry(config).patch_index.to(device)
-    neuron_pixels = (groups // L).view(-1, 1) * P + patch.index_select(0, groups % L)
-    weight_group = groups // L if conv else groups
-    neuron_cells = (weight_group.view(-1, 1) * K + torch.arange(K, device=device).view(1, K)) * C
-    neuron_cells += channels.view(-1, 1)
-    neuron_table = torch.cat([neuron_cells, neuron_pixels], dim=1)  # one gather for both
-    if learning:
-        pixels = (spikes_in != 0).to(torch.float32).view(T, R * P)
-        x_pix = torch.zeros(R * P, device=device)  # X trace (input_trace_tau)
+    def _const(self, value: float) -> Tensor:
+        """A 0-dim float32 tensor: the same products as a Python float, cheaper."""
+        return torch.tensor(float(value), dtype=torch.float32, device=self.device)
 
-    def const(value: float) -> Tensor:  # 0-dim float32: same products as a Python float, cheaper
-        return torch.tensor(float(value), dtype=torch.float32, device=device)
-
-    d_pix = const(trace_decay(config.input_trace_tau, config.dt))
-
-    learned = config.learn_competition
-    if learned:
-        w_yy = _yy_to_internal(state.w_yy, config)  # [R, Y, Y], location-major
-        w_yy_rows = w_yy.view(R * Y, Y)
-        w_yy_flat = w_yy.view(-1)
-        yy_cells = torch.arange(Y, device=device).view(1, Y) * Y  # column offsets within a replica
-    # 0-dim tensors instead of Python floats for the constants that enter tensor arithmetic:
-    # the same float32 results, without a scalar conversion per operation.
-    params = config.neuron._replace(
-        rest=const(config.neuron.rest),
-        reset=const(config.neuron.reset),
-        thresh=const(config.neuron.thresh),
-        refrac=const(config.neuron.refrac),
-        theta_plus=const(config.neuron.theta_plus),
-    )
-    # Neurons as [G, C] = [R * L, C] (row-major = location-major within each replica).
-    theta = _to_internal(state.theta, config).view(G, C)
-    neurons = adaptive_lif_init_state((G,), (C,), params, theta=theta, device=device)
-    s = torch.zeros(G, C, device=device)
-    x_post = torch.zeros_like(s)  # Y trace (tau_neg): XY post trace and YY post trace
-    x_pre_y = torch.zeros_like(s)  # Y trace (tau_pos): YY pre trace
-    nu0, nu1 = config.nu
-    a_pos, a_neg = config.competition_nu
-    minus_nu0, nu1_t, minus_a_pos, a_neg_t = const(-nu0), const(nu1), const(-a_pos), const(a_neg)
-    d_post = const(trace_decay(config.competition_tau[1], config.dt))
-    d_pre_y = const(trace_decay(config.competition_tau[0], config.dt))
-    low, high = config.wmin, config.wmax
-    yy_low = None if config.competition_wmin == -math.inf else config.competition_wmin
-    yy_high = None if config.competition_wmax == math.inf else config.competition_wmax
-    yy_clamp = yy_low is not None or yy_high is not None
-    decay_yy = float(config.competition_weight_decay)
-    spiked = False  # did any Y neuron spike at the previous step
-    post_seen = False  # any Y spike yet (before it x_post == 0: no depression)
-    input_rows = None  # values of the rows fed at step t-1, if already at hand
-    spikes_rec, v_rec = [], []  # Y spikes of every step (also give the counts)
-    # Clamp only the changed weights, or (small matrices: one pass is cheaper than the indexed
-    # reads and writes) all of them, as BindsNET does.
-    limit = _CLAMP_ALL_MAX_ELEMENTS
-    clamp_all = w.numel() <= (2**18 if limit is None else limit)
-    if learning:
-        # BindsNET clamps the whole matrices after every update; after the first step every weight
-        # is in range and only changed weights can leave it.  The first step's updates are zero
-        # (no Y input yet, so no Y spike unless thresh <= rest; zero traces), so its clamp is done
-        # here: it matters when weights arrive out of range, e.g. normalised to mean_weight * k^2
-        # with mean_weight > ~0.5, or a YY clamp narrower than the initial weights.
-        w.clamp_(low, high)
-        if learned and yy_clamp:
-            w_yy.clamp_(yy_low, yy_high)
-
-    event_rows, event_groups = events
-    maximum = torch.maximum
-    no_current = torch.zeros(G, C, device=device)
-    for t in range(T):
-        # (1) input from step t-1, with the weights after step t-1's update.
+    def input_current(self, t: int) -> Tensor:
+        """(1) Input of step t from step t-1's spikes, with the weights after step t-1's update."""
         if t:
-            if input_rows is None:
-                input_rows = w_rows.index_select(0, event_rows[t - 1])
-            current = no_current.index_put((event_groups[t - 1],), input_rows, accumulate=True)
+            if self.input_rows is None:
+                self.input_rows = self.w_rows.index_select(0, self.event_rows[t - 1])
+            current = self.no_current.index_put((self.event_groups[t - 1],), self.input_rows,
+                                                accumulate=True)
         else:
-            current = no_current.clone()
-        if spiked:  # YY input (zero without a Y spike at t-1)
-            if learned:
-                current = current + torch.bmm(s.view(R, 1, Y), w_yy).view(G, C)
+            current = self.no_current.clone()
+        if self.spiked:  # YY input (zero without a Y spike at t-1)
+            if self.learned:
+                current = current + torch.bmm(self.s.view(self.R, 1, self.Y), self.w_yy).view(
+                    self.G, self.C)
             else:  # sum of c_w over the other channels at the same location that spiked
-                current.add_(fixed_competition_current(s, config.competition_weight))
-        # (2) Y step; the X step is just the input spikes (and their trace, below).
-        s, neurons = adaptive_lif_step(current, neurons, params, learning)
-        fired = s.view(-1).nonzero().squeeze(1)  # spiking neurons n = g * C + c = r * Y + y
-        spiked = fired.numel() > 0
-        spikes_rec.append(s)
-        if record:
-            v_rec.append(neurons.v)
-        input_rows = None
-        if not learning:
-            continue
-        x_pix = maximum(x_pix * d_pix, pixels[t])
-        post_seen = post_seen or spiked
-        if post_seen:  # before the first Y spike x_post = 0 and XY has no update
-            x_post = maximum(x_post * d_post, s)
-            # (3) PostPre on XY: depression at X spikes, potentiation at Y spikes, clamp.
-            rows = event_rows[t]
-            if nu0:  # w - nu0 x == w + (-nu0) x exactly: the negation is exact
-                depression = (x_post * minus_nu0).index_select(0, event_groups[t])
-                w_rows.index_put_((rows,), depression, accumulate=True)
-            if spiked and nu1:
-                cells, pixels_of = neuron_table.index_select(0, fired).split(K, dim=1)  # [m, K] each
-                # (conv: several locations may add to the same shared weight)
-                w_flat.put_(cells, x_pix.take(pixels_of).mul_(nu1_t), accumulate=True)
-            if clamp_all:  # one pass over a small matrix is cheaper than the indexed clamps
-                if nu0 or (spiked and nu1):
-                    w.clamp_(low, high)
-            else:
-                if spiked and nu1:
-                    _clamp_cells_(w_flat, cells, low, high)
-                if nu0:  # the rows' final values are also the input of step t+1
-                    input_rows = _clamp_rows_(w_rows, rows, low, high)
-        # PostPre on YY (anti-STDP), then subtractive decay and clamp, on every entry.
-        if learned and (post_seen or decay_yy):
-            x_pre_y = torch.maximum(x_pre_y * d_pre_y, s)
-            if spiked:  # both terms need a Y spike (pre: depression, post: potentiation)
-                replica = fired // Y
-                rows_yy = fired  # = replica * Y + location-major index
-                cells_yy = (replica * (Y * Y - Y) + fired).view(-1, 1) + yy_cells  # columns
-                if a_pos:
-                    depression = (x_post.view(R, Y) * minus_a_pos).index_select(0, replica)
-                    w_yy_rows.index_put_((rows_yy,), depression, accumulate=True)
-                if a_neg:
-                    potentiation = x_pre_y.view(R, Y).index_select(0, replica).mul_(a_neg_t)
-                    w_yy_flat.put_(cells_yy, potentiation, accumulate=True)
-            if decay_yy:
-                w_yy.sub_(decay_yy)
-                if yy_clamp:
-                    w_yy.clamp_(yy_low, yy_high)
-            elif yy_clamp and spiked:
-                _clamp_cells_(w_yy_flat, cells_yy, yy_low, yy_high)
-                _clamp_rows_(w_yy_rows, rows_yy, yy_low, yy_high)
+                current.add_(fixed_competition_current(self.s, self.config.competition_weight))
+        self.input_rows = None
+        return current
 
-    # (4) end of the image.
-    w_xy = w
-    if learning:
-        w_xy = _normalize_xy(w_xy, config)
-    new_w_yy = state.w_yy
-    if learned and learning:
-        if config.mask_competition_after_image:
-            mask = competition_mask(config).to(device).expand(R, Y, Y).float()
-            w_yy = w_yy * _yy_to_internal(mask, config)
-        new_w_yy = _yy_to_reference(w_yy, config)
-    new_theta = _to_reference(neurons.theta.view(R, L, C)) if learning else state.theta
-    new_state = CompetitionState(w_xy=w_xy, theta=new_theta, w_yy=new_w_yy)
-    spikes_all = (torch.stack(spikes_rec) if T else torch.zeros(0, G, C, device=device)).view(-1, R, L, C)
-    rec = None
-    if record:
-        v_all = (torch.stack(v_rec) if T else torch.zeros(0, G, C, device=device)).view(-1, R, L, C)
-        rec = SimulationRecord(spikes=_to_reference(spikes_all), v=_to_reference(v_all))
-    return new_state, _to_reference(spikes_all.sum(0)), rec
+    def neuron_step(self, current: Tensor) -> Tensor:
+        """(2) The Y layer's adaptive-LIF step; returns the spiking neurons ``n = g * C + c``."""
+        self.s, self.neurons = adaptive_lif_step(current, self.neurons, self.params, self.learning)
+        fired = self.s.view(-1).nonzero().squeeze(1)
+        self.spiked = fired.numel() > 0
+        return fired
+
+    def update_traces(self, t: int) -> None:
+        """(3) X trace; Y traces once a Y neuron has spiked (before that they stay zero)."""
+        self.x_pix = torch.maximum(self.x_pix * self.d_pix, self.pixels[t])
+        self.post_seen = self.post_seen or self.spiked
+        if self.post_seen:
+            self.x_post = torch.maximum(self.x_post * self.d_post, self.s)
+
+    def xy_stdp(self, t: int, fired: Tensor) -> None:
+        """(4) ``PostPre`` on XY: depression at the input spikes of step t, potentiation at the Y
+        spikes, clamp.  Before the first Y spike ``x_post == 0`` and nothing changes."""
+        if not self.post_seen:
+            return
+        rows = self.event_rows[t]
+        if self.nu0:  # w - nu0 x == w + (-nu0) x exactly: the negation is exact
+            depression = (self.x_post * self.minus_nu0).index_select(0, self.event_groups[t])
+            self.w_rows.index_put_((rows,), depression, accumulate=True)
+        potentiate = self.spiked and self.nu1
+        if potentiate:
+            cells, pixels_of = self.neuron_table.index_select(0, fired).split(self.K, dim=1)
+            # (conv: several locations may add to the same shared weight)
+            self.w_flat.put_(cells, self.x_pix.take(pixels_of).mul_(self.nu1_t), accumulate=True)
+        if self.clamp_all:  # one pass over a small matrix is cheaper than the indexed clamps
+            if self.nu0 or potentiate:
+                self.w.clamp_(self.low, self.high)
+        else:
+            if potentiate:
+                _clamp_cells_(self.w_flat, cells, self.low, self.high)
+            if self.nu0:  # the rows' final values are also the input of step t+1
+                self.input_rows = _clamp_rows_(self.w_rows, rows, self.low, self.high)
+
+    def yy_anti_stdp(self, fired: Tensor) -> None:
+        """(5) Learned competition: ``PostPre`` on YY (anti-STDP), subtractive decay and clamp,
+        on every entry (the non-local ones are re-zeroed only after the image)."""
+        if not (self.learned and (self.post_seen or self.decay_yy)):
+            return
+        self.x_pre_y = torch.maximum(self.x_pre_y * self.d_pre_y, self.s)
+        R, Y = self.R, self.Y
+        if self.spiked:  # both terms need a Y spike (pre: depression, post: potentiation)
+            replica = fired // Y
+            rows_yy = fired  # = replica * Y + location-major index
+            cells_yy = (replica * (Y * Y - Y) + fired).view(-1, 1) + self.yy_cells  # columns
+            if self.a_pos:
+                depression = (self.x_post.view(R, Y) * self.minus_a_pos).index_select(0, replica)
+                self.w_yy_rows.index_put_((rows_yy,), depression, accumulate=True)
+            if self.a_neg:
+                potentiation = self.x_pre_y.view(R, Y).index_select(0, replica).mul_(self.a_neg_t)
+                self.w_yy_flat.put_(cells_yy, potentiation, accumulate=True)
+        if self.decay_yy:
+            self.w_yy.sub_(self.decay_yy)
+            if self.yy_clamp:
+                self.w_yy.clamp_(self.yy_low, self.yy_high)
+        elif self.yy_clamp and self.spiked:
+            _clamp_cells_(self.w_yy_flat, cells_yy, self.yy_low, self.yy_high)
+            _clamp_rows_(self.w_yy_rows, rows_yy, self.yy_low, self.yy_high)
+
+    def finish(self) -> CompetitionState:
+        """End of the image: XY normalisation, (LC) the YY mask, back to reference order."""
+        config, state = self.config, self.state
+        w_xy = _normalize_xy(self.w, config) if self.learning else self.w
+        new_w_yy = state.w_yy
+        if self.learned and self.learning:
+            w_yy = self.w_yy
+            if config.mask_competition_after_image:
+                mask = competition_mask(config).to(self.device).expand(self.R, self.Y, self.Y).float()
+                w_yy = w_yy * _yy_to_internal(mask, config)
+            new_w_yy = _yy_to_reference(w_yy, config)
+        new_theta = (_to_reference(self.neurons.theta.view(self.R, self.L, self.C)) if self.learning
+                     else state.theta)
+        return CompetitionState(w_xy=w_xy, theta=new_theta, w_yy=new_w_yy)
+
+    def as_reference(self, per_step: list[Tensor]) -> Tensor:
+        """Stacked per-step ``[G, C]`` tensors as ``[T, R, Y]`` in reference order."""
+        stacked = torch.stack(per_step) if per_step else torch.zeros(0, self.G, self.C, device=self.device)
+        return _to_reference(stacked.view(-1, self.R, self.L, self.C))
+
+
+def _run_images_one_thread(
+    state: CompetitionState,
+    image_spikes: Tensor,
+    config: CompetitionNetConfig,
+    learning: bool,
+    record: bool,
+) -> tuple[CompetitionState, Tensor, Optional[SimulationRecord]]:
+    """One image per replica, step by step in BindsNET's order: the phases of :class:`_Kernel`."""
+    kernel = _Kernel(state, image_spikes, config, learning)
+    spikes_rec, v_rec = [], []
+    for t in range(kernel.T):
+        fired = kernel.neuron_step(kernel.input_current(t))
+        spikes_rec.append(kernel.s)
+        if record:
+            v_rec.append(kernel.neurons.v)
+        if learning:
+            kernel.update_traces(t)
+            kernel.xy_stdp(t, fired)
+            kernel.yy_anti_stdp(fired)
+    spikes = kernel.as_reference(spikes_rec)
+    rec = SimulationRecord(spikes=spikes, v=kernel.as_reference(v_rec)) if record else None
+    return kernel.finish(), spikes.sum(0), rec
 
 
 def train_step(
