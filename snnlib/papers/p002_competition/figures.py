@@ -1,0 +1,190 @@
+"""The figures of chapter 002, each drawn from artifacts (or analysis results) and returned as a
+matplotlib Figure.  Styling that is common to the chapter (dpi, spines) is set by the chapter."""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from snnlib.book.artifacts import Artifact
+
+from . import network as cn
+from .analysis import AlifTrajectory, CompetitionProbe, local_yy, network_name, vote_shares
+from .config import row_config
+from .experiments import READOUT_KEYS
+
+__all__ = ["alif", "clamp", "learning_curves", "stdp_windows", "strength", "votes", "weight_mosaic",
+           "winner_and_loser", "xy_mosaic", "yy_histograms", "yy_pairs"]
+
+
+def alif(trajectory: AlifTrajectory):
+    """Voltage and threshold of an adaptive LIF neuron (paper Fig. 3)."""
+    fig, ax = plt.subplots(figsize=(9, 2.6))
+    ax.plot(trajectory.voltage, lw=1, label="voltage $v$")
+    ax.plot(trajectory.threshold, lw=1.5, label="threshold $\\theta_0 + \\theta$")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("mV")
+    ax.legend(fontsize=8, frameon=False, loc="lower left", ncol=2, bbox_to_anchor=(0, 1))
+    fig.tight_layout()
+    return fig
+
+
+def stdp_windows(delta_t, window, anti):
+    """The XY STDP and the anti-STDP pair windows side by side (paper Fig. 4)."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 2.6))
+    for ax, w, title in zip(axes, (window, anti), ("(a) STDP (XY)", "(b) anti-STDP (YY)")):
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.axvline(0, color="grey", lw=0.6)
+        ax.plot(delta_t[delta_t != 0], w[delta_t != 0], ".", ms=3)
+        ax.set_xlabel("$t_{post} - t_{pre}$ (ms)")
+        ax.set_title(title, fontsize=9)
+    axes[0].set_ylabel("$\\Delta w$")
+    fig.tight_layout()
+    return fig
+
+
+def xy_mosaic(w_xy, config: cn.CompetitionNetConfig, gap: int = 1) -> np.ndarray:
+    """[L, K, C] weights -> one image: a block per location, inside it a tile per channel."""
+    L, C, k, side = config.num_locations, config.channels, config.kernel, config.side
+    cols = math.ceil(math.sqrt(C))
+    rows = math.ceil(C / cols)
+    tile = k + gap
+    block_h, block_w = rows * tile + 2 * gap, cols * tile + 2 * gap
+    image = np.full((side * block_h, side * block_w), np.nan)
+    w = np.asarray(w_xy).reshape(L, k, k, C)
+    for loc in range(L):
+        bi, bj = divmod(loc, side)
+        for c in range(C):
+            ti, tj = divmod(c, cols)
+            top, left = bi * block_h + ti * tile, bj * block_w + tj * tile
+            image[top:top + k, left:left + k] = w[loc, :, :, c]
+    return image
+
+
+def weight_mosaic(art: Artifact, row: int):
+    """XY weights of replica 0 of Table 2 row ``row`` before and after training (paper Fig. 5)."""
+    config = row_config(row)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+    for ax, key, title in zip(axes, ("w_xy_init", "w_xy"), ("before training", "after training")):
+        ax.imshow(xy_mosaic(art.arrays[key], config), cmap="hot_r", interpolation="nearest")
+        ax.set_title(f"{title} (row {row}: {config.channels} ch, k {config.kernel})", fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def votes(vote_array: np.ndarray):
+    """Vote shares per class and neuron, and each neuron's ranked shares (paper Fig. 6)."""
+    share, ranked = vote_shares(vote_array)
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 2.8), gridspec_kw={"width_ratios": [3, 1]})
+    im = ax_a.imshow(share, aspect="auto", cmap="viridis", interpolation="nearest")
+    ax_a.set_xlabel("Y neuron")
+    ax_a.set_ylabel("class")
+    ax_a.set_title("(a) vote share", fontsize=9)
+    fig.colorbar(im, ax=ax_a, fraction=0.03)
+    ax_b.errorbar(np.arange(1, 11), ranked.mean(1), yerr=ranked.std(1), fmt="o-", ms=3, capsize=2)
+    ax_b.set_xlabel("rank of class")
+    ax_b.set_ylabel("vote share")
+    ax_b.set_title("(b) ranked votes", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(results: Mapping[int, Artifact], curve_rows):
+    """Accuracy of every voting readout and the linear one during training, mean ± sd over
+    replicas, one panel per row of ``curve_rows`` (paper Fig. 7)."""
+    fig, axes = plt.subplots(1, len(curve_rows), figsize=(4 * len(curve_rows), 3), squeeze=False)
+    for ax, row in zip(axes[0], curve_rows):
+        its = results[row].arrays["curve_iterations"]
+        acc = results[row].arrays["curve_accuracy"]  # [points, R, readouts]
+        for j, key in enumerate(READOUT_KEYS):
+            if key == "best_voting":
+                continue
+            ax.errorbar(its, acc[:, :, j].mean(1), yerr=acc[:, :, j].std(1, ddof=1) if acc.shape[1] > 1 else None,
+                        label=key, capsize=2, ms=3, fmt="o-")
+        ax.set_title(f"row {row}: {network_name(row).removesuffix(' (learned YY)')}", fontsize=9)
+        ax.set_xlabel("training iterations")
+    axes[0][0].set_ylabel("accuracy")
+    axes[0][0].legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def winner_and_loser(probe: CompetitionProbe):
+    """Voltage of a neuron that lost the competition and of the winner (paper Fig. 8)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 2.6), sharey=True)
+    for ax, neuron, title in zip(axes, (probe.loser, probe.winner), ("(a) loser", "(b) winner")):
+        if neuron is not None:
+            ax.plot(probe.voltage[:, neuron].numpy(), lw=0.8)
+        ax.axhline(probe.config.neuron.thresh, color="grey", ls="--", lw=0.8)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("time (ms)")
+    axes[0].set_ylabel("voltage (mV)")
+    fig.tight_layout()
+    return fig
+
+
+def strength(trained):
+    """XY weights with weak and strong fixed competition (paper Fig. 9); ``trained`` is
+    ``{c_w: (config, artifact)}``."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    for ax, (c_w, (cfg, art)), title in zip(axes, trained.items(), ("(a) weak", "(b) strong")):
+        ax.imshow(xy_mosaic(art.arrays["w_xy"], cfg), cmap="hot_r", interpolation="nearest")
+        ax.set_title(f"{title}: $c_w$ = {c_w:g}", fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def yy_histograms(learned):
+    """Distributions of the learned competition weights per anti-STDP setting (paper Fig. 10)."""
+    fig, axes = plt.subplots(1, len(learned), figsize=(3 * len(learned), 2.6), sharey=True, squeeze=False)
+    for ax, (label, (cfg, art)) in zip(axes[0], learned.items()):
+        ax.hist(local_yy(art.arrays, cfg), bins=40, color="C0")
+        ax.set_title(f"{label}: voting {art.metrics['best_voting_mean']:.3f},\n"
+                     f"linear {art.metrics['linear_mean']:.3f}", fontsize=8)
+        ax.set_xlabel("YY weight")
+    axes[0][0].set_ylabel("synapses")
+    fig.tight_layout()
+    return fig
+
+
+def yy_pairs(config: cn.CompetitionNetConfig, art: Artifact):
+    """The central location's XY features and the symmetrised competition strength between its
+    channels (paper Fig. 11)."""
+    loc_idx = (cn.neuron_locations(config) == config.num_locations // 2).numpy()
+    w_loc = np.asarray(art.arrays["w_yy"])[np.ix_(loc_idx, loc_idx)]
+    sym = 0.5 * (w_loc + w_loc.T)
+    np.fill_diagonal(sym, np.nan)
+    one_location = np.asarray(art.arrays["w_xy"])[config.num_locations // 2][None]
+    single = config.replace(arch="fc", input_size=config.kernel, kernel=config.kernel)
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(9, 4))
+    ax_a.imshow(xy_mosaic(one_location, single), cmap="hot_r", interpolation="nearest")
+    ax_a.set_title("(a) XY features (channels 0-24, row-major)", fontsize=9)
+    ax_a.axis("off")
+    im = ax_b.imshow(sym, cmap="Blues_r", interpolation="nearest")
+    ax_b.set_xlabel("channel")
+    ax_b.set_ylabel("channel")
+    ax_b.set_title("(b) competition strength", fontsize=9)
+    fig.colorbar(im, ax=ax_b, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def clamp(results: Mapping[int, Artifact], clamped):
+    """Accuracy of the row-4 networks unclamped and with each clamp (paper Fig. 13)."""
+    labels = ["unclamped"] + list(clamped)
+    arts = [results[4]] + list(clamped.values())
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    x = np.arange(len(labels))
+    for j, key in enumerate(("best_voting", "linear")):
+        ax.bar(x + (j - 0.5) * 0.35, [a.metrics[f"{key}_mean"] for a in arts], width=0.35, label=key)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0.5, 1.0)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig

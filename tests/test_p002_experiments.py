@@ -1,0 +1,225 @@
+"""Chapter 002's protocols, analysis and claims on tiny configurations (paper 002, Gafni et al.).
+
+The protocols run in a temporary results root; a 4-channel network trains for 3 iterations and
+is evaluated on 20 calibration and 20 test images.  The committed full-profile artifacts are
+checked to be found under the experiment names and settings the protocols produce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from snnlib.book.artifacts import to_jsonable
+from snnlib.book.runner import RunContext
+from snnlib.papers import p002_competition
+from snnlib.papers.p002_competition import analysis, claims, config, experiments, figures
+from snnlib.papers.p002_competition.network import CompetitionNetConfig
+from snnlib.papers.p002_competition.reference import TABLE2
+
+CHAPTER = p002_competition.CHAPTER
+TINY = CompetitionNetConfig(arch="lc", channels=4, kernel=12)  # 9 locations, 36 Y neurons
+TINY_PROFILE = {"rows": [5, 4], "replicas": 1, "train_iterations": 2, "n_calibration": 20, "n_test": 20,
+                "curve_every": 1, "curve_calibration": 10, "curve_test": 10, "curve_rows": [5],
+                "anti_stdp_iterations": 2, "anti_stdp_replicas": 1, "strength_iterations": 2,
+                "clamp_iterations": 2, "row1_cost": (1, 2)}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return experiments.MnistSplits().subset(n_train=50, n_calibration=20, n_test=20)
+
+
+def _train_tiny(root, data, train=True):
+    ctx = RunContext(CHAPTER, "quick", train, root=root, code=(p002_competition.__name__,))
+    art = experiments.train_network(ctx, data, "tiny", TINY, 3, replicas=2, n_calibration=20, n_test=20,
+                                    curve=experiments.CurveSettings(every=2, calibration=10, test=10),
+                                    keep_votes=True)
+    return ctx, art
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, data):
+    root = tmp_path_factory.mktemp("results")
+    return root, _train_tiny(root, data)[1]
+
+
+def test_train_network_writes_the_artifact_with_its_settings(tiny):
+    _, art = tiny
+    assert art.provenance["config"] == to_jsonable({"net": dataclasses.asdict(TINY),
+                                        "replicas": 2, "iterations": 3, "n_calibration": 20, "n_test": 20,
+                                        "curve_every": 2, "curve_calibration": 10, "curve_test": 10})
+    assert art.provenance["code"]["roots"] == ["snnlib.papers.p002_competition"]
+    m = art.metrics
+    assert len(m["per_replica"]) == 2 and all(r["n_test"] == 20 for r in m["per_replica"])
+    for key in experiments.READOUT_KEYS:
+        assert 0.0 <= m[f"{key}_mean"] <= 1.0 and m[f"{key}_sd"] is not None
+    assert m["best_voting_mean"] >= max(m["all_mean"], m["patch_mean"], m["preselect_mean"]) - 1e-12
+    a = art.arrays
+    assert a["w_xy"].shape == a["w_xy_init"].shape == (9, 144, 4)
+    assert a["theta"].shape == (36,) and a["votes"].shape == (10, 36)
+    assert "w_yy" not in a  # fixed competition keeps no YY weights
+    assert not np.array_equal(a["w_xy"], a["w_xy_init"])  # STDP changed the weights
+    np.testing.assert_allclose(a["w_xy"].sum(1), TINY.norm, rtol=1e-4)  # normalised per neuron
+    np.testing.assert_array_equal(a["curve_iterations"], [0, 2, 3])  # last point: final evaluation
+    assert a["curve_accuracy"].shape == (3, 2, len(experiments.READOUT_KEYS))
+    np.testing.assert_allclose(a["curve_accuracy"][-1, :, 4], [r["linear"] for r in m["per_replica"]])
+
+
+def test_a_finished_experiment_is_reused_and_an_untrained_one_is_pending(tiny, data, tmp_path):
+    root, art = tiny
+    ctx, again = _train_tiny(root, data, train=False)  # found on disk: not pending, same numbers
+    assert ctx.pending == [] and again.metrics == art.metrics
+    ctx, missing = _train_tiny(tmp_path, data, train=False)
+    assert missing is None and ctx.pending == ["tiny"]
+
+
+def test_training_is_seeded(tiny, data, tmp_path):
+    _, art = tiny
+    _, other = _train_tiny(tmp_path, data)
+    np.testing.assert_array_equal(other.arrays["w_xy"], art.arrays["w_xy"])
+    assert other.metrics == art.metrics
+
+
+def test_protocols_name_their_experiments(data, tmp_path):
+    ctx = RunContext(CHAPTER, "quick", False, root=tmp_path)
+    assert experiments.table2(ctx, data, TINY_PROFILE) == {}
+    assert experiments.competition_strength(ctx, data, TINY_PROFILE) == {}
+    assert experiments.anti_stdp(ctx, data, TINY_PROFILE) == {}
+    assert experiments.repo_fig10(ctx, data, TINY_PROFILE) == {}
+    assert experiments.clamps(ctx, data, TINY_PROFILE) == {}
+    assert experiments.row1_cost(ctx, data, 1, 2) is None
+    assert ctx.pending == [
+        "table2_row5", "table2_row4", "competition_strength_10", "competition_strength_100",
+        "anti_stdp_very_weak", "anti_stdp_weak", "anti_stdp_medium", "anti_stdp_strong",
+        "anti_stdp_repo_very_weak", "anti_stdp_repo_weak", "anti_stdp_repo_medium",
+        "clamped_wmax_-100", "clamped_wmin_-350", "row1_cost"]
+
+
+def test_clamp_protocol_trains_the_learned_competition_network(data, tmp_path):
+    ctx = RunContext(CHAPTER, "quick", "clamped_wmax_*", root=tmp_path)
+    clamped = experiments.clamps(ctx, data, TINY_PROFILE)
+    assert list(clamped) == ["(-inf, -100]"] and ctx.pending == ["clamped_wmin_-350"]
+    art = clamped["(-inf, -100]"]
+    assert art.provenance["config"]["net"]["competition_wmax"] == -100.0
+    assert art.provenance["config"]["iterations"] == 2
+    local = analysis.local_yy(art.arrays, config.row_config(4))
+    assert local.size == 9 * 25 * 24 and local.max() <= -100.0  # the clamp holds
+    text = analysis.clamp_text({}, clamped)
+    assert text.startswith("clamped to (-inf, -100] : best voting")
+
+
+def test_row1_cost_times_training_and_inference(data, tmp_path):
+    ctx = RunContext(CHAPTER, "quick", True, root=tmp_path)
+    art = experiments.row1_cost(ctx, data, 1, 2, config=TINY)
+    m = art.metrics
+    assert m["train_s_per_iteration"] > 0 and m["infer_s_per_image"] > 0
+    assert m["full_protocol_hours"] == pytest.approx(
+        (25000 * m["train_s_per_iteration"] + 100000 * m["infer_s_per_image"]) / 3600)
+    assert art.provenance["config"] == to_jsonable({"net": dataclasses.asdict(TINY), "n_train": 1, "n_infer": 2})
+
+
+def test_full_profile_protocols_find_every_committed_artifact():
+    """The experiment identities (names, settings, seed) of the committed full-profile runs."""
+    ctx = p002_competition.run_context("full")
+    settings = config.profile_settings("full")
+    data = experiments.MnistSplits()  # never loaded: nothing trains
+    results = experiments.table2(ctx, data, settings)
+    assert sorted(results) == sorted(TABLE2)
+    assert results[4].provenance["config"]["iterations"] == 4000
+    assert "votes" in results[5].arrays and "w_xy" not in results[1].arrays
+    assert results[4].weights is not None
+    assert len(experiments.competition_strength(ctx, data, settings)) == 2
+    assert len(experiments.anti_stdp(ctx, data, settings)) == 4
+    assert len(experiments.repo_fig10(ctx, data, settings)) == 3
+    assert len(experiments.clamps(ctx, data, settings)) == 2
+    assert experiments.row1_cost(ctx, data, *settings["row1_cost"]) is not None
+    assert experiments.bindsnet_benchmark(ctx) is not None
+    assert ctx.pending == []
+
+
+# --------------------------------------------------------------------------- analysis and claims
+
+
+def _fake(best_voting, linear, sd=0.01):
+    metrics = {"best_voting_mean": best_voting, "best_voting_sd": sd, "linear_mean": linear, "linear_sd": sd,
+               "per_replica": [{"n_silent": 1.0, "n_test": 100.0}]}
+    return SimpleNamespace(metrics=metrics, arrays={}, provenance={})
+
+
+def test_agreement_uses_the_combined_sd():
+    results = {5: _fake(0.801, 0.70), 2: _fake(0.80, 0.915)}
+    assert analysis.agreement(results, 5, "best_voting").verdict == "agrees"  # 80.1 vs 80.1
+    below = analysis.agreement(results, 5, "linear")  # 70.0 vs 85.5 ± 0.8
+    assert below.verdict == "below" and below.difference == pytest.approx(-15.5)
+    assert below.combined_sd == pytest.approx(np.hypot(0.8, 1.0))
+    text = analysis.agreement_markdown(results)
+    assert "* **best voting**: rows 5 agree; outside the spread: row 2 -7.5 points." in text
+
+
+def test_table2_markdown_and_claims_checked():
+    results = {5: _fake(0.742, 0.848)}
+    table = analysis.table2_markdown(results).splitlines()
+    assert table[2] == ("| 5 | LCSNN 25 ch, k 12 | 37,800 | 80.1 ± 1.0 | 74.2 ± 1.0 | -5.9 | 85.5 ± 0.8 "
+                        "| 84.8 ± 1.0 | -0.7 | 1.0 % |")
+    checked = analysis.claims_checked_markdown(results)
+    assert "| learned competition beats fixed (row 4 − row 5) | linear | +2.7 | not run |" in checked
+    assert "| linear readout beats voting (row 5) | linear − voting | +5.4 | +10.6 |" in checked
+
+
+def test_chapter_claims_mark_rows_not_run():
+    found = claims.chapter_claims("quick", {5: _fake(0.742, 0.848)}, None, replicas=2)
+    by_id = {c.id: c for c in found}
+    assert len(found) == 2 * len(TABLE2) + 1
+    assert by_id["table2.row5.voting"].ours == pytest.approx(74.2) and by_id["table2.row5.voting"].n == 2
+    assert by_id["table2.row4.linear"].ours is None
+    assert by_id["table2.row4.linear"].what.endswith("(learned YY): linear readout — not run yet in this profile")
+    assert by_id["speed.bindsnet_ratio"].ours is None
+
+
+def test_plateau_iteration():
+    its = np.arange(0, 1000, 100)
+    mean = np.array([0.1, 0.5, 0.7, 0.79, 0.80, 0.81, 0.80, 0.81, 0.80, 0.81])
+    assert analysis.plateau_iteration(its, mean) == 300  # from 0.79 on within 0.02 of 0.805
+    assert analysis.plateau_iteration(its, np.full(10, 0.5)) == 0
+    assert analysis.plateau_iteration(its, np.r_[np.zeros(9), 1.0]) == 900
+
+
+def test_parameter_counts_and_row_configs():
+    lines = analysis.parameter_count_text().splitlines()
+    assert lines[0] == "row  1: LCSNN 1000 ch, k 12:  9000 Y neurons, 1,296,000 XY + 8,991,000 YY = 10,287,000 weights"
+    assert lines[11] == "row 12: FCSNN  100 ch, k 20:   100 Y neurons,    40,000 XY +     9,900 YY =     49,900 weights"
+    assert config.row_config(4).learn_competition and config.row_config(5).competition_weight == -50.0
+    assert config.row_iterations(4, "full", config.PROFILES["full"]) == 4000
+    assert config.row_iterations(4, "quick", config.PROFILES["quick"]) == 150
+    assert config.anti_stdp_config("strong").competition_nu == (-0.1, -1.6)
+
+
+def test_votes_and_similarity():
+    votes = np.array([[2.0, 0.0, 1.0], [0.0, 0.0, 3.0]] + [[0.0] * 3] * 8)
+    share, ranked = analysis.vote_shares(votes)
+    np.testing.assert_allclose(share[:, [0, 2]].sum(0), 1.0)
+    np.testing.assert_allclose(ranked[:2], [[1.0, 0.75], [0.0, 0.25]])
+    assert analysis.votes_text(votes).startswith("2 of 3 neurons fired")
+    w = np.random.default_rng(0).random((9, 144, 1)).repeat(3, axis=2)  # identical channels
+    assert analysis.similarity(w) == pytest.approx(1.0)
+
+
+def test_xy_mosaic_places_every_tile():
+    w = np.arange(9 * 144 * 4, dtype=float).reshape(9, 144, 4)
+    image = figures.xy_mosaic(w, TINY)
+    assert image.shape == (3 * (2 * 13 + 2), 3 * (2 * 13 + 2))
+    assert np.isfinite(image).sum() == w.size
+    np.testing.assert_array_equal(image[0:12, 0:12], w[0, :, 0].reshape(12, 12))
+
+
+def test_alif_trajectory_and_stdp_windows():
+    trajectory = analysis.alif_trajectory()
+    assert len(trajectory.voltage) == 250 and sum(trajectory.spikes) > 0
+    assert trajectory.threshold[-1] == pytest.approx(-52.0 + 0.05 * sum(trajectory.spikes), abs=1e-3)
+    delta_t, window, anti = analysis.stdp_windows()
+    assert window[delta_t == 1].item() > 0 > window[delta_t == -1].item()  # STDP
+    assert anti[delta_t == 1].item() < 0 < anti[delta_t == -1].item()  # anti-STDP: flipped
