@@ -267,7 +267,7 @@ def test_adaptive_lif_constants():
 
 
 def test_adaptive_lif_hand_trajectory():
-    # pins eq-alif (toolkit chapter)
+    # pins eq-alif (toolkit chapter) and eq-002-alif (chapter 002, paper 002 Eqs. 1-3)
     params = AdaptiveLIFParams()  # rest -65, reset -65, thresh -52, tc 20, refrac 2, theta+ 0.05
     state = adaptive_lif_init_state((1,), (1,), params, dtype=F64)
     inputs = [10.0, 5.0, 100.0, 100.0, 13.03, 1.0]

@@ -81,6 +81,7 @@ def test_patch_voting_maximises_separately_per_class():
 
 
 def test_class_votes_are_per_class_means():
+    # pins eq-002-votes (chapter 002): v_{c,i} = mean spike count of neuron i over images of class c
     counts = torch.tensor([[2, 0], [4, 2], [1, 1], [0, 3], [0, 5]])
     labels = torch.tensor([0, 0, 1, 2, 2])
     votes = class_votes(counts, labels, n_classes=4)

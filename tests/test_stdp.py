@@ -75,6 +75,7 @@ def run_pair(pre_times, post_times, nu, tau_pre, tau_post, steps=12):
 
 
 def test_post_pre_hand_worked_pairs():
+    # pins eq-002-stdp by hand: potentiation A+ e^{-dt/tau+} after a pre spike, depression before
     nu = (0.1, 0.2)
     d_pre, d_post = trace_decay(10.0), trace_decay(20.0)
     # pre at 2, post at 5: potentiation by the pre trace after 3 steps (depression at 2 sees x_post = 0)
@@ -90,6 +91,7 @@ def test_post_pre_hand_worked_pairs():
 
 
 def test_post_pre_window_matches_pair_simulation():
+    # pins eq-002-stdp (chapter 002, paper 002 Eq. 4): the pair window against a step-by-step run
     nu = (0.05, -0.3)
     for delta in range(-5, 6):
         pre, post = (5, 5 + delta)

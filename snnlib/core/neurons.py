@@ -442,7 +442,10 @@ def adaptive_lif_init_state(
 def adaptive_lif_step(
     x: Tensor, state: AdaptiveLIFState, params: AdaptiveLIFParams, learning: bool = True
 ) -> tuple[Tensor, AdaptiveLIFState]:
-    r"""One step (dt ms) of BindsNET's ``AdaptiveLIFNodes.forward``, in its order:
+    r"""One step (dt ms) of BindsNET's ``AdaptiveLIFNodes.forward``, in its order.
+
+    Implements eq-002-alif of chapter 002 (paper 002, Eqs. 1-3: leaky voltage, adaptive
+    threshold raised by theta_plus per spike, refractory period), in discrete time:
 
     .. math::
         v &\leftarrow e^{-\Delta t/\tau_v}\,(v - v_{rest}) + v_{rest} \\

@@ -146,7 +146,8 @@ def post_pre_delta_w(
     (mean over the batch) is not applied: leading dims are independent synapse sets.  For a
     weight-shared (convolutional) connection sum the result over the location dim, as
     ``PostPre._conv2d_connection_update`` does (its ``bmm`` over output locations).
-    Anti-STDP = negative ``nu`` entries.
+    Anti-STDP = negative ``nu`` entries.  Summed over the steps of one isolated spike pair this
+    gives eq-002-stdp of chapter 002 (paper 002, Eq. 4; see :func:`post_pre_window`).
 
     Note: ``w + post_pre_delta_w(...)`` rounds differently from BindsNET's two successive in-place
     updates where both terms are non-zero; :func:`post_pre_update_` reproduces BindsNET's order.
@@ -215,10 +216,11 @@ def post_pre_window(
           -\nu_0\, d_{post}^{\,|\Delta t|/dt} & \Delta t < 0
         \end{cases}
 
-    with :math:`d = e^{-dt/\tau}` (:func:`trace_decay`).  This is paper 002 eq. (4) in discrete
-    time (:math:`A_+ = \nu_1`, :math:`A_- = -\nu_0`, :math:`\tau_+ = \tau_{pre}`,
-    :math:`\tau_- = \tau_{post}`); the simultaneous pair gets both terms.  Powers are taken in
-    float64 (so they can differ from the float32 recursion in the last bits).
+    with :math:`d = e^{-dt/\tau}` (:func:`trace_decay`).  Implements eq-002-stdp of chapter 002:
+    this is paper 002 eq. (4) in discrete time (:math:`A_+ = \nu_1`, :math:`A_- = -\nu_0`,
+    :math:`\tau_+ = \tau_{pre}`, :math:`\tau_- = \tau_{post}`); the simultaneous pair gets both
+    terms.  Powers are taken in float64 (so they can differ from the float32 recursion in the
+    last bits).
     """
     delta_t = torch.as_tensor(delta_t, dtype=torch.float64)
     steps = (delta_t / dt).round()

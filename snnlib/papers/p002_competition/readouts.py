@@ -189,6 +189,8 @@ def _decide(scores: Tensor) -> Tensor:
 def class_votes(counts: Any, labels: Any, n_classes: int = 10) -> Tensor:
     r"""Votes ``v[c, i]`` = mean spike count of neuron ``i`` over calibration images of class ``c``.
 
+    Implements eq-002-votes of chapter 002 (paper 002's calibration votes).
+
     ``counts`` ``[N, Y]`` (or ``[N, L, C]``), ``labels`` ``[N]`` ints in ``[0, n_classes)``.
     Returns float64 ``[n_classes, *counts.shape[1:]]``.  No further normalisation
     (reference ``AbstractSNN.calibrate``).  A class without calibration images gets
