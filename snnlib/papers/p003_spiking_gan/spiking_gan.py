@@ -2,8 +2,10 @@ r"""Spiking-GAN (Kotariya & Ganguly 2021) and the dense ANN GAN it is compared w
 
 Spiking-GAN: a generator G (100-400-784) and a discriminator D (784-400-2) of single-spike
 IF neurons with time-to-first-spike (TTFS) coding, trained with the S4NN temporal
-backprop of :mod:`snnlib.core.temporal`.  The paper's equations are missing from our text;
-the losses and targets are **RECONSTRUCTED** (project notes, section 4.2):
+backprop of :mod:`snnlib.core.temporal`.  The paper's equations are missing from our text
+(only their numbers survive); the losses and targets below are **RECONSTRUCTED** from the S4NN
+paper and code and from the paper's prose, which is consistent with each of them (chapter 003:
+eq-003-loss, eq-003-aggressive and eq-003-backprop applied to D and G):
 
 * noise :math:`z \in \{0, \dots, 255\}^{100}`, i.i.d. uniform, TTFS-encoded like pixels;
 * D's output neuron 0 means "fake", neuron 1 "real"; the first to fire decides;

@@ -1,0 +1,205 @@
+"""Tests for the protocols, analysis and claims of chapter 003 (snnlib.papers.p003_spiking_gan).
+
+Every protocol the chapter runs is run here on a tiny configuration (a 784-20-10 classifier on 30
+images for one epoch, GANs for a few steps) in a temporary results root: the artifacts have the
+expected keys and shapes, a stored artifact is read back instead of retrained, a resumed GAN run
+equals an uninterrupted one, and with ``train=False`` nothing trains and the experiment is
+listed as pending.  The full-profile claims are re-derived from the committed artifacts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from snnlib.book.artifacts import Artifact
+from snnlib.book.claims import read_claims
+from snnlib.book.runner import RunContext
+from snnlib.papers import p003_spiking_gan as paper003
+from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, spiking_gan
+from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig
+
+TINY = {"n_train": 30, "n_val": 20, "n_test": 20, "epochs": 1,
+        "gan_epochs": 1, "gan_images": 5, "gan_checkpoint_every": 2,
+        "ann_epochs": 1, "n_samples": 12, "gan_watch": 6, "gan_pilot_steps": 4, "gan_pilot_every": 2,
+        "pilot_images": 20, "pilot_val": 10, "pilot_d_steps": 3}
+
+
+@pytest.fixture(scope="module")
+def data():
+    full = experiments.load_data()
+    return experiments.MnistSplits(full.train_x[:300], full.train_y[:300], full.val_x[:50], full.val_y[:50],
+                                   full.test_x[:400], full.test_y[:400], full.full_x[:300], full.full_y[:300])
+
+
+@pytest.fixture(scope="module")
+def scorer(data):
+    return experiments.DigitScorer(data)
+
+
+def context(tmp_path, train=True, seed=0):
+    return RunContext(paper003.CHAPTER, "quick", train, seed=seed, root=tmp_path, code=(paper003.__name__,))
+
+
+def test_package_interface():
+    ctx = paper003.run_context("full")
+    assert (ctx.chapter, ctx.profile, ctx.train, ctx.seed) == ("003_spiking_gan", "full", False, 0)
+    assert paper003.PAPER == read_claims(paper003.CHAPTER, "full")[0]
+    assert set(config.profile_settings("quick")) == set(config.profile_settings("full"))
+
+
+def test_train_classifier_tiny_artifact_then_read_back(tmp_path, data, monkeypatch):
+    ctx = context(tmp_path)
+    net = S4NNClassifierConfig(hidden=20, loss="aggressive")
+    art = experiments.train_classifier(ctx, "clf_tiny", net, TINY, data)
+    assert set(art.metrics) == {"test_strict", "test_s4nn", "test_tie", "test_silent", "decision_time",
+                                "spikes_to_decision", "fraction_firing", "hidden_firing", "best_epoch",
+                                "best_val"}
+    assert art.arrays["curve"].shape == (1, 5) and art.arrays["filters"].shape == (15, 784)
+    assert art.arrays["test_decision_time"].shape == (20,)
+    assert 0 <= art.metrics["test_strict"] <= art.metrics["test_s4nn"] + 1e-9
+    assert art.metrics["best_epoch"] == 1
+    assert art.provenance["config"]["net"]["hidden"] == 20
+    # a second call reads the artifact back and trains nothing
+    monkeypatch.setattr(experiments, "train_epoch", lambda *a, **k: pytest.fail("retrained"))
+    again = experiments.train_classifier(ctx, "clf_tiny", net, TINY, data)
+    assert again.metrics == art.metrics
+
+
+def test_nothing_trains_without_train_and_pending_is_listed(tmp_path, data):
+    ctx = context(tmp_path, train=False)
+    assert experiments.train_classifiers(ctx, TINY, data) == {}
+    assert experiments.norm_pilot(ctx, TINY, data) is None
+    assert experiments.gan_lr_pilot(ctx, TINY, data) is None
+    spiking, ann = experiments.train_gans(ctx, config.GAN_BASE, TINY, data, digits=[3])
+    assert spiking == {} and ann == {}
+    assert ctx.pending == ["clf400_aggressive", "clf400_s4nn", "clf1000_aggressive", "norm_pilot",
+                           "gan_lr_pilot", "gan_ann_digit3", "gan_spiking_digit3"]
+
+
+def test_norm_pilot_tiny(tmp_path, data):
+    art = experiments.norm_pilot(context(tmp_path), TINY, data)
+    assert art.provenance["config"] == {"pilot_images": 20, "pilot_val": 10, "pilot_d_steps": 3}
+    for norm in ("l1", "l2"):
+        for key in ("classifier_{}", "classifier_{}_silent", "discriminator_{}_real", "discriminator_{}_fake"):
+            assert 0.0 <= art.metrics[key.format(norm)] <= 1.0
+    assert "L2" in analysis.norm_pilot_table(art) and "l1: classifier" in analysis.norm_pilot_lines(art)
+
+
+def test_gan_mask_pilot_tiny(tmp_path, data):
+    art = experiments.gan_mask_pilot(context(tmp_path), TINY, data)
+    for key in ("strict", "silent_pairs"):
+        assert art.arrays[key].shape == (2, 3)
+        assert art.arrays[key][:, 0].tolist() == [2, 4]
+        assert art.arrays[f"{key}_samples"].shape == (8, 784)
+        assert art.arrays[f"{key}_samples"].dtype == np.uint8
+    assert "steps with a blank generator" in analysis.mask_pilot_lines(art)
+    assert analysis.mask_pilot_text(art).startswith("With the strict mask")
+
+
+def test_gan_lr_pilot_tiny_and_the_chosen_rates(tmp_path, data, scorer):
+    art = experiments.gan_lr_pilot(context(tmp_path), TINY, data, scorer)
+    assert art.provenance["config"]["candidates"] == [list(c) for c in config.G_LR_CANDIDATES]
+    assert art.provenance["config"]["n_images"] == 5
+    for k in range(len(config.G_LR_CANDIDATES)):
+        assert art.arrays[f"lr{k}"].shape == (2, len(config.PILOT_COLUMNS))
+        assert art.arrays[f"lr{k}_samples"].shape == (8, 784)
+    assert experiments.chosen_g_rates(art) in config.G_LR_CANDIDATES
+    assert "chosen: G rates" in analysis.lr_pilot_lines(art, experiments.chosen_g_rates(art))
+
+
+def test_chosen_rates_have_the_lowest_median_fd_of_the_second_half():
+    def rows(fd):  # four checks; only the last column (FD) matters, the second half counts
+        out = np.zeros((4, len(config.PILOT_COLUMNS)))
+        out[:, -1] = fd
+        return out
+
+    pilot = Artifact({}, {"lr0": rows([1, 1, 50, 60]), "lr1": rows([90, 90, 30, 40]),
+                          "lr2": rows([1, 1, 45, 20])}, {})
+    assert experiments.lr_pilot_median_fd(pilot) == {0: 55.0, 1: 35.0, 2: 32.5}
+    assert experiments.chosen_g_rates(pilot) == config.G_LR_CANDIDATES[2]
+    assert experiments.chosen_g_rates(None) == config.GAN_BASE.lr_g
+    assert experiments.gan_config(pilot).lr_g == config.G_LR_CANDIDATES[2]
+
+
+SMALL_GAN = spiking_gan.SpikingGANConfig(g_hidden=20, d_hidden=20, lr_g=(0.02, 2.0))
+
+
+def test_spiking_gan_tiny_and_resumed_equals_uninterrupted(tmp_path, data, scorer, monkeypatch):
+    art = experiments.train_spiking_gan(context(tmp_path / "a"), 3, SMALL_GAN, TINY, data, scorer)
+    assert art.provenance["seed"] == 3  # seed = context seed + digit
+    assert art.provenance["config"]["net"]["lr_g"] == [0.02, 2.0]
+    assert set(art.metrics) == {"target_acc", "fid", "spikes_per_sample", "pixels_spiking"}
+    assert art.arrays["log"].shape == (1, 6) and art.arrays["snapshots"].shape == (1, 4, 784)
+    assert art.arrays["samples"].shape == (12, 784) and art.arrays["probs"].shape == (12, 10)
+    assert 0 <= art.metrics["spikes_per_sample"] <= 100 + 20 + 784
+
+    real_step, calls = spiking_gan.spiking_gan_step, []
+
+    def dies_at_step_four(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(spiking_gan, "spiking_gan_step", dies_at_step_four)
+    with pytest.raises(KeyboardInterrupt):
+        experiments.train_spiking_gan(context(tmp_path / "b"), 3, SMALL_GAN, TINY, data, scorer)
+    monkeypatch.setattr(spiking_gan, "spiking_gan_step", real_step)
+    resumed = experiments.train_spiking_gan(context(tmp_path / "b"), 3, SMALL_GAN, TINY, data, scorer)
+    assert resumed.provenance["segments"][0]["steps"] == [0, 2]
+    for key in ("samples", "probs", "log", "snapshots"):
+        assert np.array_equal(resumed.arrays[key], art.arrays[key]), key
+
+
+def test_ann_gan_tiny(tmp_path, data, scorer):
+    art = experiments.train_ann_gan(context(tmp_path), 1, TINY, data, scorer)
+    assert art.provenance["seed"] == 1
+    assert art.provenance["config"] == {"digit": 1, "epochs": 1, "batch": 64, "lr": 2e-4,
+                                        "betas": [0.5, 0.999], "n_images": 5, "n_samples": 12}
+    assert set(art.metrics) == {"target_acc", "fid"}
+    assert art.arrays["samples"].shape == (12, 784) and art.arrays["probs"].shape == (12, 10)
+
+
+def test_if_peak_rate_matches_the_simulated_neuron():
+    """pins eq-003-peak-rate: r_peak = 1/(τ_ref + 1) spikes per step."""
+    assert analysis.if_peak_rate(0) == 1.0 and analysis.if_peak_rate(3) == 0.25
+    assert np.allclose(analysis.if_peak_rate(np.array([1, 4])), [0.5, 0.2])
+    steps = 40
+    trains = analysis.refractory_trains([0, 1, 2, 4, 8], steps)
+    for r, train in trains.items():
+        assert abs(train.sum() / steps - analysis.if_peak_rate(r)) <= 1 / steps
+        spikes = np.flatnonzero(train)
+        assert (np.diff(spikes) == r + 1).all()  # fires every τ_ref + 1 steps
+
+
+def test_input_code_cost_hand_values():
+    images = torch.zeros(2, 28, 28, dtype=torch.uint8)
+    images[0, 0, :3] = torch.tensor([255, 10, 1], dtype=torch.uint8)
+    images[1, 5, 5] = 100
+    cost = analysis.input_code_cost(images)
+    assert cost.stored == pytest.approx((266 + 100) / 2)
+    assert cost.inverted == pytest.approx(784 * 255 - (266 + 100) / 2)
+    assert cost.ttfs == pytest.approx(2.0)
+
+
+def test_claims_from_nothing_say_not_run_yet():
+    cost = analysis.InputCodeCost(stored=1.0, inverted=2.0, ttfs=3.0)
+    built = claims.claims_from("quick", {}, cost, {}, {}, 0.99)
+    by_id = {c.id: c for c in built}
+    assert len(built) == 54
+    assert by_id["clf400.s4nn.acc"].ours is None and "not run yet" in by_id["clf400.s4nn.acc"].what
+    assert by_id["clf400.s4nn.acc"].paper == 97.4
+    assert by_id["gan.spiking.pooled_is"].ours is None
+    assert by_id["input.count_code.spikes"].ours == 2.0 and by_id["input.count_code.spikes"].paper == 173745.0
+    assert by_id["classifier.test_acc"].ours == pytest.approx(99.0)
+
+
+def test_build_claims_reproduces_the_committed_full_claims():
+    ctx = paper003.run_context("full")
+    built = claims.build_claims(ctx)
+    _, committed = read_claims(paper003.CHAPTER, "full")
+    assert [dataclasses.asdict(c) for c in built] == [dataclasses.asdict(c) for c in committed]
+    assert ctx.pending == []
