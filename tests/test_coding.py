@@ -249,7 +249,7 @@ def test_latency_rejects_inputs_outside_unit_interval():
 
 
 def test_ttfs_encode_hand_values():
-    # pins eq-ttfs (toolkit chapter), encoder
+    # pins eq-ttfs (toolkit chapter) and eq-003-ttfs (chapter 003), encoder
     x = torch.tensor([255, 0, 128, 1], dtype=torch.uint8)
     # floor(256 * (255 - x) / 255): 0, 256, floor(127.498) = 127, floor(254.996) = 254.
     assert torch.equal(ttfs_encode(x), torch.tensor([0, 256, 127, 254]))
@@ -267,7 +267,7 @@ def test_ttfs_round_trip_error_is_below_one_quantisation_step():
 
 
 def test_ttfs_decode_hand_values():
-    # pins eq-ttfs (toolkit chapter), decoder
+    # pins eq-ttfs (toolkit chapter) and eq-003-ttfs (chapter 003), decoder
     decoded = ttfs_decode(torch.tensor([0, 256, 128]))
     assert torch.allclose(decoded, torch.tensor([255.0, 0.0, 127.5]))
 

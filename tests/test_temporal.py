@@ -49,6 +49,7 @@ T_IN_HAND = torch.tensor(
 
 
 def test_if_layer_hand_worked_three_inputs_two_neurons():
+    # pins eq-003-if (chapter 003): strict crossing, one step of delay, t_max = no spike
     out = if_layer_forward(T_IN_HAND, W_HAND, 2.0, t_max=8)
     # A: n0 V = 1 (tau 0..1), 2 (2..4, not > 2), 3 (5..) -> crosses at 5 -> t = 6.
     #    n1 V = 2 at tau 0 (not > 2), 2.5 at tau 2 -> t = 3.
@@ -117,6 +118,7 @@ def test_event_driven_forward_matches_dense_time_loop(monkeypatch, chunk):
 
 
 def test_s4nn_relative_targets_hand_values():
+    # pins eq-003-s4nn-targets (chapter 003)
     out = torch.tensor([[5, 6, 9, 10], [10, 10, 10, 10], [9, 10, 10, 10], [5, 6, 9, 10]])
     labels = torch.tensor([2, 1, 0, 0])
     # Row 0: t_min 5; 5 and 6 are within gamma = 3 -> 8; 9, 10 keep; label 2 -> 5.
@@ -128,6 +130,7 @@ def test_s4nn_relative_targets_hand_values():
 
 
 def test_dynamic_and_aggressive_targets_hand_values():
+    # pins eq-003-aggressive (chapter 003)
     out = torch.tensor([[5, 6, 9, 10], [10, 10, 10, 10]])
     expected = torch.tensor([[10, 10, 5, 10], [10, 0, 10, 10]])  # silent -> t_min := 0
     assert torch.equal(aggressive_ttfs_targets(out, torch.tensor([2, 1]), t_max=10), expected)
@@ -147,6 +150,7 @@ def test_gan_targets_hand_values():
 
 
 def test_temporal_error_and_loss_hand_values():
+    # pins eq-003-loss (chapter 003)
     out, target = torch.tensor([[5, 10]]), torch.tensor([[10, 5]])
     assert torch.allclose(temporal_error(out, target, 10), torch.tensor([[-0.5, 0.5]]))
     assert torch.allclose(temporal_mse_loss(out, target, 10), torch.tensor([0.25]))
@@ -186,6 +190,7 @@ def test_hand_network_forward():
 
 
 def test_two_layer_backward_hand_worked_l1():
+    # pins eq-003-backprop (chapter 003): strict mask, per-layer normalisation, delta_w
     fwd, error = hand_network()
     back = s4nn_backward(T_X, fwd.times, [W1, W2], error, lr=0.2, weight_decay=0.0, norm="l1",
                          input_delta=True)

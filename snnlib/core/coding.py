@@ -313,7 +313,8 @@ def ttfs_encode(x: Tensor, t_max: int = 256, x_max: float = 255) -> Tensor:
     ``tmax = 256``; Spiking-GAN (Kotariya & Ganguly 2021) eq. (3), whose text is lost in
     our copy of the paper, RECONSTRUCTED as S4NN's code.  Computed in float64 in the same
     order of operations, so integer grey levels give the exact integer floor.  With
-    :func:`ttfs_decode`, implements eq-ttfs of the toolkit chapter.
+    :func:`ttfs_decode`, implements eq-ttfs of the toolkit chapter and eq-003-ttfs of
+    chapter 003 (paper 003 eq. 3).
 
     Args:
         x: values in ``[0, x_max]``, any shape.
@@ -328,7 +329,8 @@ def ttfs_encode(x: Tensor, t_max: int = 256, x_max: float = 255) -> Tensor:
 
 
 def ttfs_decode(times: Tensor, t_max: int = 256, x_max: float = 255) -> Tensor:
-    r"""Inverse of :func:`ttfs_encode`: :math:`\hat x = x_{max}\,(1 - t / t_{max})`.
+    r"""Inverse of :func:`ttfs_encode`: :math:`\hat x = x_{max}\,(1 - t / t_{max})` (the second
+    half of eq-003-ttfs of chapter 003).
 
     For ``t = ttfs_encode(x)`` the floor makes :math:`0 \le \hat x - x < x_{max}/t_{max}`.
 

@@ -9,8 +9,12 @@ S4NN "temporal backpropagation" rule with the targets of both papers.
 Everything is a pure function of explicit tensors (times, weights, thresholds);
 nothing is updated in place.  Times are integer tensors ``[B, n]`` (batch first);
 weights are ``[n_out, n_in]``.  The equations of Spiking-GAN are missing from its
-text; the forms below are **RECONSTRUCTED** from the S4NN paper and code and the
-project notes (``papers.md`` section 4), and are labelled as such.
+text (only their numbers survive); the forms below are **RECONSTRUCTED** from the S4NN
+paper and code and from Spiking-GAN's prose, and are labelled as such.  Chapter 003 of the
+book numbers them: eq-003-if (:func:`if_layer_forward`), eq-003-loss
+(:func:`temporal_mse_loss`), eq-003-s4nn-targets (:func:`s4nn_relative_targets`),
+eq-003-aggressive (:func:`aggressive_ttfs_targets`) and eq-003-backprop
+(:func:`s4nn_backward`).
 
 Conventions matched to the S4NN reference code (``SRKH/S4NN``, ``S4NN.py``; the
 notebook ``S4NN.ipynb`` is identical in these lines)
@@ -40,10 +44,11 @@ silent one.  ``t_j < t_max`` therefore means "fired".
 *Backward.*  ``hasFired = t_in < t_out`` (**strict**): with the one-step delay,
 input ``i`` contributed to :math:`V_j` before the crossing iff
 :math:`t_i \le \tau^* = t_j - 1`, i.e. iff :math:`t_i < t_j`.  This is eq. (13)
-:math:`\partial t_j/\partial w_{ji} = -\mathbb 1[t_i \le t_j]` of the notes written
-for the delayed clock; it differs only for a silent neuron whose input is silent
+:math:`\partial t_j/\partial w_{ji} = -\mathbb 1[t_i \le t_j]` of Spiking-GAN (as
+reconstructed, on a clock without delay) written for the delayed clock; it differs only for a silent neuron whose input is silent
 too (:math:`t_i = t_j = t_{max}`), which the code, and this module, leave out.
-``delta_o = (target - t)/tmax`` is :math:`-\delta` in the notes' convention and
+``delta_o = (target - t)/tmax`` is :math:`-\delta` in the convention used here,
+:math:`\delta = \partial\mathcal L/\partial t = (t - T)/t_{max}`, and
 ``W -= lr*delta_o*hasFired`` is :math:`w \leftarrow w - \eta\,\delta\,\partial t/\partial w`
 with :math:`\partial t/\partial w = -\mathbb 1`; the L2 penalty is applied
 afterwards as ``W -= lr*lamda*W``; the output delta is divided by its L2 norm
@@ -111,7 +116,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------
 # S4NN code defaults (SRKH/S4NN, S4NN.py "Parameter setting"); used for everything that
-# Spiking-GAN leaves unspecified (notes section 4.4).
+# Spiking-GAN leaves unspecified (thresholds, learning rates, L2 penalty, initialisation).
 # --------------------------------------------------------------------------------------
 
 S4NN_THRESHOLD = 100.0
@@ -136,7 +141,8 @@ S4NN_DEAD_FRACTION = 1e-3
 """Hidden neurons firing on fewer than this fraction of an epoch's images are re-initialised."""
 
 FAKE = 0
-"""Index of the discriminator's "fake" output neuron (notes section 4.1)."""
+"""Index of the discriminator's "fake" output neuron (Spiking-GAN's D has two outputs, "fake"
+and "real"; the first to fire decides)."""
 REAL = 1
 """Index of the discriminator's "real" output neuron."""
 
@@ -202,7 +208,7 @@ def membrane_potential(input_times: Tensor, weight: Tensor, step: int) -> Tensor
 
     This is a column of S4NN's ``Voltage = cumsum(tensordot(W, S), 1)``; e.g.
     ``step = t_max - 3`` is the potential S4NN's test code takes the argmax of when no
-    output fires (notes section 4.4).  The potential keeps rising after the neuron's
+    output fires (S4NN's rule for a silent output layer).  The potential keeps rising after the neuron's
     own spike (S4NN never resets: the neuron is clamped instead).
 
     Args:
@@ -240,8 +246,10 @@ def if_layer_forward(
 ) -> IFLayerOutput:
     r"""Exact first-spike times of a layer of non-leaky IF neurons (S4NN convention).
 
-    Eq. (1)-(2) of Spiking-GAN, **RECONSTRUCTED** (notes section 4.1), in the discrete
-    form of the S4NN code (see the module docstring for the line-by-line reading):
+    Eq. (1)-(2) of Spiking-GAN, **RECONSTRUCTED** from the S4NN code and Spiking-GAN's prose
+    (non-leaky IF neurons, instantaneous synapses, one spike), in the discrete form of the
+    S4NN code (see the module docstring for the line-by-line reading).  Implements eq-003-if
+    of chapter 003 (paper 003 eqs. 1-2):
 
     .. math::
 
@@ -393,7 +401,8 @@ def _label_index(labels: Tensor | int, batch: int, device: torch.device) -> Tens
 def s4nn_relative_targets(
     out_times: Tensor, labels: Tensor | int, t_max: int, gamma: int = S4NN_GAMMA
 ) -> Tensor:
-    r"""S4NN's relative target firing times (``S4NN.py``, "Computing the relative target").
+    r"""S4NN's relative target firing times (``S4NN.py``, "Computing the relative target");
+    eq-003-s4nn-targets of chapter 003.
 
     With :math:`t_{min} = \min_k t_k` and label :math:`c`:
 
@@ -426,7 +435,9 @@ def s4nn_relative_targets(
 
 
 def dynamic_targets(out_times: Tensor, desired_index: Tensor | int, t_max: int) -> Tensor:
-    r"""Spiking-GAN's dynamic targets, eqs. (6)-(7) **RECONSTRUCTED** (notes section 4.2).
+    r"""Spiking-GAN's dynamic targets, eqs. (6)-(7) **RECONSTRUCTED** from its prose ("the
+    desired neuron fires first, the others not at all; a silent desired neuron is heavily
+    penalised").  With the label as the desired neuron this is eq-003-aggressive of chapter 003.
 
     The desired output neuron :math:`d` should fire first, at the current winner's
     time; all others should not fire:
@@ -456,7 +467,8 @@ def dynamic_targets(out_times: Tensor, desired_index: Tensor | int, t_max: int) 
 
 
 def aggressive_ttfs_targets(out_times: Tensor, labels: Tensor | int, t_max: int) -> Tensor:
-    r"""Spiking-GAN's "Aggressive TTFS" classification targets (notes section 4.2):
+    r"""Spiking-GAN's "Aggressive TTFS" classification targets, eq-003-aggressive of chapter
+    003 (paper 003 eqs. 6-7 as used for classification, **RECONSTRUCTED**):
     :func:`dynamic_targets` with the label as the desired neuron -- correct class
     :math:`\to t^o_{min}` (0 if all outputs are silent), all others :math:`\to t_{max}`."""
     return dynamic_targets(out_times, labels, t_max)
@@ -496,7 +508,8 @@ def temporal_error(
 
 def temporal_mse_loss(out_times: Tensor, targets: Tensor, t_max: int) -> Tensor:
     r"""Per-sample temporal least-squares loss, eqs. (4)-(5) **RECONSTRUCTED** (without the
-    L2 weight term): :math:`\mathcal L = \tfrac12\sum_k \big((T_k - t^o_k)/t_{max}\big)^2`.
+    L2 weight term, which :func:`s4nn_backward` applies as S4NN's weight decay); implements
+    eq-003-loss of chapter 003: :math:`\mathcal L = \tfrac12\sum_k \big((T_k - t^o_k)/t_{max}\big)^2`.
 
     Returns:
         ``[B]`` losses.
@@ -560,8 +573,8 @@ def s4nn_backward(
     input_delta: bool = False,
     silent_pairs_at: int | None = None,
 ) -> S4NNBackward:
-    r"""S4NN temporal backpropagation (eqs. 8-17 of the notes, section 4.3; **RECONSTRUCTED**
-    for Spiking-GAN from S4NN).
+    r"""S4NN temporal backpropagation (Spiking-GAN eqs. 8-17, **RECONSTRUCTED** from the S4NN
+    paper and code).  Implements eq-003-backprop of chapter 003.
 
     With :math:`\delta^l_j = \partial\mathcal L/\partial t^l_j` and the S4NN gradient
     :math:`\partial t^l_j/\partial w^l_{ji} = -\mathbb 1[t^{l-1}_i < t^l_j]` (eq. 13 on
