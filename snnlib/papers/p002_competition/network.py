@@ -560,17 +560,6 @@ def _one_thread():
         torch.set_num_threads(threads)
 
 
-def _run_images(
-    state: CompetitionState,
-    image_spikes: Tensor,
-    config: CompetitionNetConfig,
-    learning: bool,
-    record: bool,
-) -> tuple[CompetitionState, Tensor, Optional[SimulationRecord]]:
-    with _one_thread():
-        return _run_images_one_thread(state, image_spikes, config, learning, record)
-
-
 class _Kernel:
     """The training/inference step loop of one image per replica, as named phases.
 
@@ -799,28 +788,30 @@ class _Kernel:
         return _to_reference(stacked.view(-1, self.R, self.L, self.C))
 
 
-def _run_images_one_thread(
+def _run_images(
     state: CompetitionState,
     image_spikes: Tensor,
     config: CompetitionNetConfig,
     learning: bool,
     record: bool,
 ) -> tuple[CompetitionState, Tensor, Optional[SimulationRecord]]:
-    """One image per replica, step by step in BindsNET's order: the phases of :class:`_Kernel`."""
-    kernel = _Kernel(state, image_spikes, config, learning)
-    spikes_rec, v_rec = [], []
-    for t in range(kernel.T):
-        fired = kernel.neuron_step(kernel.input_current(t))
-        spikes_rec.append(kernel.s)
-        if record:
-            v_rec.append(kernel.neurons.v)
-        if learning:
-            kernel.update_traces(t)
-            kernel.xy_stdp(t, fired)
-            kernel.yy_anti_stdp(fired)
-    spikes = kernel.as_reference(spikes_rec)
-    rec = SimulationRecord(spikes=spikes, v=kernel.as_reference(v_rec)) if record else None
-    return kernel.finish(), spikes.sum(0), rec
+    """One image per replica, step by step in BindsNET's order: the phases of :class:`_Kernel`,
+    on one intra-op thread."""
+    with _one_thread():
+        kernel = _Kernel(state, image_spikes, config, learning)
+        spikes_rec, v_rec = [], []
+        for t in range(kernel.T):
+            fired = kernel.neuron_step(kernel.input_current(t))
+            spikes_rec.append(kernel.s)
+            if record:
+                v_rec.append(kernel.neurons.v)
+            if learning:
+                kernel.update_traces(t)
+                kernel.xy_stdp(t, fired)
+                kernel.yy_anti_stdp(fired)
+        spikes = kernel.as_reference(spikes_rec)
+        rec = SimulationRecord(spikes=spikes, v=kernel.as_reference(v_rec)) if record else None
+        return kernel.finish(), spikes.sum(0), rec
 
 
 def train_step(

@@ -15,5 +15,7 @@ PAPER = "003_35e7ac597fe754ff"
 
 
 def run_context(profile: str, train: bool | str = False) -> RunContext:
-    """The chapter's run context: its experiments, seed 0, code fingerprint of this package."""
-    return RunContext(CHAPTER, profile, train, seed=0, code=(__name__,))
+    """The chapter's run context: seed 0; the code fingerprint covers the protocols in
+    :mod:`.experiments` and the library code they import (not the figures, analysis or claims,
+    which compute nothing stored in an artifact)."""
+    return RunContext(CHAPTER, profile, train, seed=0, code=(f"{__name__}.experiments",))
