@@ -47,5 +47,6 @@ def test_committed_claims_are_rederived_from_the_committed_artifacts(name):
     ctx = package.run_context("full")
     rederived = claims.build_claims(ctx)
     paper, committed = read_claims(package.CHAPTER, "full")
+    assert ctx.pending == []  # every committed experiment was found by its identity
     assert paper == package.PAPER
     assert [asdict(c) for c in rederived] == [asdict(c) for c in committed]
