@@ -10,3 +10,11 @@ def test_markdown_table_formats_cells_and_alignment():
     assert mean_sd(0.5, digits=2) == "0.50" and mean_sd(None) is None
     with pytest.raises(ValueError):
         markdown_table(["a", "b"], [[1]])
+
+
+def test_a_captioned_table_is_a_numbered_myst_table():
+    text = markdown_table(["a"], [[1]], caption="Accuracy per row.", label="tab-x")
+    assert text.splitlines() == [":::{table} Accuracy per row.", ":name: tab-x", "| a |", "|---|",
+                                 "| 1 |", ":::"]
+    with pytest.raises(ValueError):
+        markdown_table(["a"], [[1]], label="tab-x")

@@ -162,7 +162,8 @@ def _where(env: Mapping[str, Any]) -> str:
             + f", torch {env.get('packages', {}).get('torch', '?')}")
 
 
-def _short_commit(commit: str) -> str:
+def short_commit(commit: str) -> str:
+    """A commit as its first 7 hex digits, keeping a ``-dirty`` suffix."""
     head, _, rest = commit.partition("-")
     return head[:7] + (f"-{rest}" if rest else "") if len(head) == 40 else commit
 
@@ -180,13 +181,13 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
         if segments:
             where = "<br>".join(
                 f"steps {a:,}–{b:,}: " + (seg["note"] if "note" in seg else
-                                          f"{_where(seg)} (commit {_short_commit(seg['git_commit'])})")
+                                          f"{_where(seg)} (commit {short_commit(seg['git_commit'])})")
                 for seg in segments for a, b in [seg["steps"]])
         else:
             where = _where(prov)
         rows.append([path.parts[-4], f"`{path.parts[-2]}`", prov.get("finished_utc", "?"),
                      f"{prov.get('wall_time_s', 0) / 60:,.1f} min",
-                     _short_commit(prov.get("git_commit", "?")), code_status(prov), where])
+                     short_commit(prov.get("git_commit", "?")), code_status(prov), where])
     return markdown_table(["chapter", "experiment", "finished (UTC)", "wall time", "git commit", "code",
                            "where"], rows)
 
@@ -459,6 +460,11 @@ class RunContext:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}, not {self.profile!r}")
         self.code = tuple(self.code)
+
+    def artifact_directory(self, name: str, profile: str | None = None) -> Path:
+        """Where experiment ``name`` of this chapter keeps its artifact (for ``profile``, by default
+        the context's)."""
+        return self._experiment(name, {}, profile).directory
 
     def _experiment(self, name: str, settings: Mapping[str, Any], profile: str | None) -> Experiment:
         return Experiment(self.chapter, name, settings, profile or self.profile, seed=self.seed,

@@ -18,10 +18,13 @@ def _cell(value: Any) -> str:
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]],
-                   align: str | None = None) -> str:
+                   align: str | None = None, *, caption: str | None = None,
+                   label: str | None = None) -> str:
     """A Markdown table; ``align`` has one of ``l``, ``r``, ``c`` per column (default: left).
 
-    ``None`` cells read "not run"; ``|`` inside a cell is escaped."""
+    ``None`` cells read "not run"; ``|`` inside a cell is escaped.  With a ``caption`` the table
+    is wrapped in MyST's ``table`` directive, so that the book numbers it ("Table N") and
+    ``label`` (e.g. ``tab-002-table2``) makes it citable as ``{numref}`tab-002-table2```."""
     header = list(header)
     marks = {"l": "---", "r": "--:", "c": ":-:"}
     align = align or "l" * len(header)
@@ -34,7 +37,11 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]],
         if len(row) != len(header):
             raise ValueError(f"row {row!r} has {len(row)} cells for {len(header)} columns")
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    return "\n".join(lines)
+    if caption is None:
+        if label is not None:
+            raise ValueError("a table label needs a caption")
+        return "\n".join(lines)
+    return "\n".join([f":::{{table}} {caption}", *([f":name: {label}"] if label else []), *lines, ":::"])
 
 
 def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1) -> str | None:

@@ -1,0 +1,69 @@
+"""Provenance lines under the book's figures, so that a reader who cites a figure can say what
+made it and regenerate it.
+
+:func:`figure_provenance` returns a short Markdown block (a ``figure-provenance`` container,
+which ``tools/check_book.py`` requires under every figure): the artifacts the figure is drawn from
+(their folder, a hash of their config and seed, the commit that made them and whether the library
+code behind them has changed since) and the one command that regenerates them; or, for a figure
+drawn from the library's code alone, the function that draws it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Sequence
+
+from snnlib.book.artifacts import read_artifact, to_jsonable
+from snnlib.book.paths import project_root
+from snnlib.book.runner import RunContext, code_status, short_commit
+
+__all__ = ["config_hash", "figure_provenance", "regenerate_command"]
+
+
+def config_hash(provenance: dict) -> str:
+    """The first 8 hex digits of the sha256 of an artifact's config and seed (its identity)."""
+    identity = json.dumps(to_jsonable({"config": provenance["config"], "seed": provenance["seed"]}),
+                          sort_keys=True)
+    return hashlib.sha256(identity.encode()).hexdigest()[:8]
+
+
+def regenerate_command(chapter: str, profile: str, names: Sequence[str]) -> str:
+    """The command that re-runs the experiments ``names`` of ``chapter`` (and re-executes it)."""
+    if profile == "quick":
+        return f"python tools/execute_chapters.py --profile quick --force --out /tmp/quick {chapter}"
+    return (f"python tools/execute_chapters.py --profile full --train-only '{','.join(names)}' "
+            f"--force --out book/executed {chapter}")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(project_root()))
+    except ValueError:
+        return str(path)
+
+
+def figure_provenance(ctx: RunContext, names: Sequence[str] = (), *, drawn_by: str | None = None) -> str:
+    """A Markdown ``figure-provenance`` block for a figure drawn from the artifacts ``names`` of
+    ``ctx``'s chapter and profile (those that exist), or from code alone (``drawn_by``, e.g.
+    ``"snnlib.papers.p002_competition.figures.stdp_windows"``)."""
+    lines = []
+    found = []
+    for name in names:
+        directory = ctx.artifact_directory(name)
+        if not (directory / "metrics.json").exists():
+            lines.append(f"`{name}`: not run in this profile")
+            continue
+        prov = read_artifact(directory, arrays=False, weights=False).provenance
+        found.append(name)
+        lines.append(f"`{_relative(directory)}` (config {config_hash(prov)}, commit "
+                     f"{short_commit(prov.get('git_commit', '?'))}, code {code_status(prov)})")
+    if drawn_by:
+        lines.append(f"drawn by `{drawn_by}` from the library's code; no trained artifact")
+    if not lines:
+        raise ValueError("a figure's provenance needs artifact names or drawn_by")
+    text = "**Source:** " + "; ".join(lines)
+    if found:
+        text += f". **Regenerate:** `{regenerate_command(ctx.chapter, ctx.profile, found)}`"
+    return f":::{{container}} figure-provenance\n{text}\n:::"
