@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.snn-companion-installed
 export OMP_WAIT_POLICY ?= PASSIVE
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test env data expected clean
+.PHONY: book test env data expected lab clean
 
 book: data
 	$(BIN)/python tools/execute_chapters.py --profile full --out book/executed
@@ -33,6 +33,18 @@ expected: data
 	rm -rf data/results/*/quick
 	$(BIN)/python tools/execute_chapters.py --profile quick --force --out .build/quick
 	$(BIN)/python tools/quick_numbers.py update
+
+# JupyterLab on the chapters: each chapters/*.py opens as a notebook (jupytext), runs in this
+# environment and saves back to the .py file.
+LAB_STAMP := $(VENV)/.snn-companion-lab
+lab: data $(LAB_STAMP)
+	$(BIN)/jupyter lab chapters/
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[book,test,lab]"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
 
 data: env
 	$(BIN)/python -m snnlib.book.data prepare mnist

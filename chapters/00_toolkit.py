@@ -4,6 +4,10 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -29,8 +33,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from snnlib.core import coding, metrics, neurons, surrogate
+from IPython.display import Markdown, display
+
 from snnlib.book.data import load_mnist
+from snnlib.book.provenance import figure_provenance
+from snnlib.book.runner import check_parameters
+from snnlib.core import coding, metrics, neurons, surrogate
+
+check_parameters(profile)
 
 torch.set_num_threads(2)
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
@@ -38,7 +48,8 @@ plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.r
 # %% [markdown]
 # ## Integrate-and-fire and leaky integrate-and-fire neurons
 #
-# The house neuron is snnTorch's `Leaky` {cite}`eshraghian2023training`, the neuron paper 000
+# The house neuron is the leaky integrate-and-fire neuron {cite}`gerstner2014neuronal` in the
+# discrete form of snnTorch's `Leaky` {cite}`eshraghian2023training`, the neuron paper 000
 # {cite}`agliukov2023spiking` trains. With membrane potential $U_t$, input current $I_t$, decay
 # factor $\beta\in[0,1]$ and threshold $U_{thr}$, a neuron that fired at step $t-1$ is reset at
 # step $t$ (the reset flag $R_t$ is computed from the *previous* membrane):
@@ -97,7 +108,7 @@ for name, (mem, spk) in lif_results.items():
 # leak slows charging: the fixed point of $U = 0.9\,U + 0.3$ is $3 > U_{thr}$, so the neuron still
 # fires, but later.
 
-# %% mystnb={"figure": {"caption": "Membrane potential (lines) and spikes (markers) of IF and LIF neurons with a constant input current 0.3 and threshold 1, Eqs. {eq}`eq-lif-subtract`–{eq}`eq-spike`, drawn with `snnlib.core.neurons.lif_step`.", "name": "fig-lif-traces"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Membrane potential (lines) and spikes (markers) of IF and LIF neurons with a constant input current 0.3 and threshold 1, Eqs. {eq}`eq-lif-subtract`–{eq}`eq-spike`, drawn with `snnlib.core.neurons.lif_step`.", "name": "fig-lif-traces"}}
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.6), sharey=True)
 for ax, (name, (mem, spk)) in zip(axes, lif_results.items()):
     ax.plot(mem, lw=1.5)
@@ -107,6 +118,9 @@ for ax, (name, (mem, spk)) in zip(axes, lif_results.items()):
     ax.set_xlabel("time step")
 axes[0].set_ylabel("membrane $U_t$")
 fig.tight_layout()
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(None, drawn_by="snnlib.core.neurons.lif_step")))
 
 # %% [markdown]
 # A refractory period (`refractory` in `LIFParams`) makes the neuron ignore its input for
@@ -119,7 +133,8 @@ fig.tight_layout()
 # ## Adaptive-threshold LIF
 #
 # Paper 002 {cite}`gafni2021competition` uses BindsNET's adaptive LIF neuron
-# {cite}`hazan2018bindsnet` (its Eqs. 1–3), in continuous time
+# {cite}`hazan2018bindsnet` (paper Eqs. 1–3), the homeostatic neuron that
+# {cite:t}`diehl2015unsupervised` introduced for unsupervised STDP learning, in continuous time
 #
 # $$
 # \tau_v \frac{dv}{dt} = -(v - v_{rest}) + R I(t),\qquad
@@ -153,7 +168,7 @@ v_trace, thr_trace, out = map(np.array, (v_trace, thr_trace, out))
 print(f"input spikes: {int(input_spikes.sum())}, output spikes: {int(out.sum())}, "
       f"final threshold: {thr_trace[-1]:.2f} mV (start {alif.thresh:.2f} mV)")
 
-# %% mystnb={"figure": {"caption": "Adaptive-threshold LIF neuron (Eq. {eq}`eq-alif`, `snnlib.core.neurons.adaptive_lif_step`) driven by 150 Hz Poisson input through a 6 mV synapse: the membrane voltage (blue) and the threshold $\\theta_0+\\theta$ (orange), which rises by $\\theta_+$ at each output spike. After paper 002, Fig. 3.", "name": "fig-alif"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Adaptive-threshold LIF neuron (Eq. {eq}`eq-alif`, `snnlib.core.neurons.adaptive_lif_step`) driven by 150 Hz Poisson input through a 6 mV synapse: the membrane voltage (blue) and the threshold $\\theta_0+\\theta$ (orange), which rises by $\\theta_+$ at each output spike. After paper 002, Fig. 3.", "name": "fig-alif"}}
 fig, ax = plt.subplots(figsize=(10, 2.8))
 ax.plot(v_trace, lw=1, label="membrane $v$")
 ax.plot(thr_trace, lw=1.5, label="threshold $\\theta_0+\\theta$")
@@ -163,6 +178,9 @@ ax.set_xlabel("time (ms)")
 ax.set_ylabel("mV")
 ax.legend(fontsize=8, frameon=False, ncol=3, loc="lower left", bbox_to_anchor=(0, 1.0))
 fig.tight_layout()
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(None, drawn_by="snnlib.core.neurons.adaptive_lif_step")))
 
 # %% [markdown]
 # ## Stochastic threshold
@@ -224,7 +242,7 @@ for name, fn in surrogates.items():
 for name, g in grads.items():
     print(f"{name:20s} derivative at x=0: {g[200]:.3f}, area under it: {np.trapezoid(g, x.detach().numpy()):.3f}")
 
-# %% mystnb={"figure": {"caption": "Surrogate derivatives $\\partial \\tilde S / \\partial x$ of Eqs. {eq}`eq-fast-sigmoid` and {eq}`eq-surrogates`, obtained by back-propagating through `snnlib.core.surrogate` spike functions; the forward pass of each is the Heaviside step (grey).", "name": "fig-surrogates"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Surrogate derivatives $\\partial \\tilde S / \\partial x$ of Eqs. {eq}`eq-fast-sigmoid` and {eq}`eq-surrogates`, obtained by back-propagating through `snnlib.core.surrogate` spike functions; the forward pass of each is the Heaviside step (grey).", "name": "fig-surrogates"}}
 fig, ax = plt.subplots(figsize=(7, 3))
 xs = x.detach().numpy()
 for name, g in grads.items():
@@ -235,6 +253,9 @@ ax.set_ylabel("surrogate derivative")
 ax.set_ylim(0, 1.15)
 ax.legend(fontsize=8, frameon=False)
 fig.tight_layout()
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(None, drawn_by="snnlib.core.surrogate")))
 
 # %% [markdown]
 # ## Spike codes of a real MNIST digit
@@ -293,7 +314,7 @@ print(f"TTFS decode: max |x̂ - x| = {err:.3f} (bound x_max/t_max = {255 / 256:.
 # the sparsity argument of paper 003. The decoder of Eq. {eq}`eq-ttfs` recovers the image to within
 # one grey level.
 
-# %% mystnb={"figure": {"caption": "The first MNIST test digit under the four spike codes of `snnlib.core.coding` (Eqs. {eq}`eq-rate-code` and {eq}`eq-ttfs`): spike rasters, one row per pixel (only pixels that fire are drawn), and the image decoded from the TTFS times.", "name": "fig-codes"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "The first MNIST test digit under the four spike codes of `snnlib.core.coding` (Eqs. {eq}`eq-rate-code` and {eq}`eq-ttfs`): spike rasters, one row per pixel (only pixels that fire are drawn), and the image decoded from the TTFS times.", "name": "fig-codes"}}
 fig, axes = plt.subplots(1, 5, figsize=(12, 3.2), gridspec_kw={"width_ratios": [1, 1, 1, 1, 0.9]})
 for ax, (name, spikes) in zip(axes, codes.items()):
     t, i = np.nonzero(spikes.numpy())
@@ -306,6 +327,9 @@ axes[4].imshow(reconstruction, cmap="gray")
 axes[4].set_title("decoded from TTFS", fontsize=8)
 axes[4].axis("off")
 fig.tight_layout()
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(None, drawn_by="snnlib.core.coding")))
 
 # %% [markdown]
 # ## Decoders and counters

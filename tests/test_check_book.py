@@ -13,7 +13,8 @@ import check_book  # noqa: E402
 GOOD_BODY = """
 <main>
 <p>Inline <span class="math notranslate nohighlight">\\(U_t\\)</span> and a figure:</p>
-<img src="_images/fig.png">
+<figure id="fig-a"><img src="_images/fig.png"></figure>
+<div class="figure-provenance docutils container"><p>Source: drawn by code</p></div>
 <pre>a literal $x$ in code is fine: $\\alpha$</pre>
 </main>
 """
@@ -45,6 +46,11 @@ def test_a_good_page_passes(tmp_path):
     (GOOD_BODY.replace("</main>", '<div class="output traceback">Error</div></main>'), None,
      "error output"),
     (GOOD_BODY, '<script src="https://cdn.example.org/mathjax.js"></script>', "network"),
+    (GOOD_BODY.replace('<div class="figure-provenance docutils container"><p>Source: drawn by code</p></div>',
+                       ""), None, "figure 'fig-a' has no provenance line"),
+    (GOOD_BODY.replace("</main>", "<p>checked by # NBVAL_CHECK_OUTPUT</p></main>"), None, "NBVAL"),
+    (GOOD_BODY.replace("</main>", "<table><tr>" + "<td>89.6\u00a0±\u00a00.2\u00a0%</td>" * 9
+                       + "</tr></table></main>"), None, "table wider than the text column"),
     (GOOD_BODY, "", "loads no MathJax"),
 ])
 def test_problems_are_reported(tmp_path, body, head, expected):
@@ -65,3 +71,42 @@ def test_missing_page_and_toc_pages(tmp_path):
     assert problems and "page missing" in problems[0]
     pages = check_book.toc_pages()
     assert pages[0] == "book/intro" and "book/executed/00_toolkit" in pages
+
+
+def test_table_min_width_follows_the_unbreakable_words():
+    from bs4 import BeautifulSoup
+
+    def width(html):
+        return check_book.table_min_width(BeautifulSoup(html, "html.parser").find("table"))
+
+    wraps = width("<table><tr>" + "<td>89.6 ± 0.2 %</td>" * 9 + "</tr></table>")
+    assert wraps == 9 * (4 * check_book.CHAR_PX + check_book.CELL_PADDING_PX)  # "89.6" per column
+    assert wraps < check_book.COLUMN_PX
+    code = width("<table><tr><td><code>table2.row10.voting</code> and words</td></tr></table>")
+    assert code == 19 * check_book.CODE_CHAR_PX + check_book.CELL_PADDING_PX
+
+
+def test_bibliography_needs_years_and_citations(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "bibliography.html").write_text(
+        '<main><div class="citation" id="id1"><span class="label">Hazan et al. 2018</span>x</div>'
+        '<div class="citation" id="id2"><span class="label">Gafni et al. n.d.</span>y</div>'
+        '<div class="citation" id="id3"><span class="label">Bi and Poo 1998</span>z</div></main>')
+    (tmp_path / "page.html").write_text('<a href="book/bibliography.html#id1">Hazan</a>'
+                                        '<a href="book/bibliography.html#id2">Gafni</a>')
+    problems = check_book.check_bibliography(tmp_path, ["page", "book/bibliography"])
+    assert problems == ["book/bibliography: bibliography entry without a year: 'Gafni et al. n.d.'",
+                        "book/bibliography: bibliography entry cited nowhere: 'Bi and Poo 1998'"]
+
+
+@pytest.mark.skipif(check_book.find_chromium() is None, reason="Chromium is not installed")
+def test_browser_check_measures_tables_wider_than_the_column(tmp_path):
+    wide = "<table><tr>" + "<td>0123456789012345678901234567890123456789</td>" * 30 + "</tr></table>"
+    (tmp_path / "wide.html").write_text(f"<html><body><main><article>{wide}</article></main></body></html>")
+    (tmp_path / "narrow.html").write_text("<html><body><main><article><table><tr><td>1</td></tr>"
+                                          "</table></article></main></body></html>")
+    chromium = check_book.find_chromium()
+    problems = check_book.browser_check(chromium, tmp_path, "wide", 0)
+    assert len(problems) == 1 and "table wider than the text column" in problems[0]
+    assert check_book.browser_check(chromium, tmp_path, "narrow", 0) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["narrow.html", "wide.html"]  # copies removed

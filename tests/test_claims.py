@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from snnlib.book.claims import Claim, all_claims, claims_path, claims_table, read_claims, write_claims
+from snnlib.book.claims import (Claim, all_claims, claim_status, claims_path, claims_table, read_claims,
+                                write_claims)
 
 
 def _claims(profile="full"):
@@ -47,8 +48,25 @@ def test_invalid_claims_are_refused(tmp_path):
         Claim("x", "y", paper=1.0, ours=1.0, profile="medium", source="s")
 
 
-def test_table_shows_paper_ours_and_signed_difference():
-    table = claims_table(_claims()).splitlines()
-    assert table[0].startswith("| claim | what | paper | ours | ours − paper |")
-    assert "| 85.5 ± 0.8 % | 83.25 ± 1.1 % | -2.25 % | 5 | full | Table 2 |" in table[2]
-    assert "| 95.1 % | — | — | — | full | Table 2 |" in table[3]
+def test_table_shows_paper_ours_difference_in_pp_and_a_status():
+    text = claims_table(_claims())
+    table = text.splitlines()
+    assert table[0] == "| claim | paper | ours | ours − paper | status |"
+    assert table[2] == ("| LCSNN 25ch k12, linear readout | 85.5 ± 0.8 % | 83.25 ± 1.1 % | -2.25 pp "
+                        "| outside the paper's spread |").replace(" ± ", "\u00a0±\u00a0").replace(
+                            " %", "\u00a0%").replace(" pp", "\u00a0pp")
+    assert table[3] == "| LCSNN 1000ch (not run: cost) | 95.1\u00a0% | — | — | not run |"
+    assert "2 claims: 1 outside the paper's spread, 1 not run." in text
+    assert "| `table2.row5.linear` | 5 | full | Table 2 |" in text and "{dropdown}" in text
+
+
+@pytest.mark.parametrize("ours, paper, paper_sd, status", [
+    (84.0, 85.5, 0.8, "within the paper's spread"),  # |-1.5| <= 1.6
+    (83.8, 85.5, 0.8, "outside the paper's spread"),  # |-1.7| > 1.6
+    (83.8, 85.5, None, "paper gives no spread"),
+    (83.8, None, None, "paper gives no number"),
+    (None, 85.5, 0.8, "not run"),
+])
+def test_claim_status_uses_twice_the_papers_sd(ours, paper, paper_sd, status):
+    claim = Claim("c", "w", paper=paper, paper_sd=paper_sd, ours=ours, profile="full", source="s")
+    assert claim_status(claim) == status

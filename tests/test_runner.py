@@ -282,3 +282,29 @@ def test_provenance_table_lists_artifacts_and_stretches(tmp_path):
     assert rows[1].startswith("| ch2 | `resumed` |")
     assert "steps 0–8: " in rows[1] and "<br>steps 8–13: " in rows[1]
     assert f"torch {torch.__version__}" in rows[1]
+
+
+def test_provenance_summary_states_machines_dirty_commits_and_code_status(tmp_path, monkeypatch):
+    env = runner.environment()
+    monkeypatch.setattr(runner, "environment", lambda: {**env, "git_commit": "abc"})
+    Experiment("ch", "a", {}, "full", 0, tmp_path, code=("snnlib.core.stdp",)).finish({"x": 1})
+    monkeypatch.setattr(runner, "environment", lambda: {**env, "git_commit": "abc-dirty",
+                                                        "machine": {**env["machine"], "cpu_count": 16}})
+    Experiment("ch", "b", {}, "full", 0, tmp_path).finish({"x": 2})
+    text = runner.provenance_summary("full", tmp_path)
+    assert text.startswith("* 2 artifacts, made on machines with ")
+    assert "16 CPUs, torch " in text and "(1 run)" in text
+    assert "* 1 of 2 were made from a commit with uncommitted changes" in text
+    assert "1 not recorded, 1 unchanged" in text
+    assert runner.provenance_summary("quick", tmp_path) == "No quick-profile artifact is committed yet."
+
+
+def test_check_parameters_names_the_valid_values():
+    runner.check_parameters("quick", True)
+    runner.check_parameters("full", "clf400_*")
+    with pytest.raises(ValueError, match=r"\['quick', 'full'\], not 'bogus'"):
+        runner.check_parameters("bogus")
+    with pytest.raises(ValueError, match="not 'quick'"):
+        runner.check_parameters("quick", allowed=("full",))
+    with pytest.raises(TypeError, match="train must be"):
+        runner.check_parameters("quick", 3)

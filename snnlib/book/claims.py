@@ -10,7 +10,8 @@ Each chapter's code writes ``data/results/<chapter>/claims.json``::
 written from measured results by the chapter, never by hand.  Quick-profile claims go to
 ``data/results/<chapter>/quick/claims.json`` (git-ignored) so that running a chapter quickly can
 never overwrite the committed full-profile record.  The per-chapter comparison tables and the
-whole-book reproduction page are generated from these files by :func:`claims_table`.
+whole-book reproduction page are generated from these files by :func:`claims_table`, with each
+claim's status computed by :func:`claim_status`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Iterable
 from snnlib.book.artifacts import atomic_write_json
 from snnlib.book.paths import results_root
 from snnlib.book.runner import PROFILES
-from snnlib.book.tables import markdown_table
+from snnlib.book.tables import NBSP, markdown_table
 
 FIELDS = ("id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit", "profile", "source")
 
@@ -105,20 +106,61 @@ def _fmt(value: float | None, sd: float | None = None, digits: int = 2) -> str:
         return "—"
     text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
     if sd is not None:
-        text += " ± " + (f"{sd:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{sd:,.0f}")
+        text += f"{NBSP}±{NBSP}" + (f"{sd:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{sd:,.0f}")
     return text
 
 
-def claims_table(claims: Iterable[Claim], digits: int = 2) -> str:
-    """A Markdown table: what, paper, ours, ours - paper, n, profile, source."""
-    rows = []
+# A claim's status, computed from its numbers (never typed).
+WITHIN, OUTSIDE, NO_SPREAD, NO_PAPER_NUMBER, NOT_RUN = (
+    "within the paper's spread", "outside the paper's spread", "paper gives no spread",
+    "paper gives no number", "not run")
+STATUSES = (WITHIN, OUTSIDE, NO_SPREAD, NO_PAPER_NUMBER, NOT_RUN)
+
+
+def claim_status(claim: Claim) -> str:
+    """Where our number stands against the paper's: within its spread (the difference is at most
+    twice the paper's sd, a 2-sd band), outside it, or not comparable (the paper gives no number or
+    no spread, or we have not run it)."""
+    if claim.ours is None:
+        return NOT_RUN
+    if claim.paper is None:
+        return NO_PAPER_NUMBER
+    if claim.paper_sd is None:
+        return NO_SPREAD
+    return WITHIN if abs(claim.difference) <= 2 * claim.paper_sd else OUTSIDE
+
+
+def status_summary(claims: Iterable[Claim]) -> str:
+    """One line: how many claims have each status (statuses with none are left out)."""
+    statuses = [claim_status(c) for c in claims]
+    parts = [f"{statuses.count(status)} {status}" for status in STATUSES if statuses.count(status)]
+    return f"{len(statuses)} claims: " + ", ".join(parts) + "."
+
+
+def _difference_unit(unit: str) -> str:
+    return f"{NBSP}pp" if unit == "%" else (f"{NBSP}{unit}" if unit else "")
+
+
+def claims_table(claims: Iterable[Claim], digits: int = 2, *, caption: str | None = None,
+                 label: str | None = None) -> str:
+    """Markdown: a five-column table (what, paper, ours, ours − paper, status), then a collapsible
+    block with each claim's id, sample size, profile and the paper's source for it.  Differences of
+    percentages are in percentage points (pp)."""
+    claims = list(claims)
+    rows, details = [], []
     for c in claims:
-        unit = f" {c.unit}" if c.unit else ""
+        unit = f"{NBSP}{c.unit}" if c.unit else ""
         diff = c.difference
-        diff_text = "—" if diff is None else (("+" if diff > 0 else "") + _fmt(diff, None, digits) + unit)
-        rows.append([f"`{c.id}`", c.what,
+        diff_text = "—" if diff is None else (("+" if diff > 0 else "") + _fmt(diff, None, digits)
+                                              + _difference_unit(c.unit))
+        rows.append([c.what,
                      _fmt(c.paper, c.paper_sd, digits) + (unit if c.paper is not None else ""),
                      _fmt(c.ours, c.ours_sd, digits) + (unit if c.ours is not None else ""),
-                     diff_text, c.n if c.n is not None else "—", c.profile, c.source])
-    return markdown_table(["claim", "what", "paper", "ours", "ours − paper", "n", "profile", "source"],
-                          rows)
+                     diff_text, claim_status(c)])
+        details.append([f"`{c.id}`", c.n if c.n is not None else "—", c.profile, c.source])
+    table = markdown_table(["claim", "paper", "ours", "ours − paper", "status"], rows, "lrrrl",
+                           caption=caption, label=label)
+    detail_table = markdown_table(["claim id", "n", "profile", "paper's source"], details)
+    return (f"{table}\n\n{status_summary(claims)} Status: within the paper's spread means "
+            "|ours − paper| ≤ 2 × the paper's sd.\n\n"
+            f"::::{{dropdown}} Claim ids, sample sizes and sources\n{detail_table}\n::::")

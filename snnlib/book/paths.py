@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ProjectNotFound", "project_root", "data_root", "results_root", "chapters_dir"]
+__all__ = ["ProjectNotFound", "project_root", "data_root", "results_root", "chapters_dir", "chapter_title"]
 
 
 class ProjectNotFound(RuntimeError):
@@ -56,3 +56,11 @@ def results_root() -> Path:
 def chapters_dir() -> Path:
     """The chapters' sources: ``<project root>/chapters``."""
     return project_root() / "chapters"
+
+
+def chapter_title(stem: str) -> str:
+    """The title of chapter ``stem``: the first level-1 heading of ``chapters/<stem>.py``."""
+    for line in (chapters_dir() / f"{stem}.py").read_text().splitlines():
+        if line.startswith("# # "):
+            return line[4:].strip()
+    raise ValueError(f"chapters/{stem}.py has no level-1 heading")

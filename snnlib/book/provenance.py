@@ -44,10 +44,13 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def figure_provenance(ctx: RunContext, names: Sequence[str] = (), *, drawn_by: str | None = None) -> str:
+def figure_provenance(ctx: RunContext | None, names: Sequence[str] = (), *,
+                      drawn_by: str | None = None) -> str:
     """A Markdown ``figure-provenance`` block for a figure drawn from the artifacts ``names`` of
     ``ctx``'s chapter and profile (those that exist), or from code alone (``drawn_by``, e.g.
-    ``"snnlib.papers.p002_competition.figures.stdp_windows"``)."""
+    ``"snnlib.papers.p002_competition.figures.stdp_windows"``; then ``ctx`` may be ``None``)."""
+    if names and ctx is None:
+        raise ValueError("artifact names need the chapter's run context")
     lines = []
     found = []
     for name in names:

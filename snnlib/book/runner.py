@@ -69,6 +69,17 @@ def select_profile(profiles: Mapping[str, Mapping[str, Any]], name: str) -> dict
     return dict(profiles[name])
 
 
+def check_parameters(profile: str, train: bool | str = False,
+                     allowed: tuple[str, ...] = PROFILES) -> None:
+    """Validate a chapter's papermill parameters: ``profile`` one of ``allowed`` (ValueError),
+    ``train`` a bool or a string of patterns (TypeError; see :func:`wants_training`)."""
+    if profile not in allowed:
+        raise ValueError(f"profile must be one of {list(allowed)}, not {profile!r}")
+    if not isinstance(train, (bool, str)):
+        raise TypeError(f"train must be True, False or a string of experiment-name patterns, "
+                        f"not {train!r}")
+
+
 def wants_training(train: bool | str, name: str) -> bool:
     """A chapter's ``train`` parameter applied to one experiment: ``True`` trains everything,
     ``False`` (or ``""``) nothing, and a string of comma-separated shell patterns (e.g.
@@ -153,12 +164,10 @@ def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: 
 
 
 def _where(env: Mapping[str, Any]) -> str:
-    """One line for an environment record: machine, CPUs, threads and torch version."""
-    machine = env.get("machine", {})
-    cpus = machine.get("cpu_count")
-    return (f"{machine.get('platform', '?')}"
-            + (f", {cpus} CPUs" if cpus else "")
-            + f", {machine.get('torch_threads', '?')} torch threads"
+    """A short line for an environment record: the machine's CPU count and the torch version (the
+    full platform string and thread count stay in the artifact's provenance)."""
+    cpus = env.get("machine", {}).get("cpu_count")
+    return ((f"{cpus} CPUs" if cpus else "CPU count not recorded")
             + f", torch {env.get('packages', {}).get('torch', '?')}")
 
 
@@ -190,6 +199,38 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
                      short_commit(prov.get("git_commit", "?")), code_status(prov), where])
     return markdown_table(["chapter", "experiment", "finished (UTC)", "wall time", "git commit", "code",
                            "where"], rows)
+
+
+def provenance_summary(profile: str = "full", root: Path | None = None) -> str:
+    """Markdown bullets stating, from the artifacts' provenance, where the ``profile`` results were
+    made: each machine size (CPU count) and torch version with the number of artifacts (or
+    stretches of resumed runs) made there, how many were made from a commit with uncommitted changes (``-dirty``), and
+    how many were computed by library code that has changed since (:func:`code_status`)."""
+    root = Path(root) if root is not None else results_root()
+    places: dict[str, int] = {}
+    dirty, total = 0, 0
+    status: dict[str, int] = {}
+    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
+        prov = read_artifact(path.parent, arrays=False, weights=False).provenance
+        total += 1
+        stretches = prov.get("segments") or [prov]
+        for stretch in stretches:
+            if "note" not in stretch:
+                places[_where(stretch)] = places.get(_where(stretch), 0) + 1
+        dirty += any(str(s.get("git_commit", "")).endswith("-dirty") for s in [prov, *stretches])
+        code = code_status(prov).split(":")[0]
+        status[code] = status.get(code, 0) + 1
+    if not total:
+        return f"No {profile}-profile artifact is committed yet."
+    lines = [f"* {total} artifacts, made on machines with " + "; ".join(
+        f"{where} ({n} {'run' if n == 1 else 'runs or stretches'})" for where, n in
+        sorted(places.items(), key=lambda item: -item[1])) + "."]
+    lines.append(f"* {dirty} of {total} were made from a commit with uncommitted changes (marked "
+                 "`-dirty` in the table below)." if dirty else
+                 f"* All {total} were made from committed code.")
+    lines.append("* Library code behind them: " + ", ".join(
+        f"{n} {name}" for name, n in sorted(status.items())) + " (see the *code* column).")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- code fingerprints

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-__all__ = ["markdown_table", "mean_sd"]
+__all__ = ["NBSP", "markdown_table", "mean_sd"]
 
 
 def _cell(value: Any) -> str:
@@ -44,8 +44,13 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]],
     return "\n".join([f":::{{table}} {caption}", *([f":name: {label}"] if label else []), *lines, ":::"])
 
 
-def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1) -> str | None:
-    """``"89.6 ± 0.2"`` (or ``"89.6"`` without an sd); ``None`` for a missing mean."""
+NBSP = "\u00a0"  # a no-break space: a number and its spread never wrap over lines
+
+
+def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1, unit: str = "") -> str | None:
+    """``"89.6 ± 0.2"`` (or ``"89.6"`` without an sd), joined by no-break spaces so that a table
+    cell never wraps it; ``unit`` is appended the same way.  ``None`` for a missing mean."""
     if mean is None:
         return None
-    return f"{mean:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
+    text = f"{mean:.{digits}f}" + ("" if sd is None else f"{NBSP}±{NBSP}{sd:.{digits}f}")
+    return text + (f"{NBSP}{unit}" if unit else "")
