@@ -50,3 +50,25 @@ def test_committed_claims_are_rederived_from_the_committed_artifacts(name):
     assert ctx.pending == []  # every committed experiment was found by its identity
     assert paper == package.PAPER
     assert [asdict(c) for c in rederived] == [asdict(c) for c in committed]
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_file_carries_its_kernel(source):
+    """So that a notebook converted by plain `jupytext --to notebook` runs under papermill."""
+    import jupytext
+
+    kernel = jupytext.read(source, fmt="py:percent").metadata.get("kernelspec", {})
+    assert kernel.get("name") == "python3" and kernel.get("language") == "python"
+
+
+def test_papermill_runs_a_chapter_converted_by_jupytext_without_extra_flags(tmp_path):
+    import subprocess
+
+    bin_dir = Path(sys.executable).parent
+    notebook, executed = tmp_path / "reproduction.ipynb", tmp_path / "out.ipynb"
+    subprocess.run([bin_dir / "jupytext", "--to", "notebook", ROOT / "chapters" / "reproduction.py",
+                    "-o", notebook], check=True, capture_output=True)
+    run = subprocess.run([bin_dir / "papermill", notebook, executed, "--cwd", ROOT / "chapters"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Reproduction record" in executed.read_text()

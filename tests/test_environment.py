@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import pins  # noqa: E402
@@ -33,3 +34,10 @@ def test_mismatch_is_detected(tmp_path):
     text = (pins.ROOT / "environment.yml").read_text().replace("numpy==2.4.6", "numpy==2.4.5")
     (tmp_path / "environment.yml").write_text(text)
     assert pins.environment_pins(tmp_path / "environment.yml")["numpy"] == "2.4.5"
+
+
+def test_citation_file_matches_the_package():
+    cff = yaml.safe_load((pins.ROOT / "CITATION.cff").read_text())
+    project = pins.pyproject()["project"]
+    assert cff["version"] == project["version"] and cff["license"] == project["license"]
+    assert (pins.ROOT / "LICENSE").read_text().startswith(f"{project['license']} License")
