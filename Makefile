@@ -38,7 +38,7 @@ expected: data
 # environment and saves back to the .py file.
 LAB_STAMP := $(VENV)/.snn-companion-lab
 lab: data $(LAB_STAMP)
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/
 
 $(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[book,test,lab]"
