@@ -4,6 +4,10 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -37,11 +41,13 @@ import torch
 from IPython.display import Markdown, display
 
 from snnlib.book.claims import claims_table, write_claims
+from snnlib.book.provenance import figure_provenance
 from snnlib.core import coding
 from snnlib.core.temporal import S4NN_T_MAX as T_MAX
 from snnlib.papers import p003_spiking_gan as paper003
 from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, figures
 
+config.check_parameters(profile, train)  # a clear error for an unknown profile or a malformed `train`
 torch.set_num_threads(1)  # one image per update: threads do not help, and results stay bit-exact
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
 ctx = paper003.run_context(profile, train)  # chapter 003_spiking_gan, seed 0; lists what is not yet run
@@ -74,11 +80,13 @@ data = experiments.load_data()  # MNIST: 50 000 training, 10 000 validation, tes
 # its threshold $\theta$,
 #
 # $$
-# V^l_j(t) = \sum_i w^l_{ji} \sum_{\tau \le t} S^{l-1}_i(\tau), \qquad
-# t^l_j = \min\{t : V^l_j(t) > \theta^l_j\} .
+# \begin{aligned}
+# V^l_j(t) &= \sum_i w^l_{ji} \sum_{\tau \le t} S^{l-1}_i(\tau), \\
+# t^l_j &= \min\{t : V^l_j(t) > \theta^l_j\} .
+# \end{aligned}
 # $$ (eq-003-if)
 #
-# After a spike the neuron is refractory for $\tau_{ref}$ steps. The paper's Fig. 1 shows how
+# After a spike the neuron is refractory for $\tau_{ref}$ steps. Paper Fig. 1 shows how
 # $\tau_{ref}$ caps the firing rate: under a strong constant input a neuron fires every
 # $\tau_{ref} + 1$ steps, a peak rate of
 #
@@ -105,8 +113,11 @@ for r in refractory_periods:
     print(f"refractory {r}: {int(trains[r].sum()):2d} spikes in {steps} steps, "
           f"rate {peak_rate[r]:.3f}, 1/(τ_ref+1) = {analysis.if_peak_rate(r):.3f}")
 
-# %% mystnb={"figure": {"caption": "(a) Spike trains of an IF neuron under a strong constant input for several refractory periods; (b) its firing rate against the refractory period, with Eq. {eq}`eq-003-peak-rate`. After paper 003, Fig. 1.", "name": "fig-003-refractory"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "(a) Spike trains of an IF neuron under a strong constant input for several refractory periods $\\tau_{ref}$; (b) its firing rate against the refractory period: simulated (dots) and Eq. {eq}`eq-003-peak-rate` (line). After paper Fig. 1.", "name": "fig-003-refractory"}}
 fig = figures.refractory(trains, steps)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p003_spiking_gan.figures.refractory")))
 
 # %% [markdown]
 # ### Time-to-first-spike coding
@@ -141,27 +152,31 @@ print(f"TTFS: {int(ttfs_spikes.sum())} spikes, first at step {int(ttfs_times.min
 print(f"TTFS decode: max |x̂ - x| = {(decoded - digit.float()).abs().max().item():.3f} "
       f"(bound x_max/t_max = {255 / 256:.3f})")
 
-# %% mystnb={"figure": {"caption": "TTFS coding of an MNIST test digit, Eq. {eq}`eq-003-ttfs`: (a) the image; (b) the spike time of every pixel (black pixels never spike); (c) the spike raster, one row per pixel; (d) the image decoded from the spike times. After paper 003, Fig. 2.", "name": "fig-003-ttfs"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "TTFS coding of an MNIST test digit, Eq. {eq}`eq-003-ttfs`: (a) the image; (b) the spike time of every pixel (black pixels never spike); (c) the spike raster, one row per pixel; (d) the image decoded from the spike times. After paper Fig. 2.", "name": "fig-003-ttfs"}}
 fig = figures.ttfs_coding(digit, ttfs_times, ttfs_spikes, decoded)
 
-# %% mystnb={"figure": {"caption": "TTFS versus count coding of three pixels of the digit above: the count code sends a grey level $x$ as $x$ spikes, TTFS as one spike at the time of Eq. {eq}`eq-003-ttfs`. After paper 003, Fig. 3.", "name": "fig-003-ttfs-vs-rate"}}
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p003_spiking_gan.figures.ttfs_coding")))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "TTFS versus count coding of three pixels of the digit above (rows, by grey level $x$): the count code sends $x$ spikes, TTFS one spike at the time of Eq. {eq}`eq-003-ttfs`. After paper Fig. 3.", "name": "fig-003-ttfs-vs-rate"}}
 fig = figures.ttfs_vs_count(digit, ttfs_times, count_spikes_digit)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p003_spiking_gan.figures.ttfs_vs_count")))
 
 # %% [markdown]
 # ### The cost of the input code
 #
-# Section 3.2 of the paper counts the spikes needed just to present an MNIST image for 256 steps.
+# Paper Sec. 3.2 counts the spikes needed just to present an MNIST image for 256 steps.
 # The count code needs $\sum_i x_i$ spikes per image, the count code of the inverted image
 # $\sum_i (x_{max} - x_i)$, and TTFS one spike per pixel that is not black. We compute all three
-# over the 60 000 training images:
+# over MNIST's training images ({numref}`tab-003-input-cost`):
 
 # %%
 cost = analysis.input_code_cost(data.full_x)  # also checks that count_encode sends Σx spikes
 
-# %%
-print(analysis.input_cost_lines(cost))
-
 # %% tags=["remove-input"]
+display(Markdown(analysis.input_cost_table(cost, len(data.full_x))))
 display(Markdown(analysis.input_cost_text(cost)))
 
 # %% [markdown]
@@ -182,8 +197,11 @@ display(Markdown(analysis.input_cost_text(cost)))
 # keeps its own time (no error); if nothing fires, the correct neuron's target is $t_{max} - \gamma$:
 #
 # $$
-# T_c = t_{min}, \qquad T_k = \begin{cases} \min(t_{min} + \gamma, t_{max}) & t^o_k - t_{min} < \gamma \\
+# \begin{aligned}
+# T_c &= t_{min}, \\
+# T_k &= \begin{cases} \min(t_{min} + \gamma, t_{max}) & t^o_k - t_{min} < \gamma \\
 # t^o_k & \text{otherwise} \end{cases} \quad (k \neq c).
+# \end{aligned}
 # $$ (eq-003-s4nn-targets)
 #
 # **Aggressive TTFS** (**RECONSTRUCTED**, paper eqs. 6-7 as used for classification;
@@ -205,16 +223,19 @@ display(Markdown(analysis.input_cost_text(cost)))
 #
 # Spike times are not differentiable, so S4NN treats an IF neuron as a ReLU unit whose output
 # $y_j$ corresponds to $-t_j$: an earlier spike is a larger activation (paper eqs. 9-12). Only
-# inputs that spiked before neuron $j$ contributed to it, which gives (**RECONSTRUCTED**, eqs. 13-15)
+# inputs that spiked before neuron $j$ contributed to it, which gives (**RECONSTRUCTED**, paper
+# eqs. 13-15)
 #
 # $$
-# \frac{\partial t^l_j}{\partial w^l_{ji}} = -\mathbb 1\big[t^{l-1}_i < t^l_j\big], \qquad
-# \frac{\partial \mathcal L}{\partial w^l_{ji}} = \delta^l_j\,\frac{\partial t^l_j}{\partial w^l_{ji}}, \qquad
-# \delta^{l-1}_i = \sum_j \delta^l_j\, w^l_{ji}\, \mathbb 1\big[t^{l-1}_i < t^l_j\big],
+# \begin{aligned}
+# \frac{\partial t^l_j}{\partial w^l_{ji}} &= -\mathbb 1\big[t^{l-1}_i < t^l_j\big], \qquad
+# \frac{\partial \mathcal L}{\partial w^l_{ji}} = \delta^l_j\,\frac{\partial t^l_j}{\partial w^l_{ji}}, \\
+# \delta^{l-1}_i &= \sum_j \delta^l_j\, w^l_{ji}\, \mathbb 1\big[t^{l-1}_i < t^l_j\big],
+# \end{aligned}
 # $$ (eq-003-backprop)
 #
-# starting from $\delta^o_k = (t^o_k - T_k)/t_{max}$ at the output (eqs. 16-17), with
-# $w \leftarrow w - \eta\,\partial\mathcal L/\partial w$ (eq. 8). The mask is strict because of the
+# starting from $\delta^o_k = (t^o_k - T_k)/t_{max}$ at the output (paper eqs. 16-17), with
+# $w \leftarrow w - \eta\,\partial\mathcal L/\partial w$ (paper eq. 8). The mask is strict because of the
 # one-step delay per layer (the module docstring of `snnlib.core.temporal` derives it from the S4NN code).
 # At every layer $\delta$ is divided by its norm: by the L1 norm in the paper's text, by the L2
 # norm in the S4NN code. For G the error is propagated through the frozen D down to D's input
@@ -232,7 +253,7 @@ display(Markdown(analysis.input_cost_text(cost)))
 # reset: what falls silent there is the generator's *output* layer (below), which a hidden-layer
 # reset does not reach.
 #
-# ### A choice made on validation data: the error normalisation
+# ### L1 or L2 error normalisation: a pilot on validation data
 #
 # With S4NN's learning rate, the L1 normalisation of the paper's text makes the hidden layer's
 # updates about $\sqrt{400} = 20$ times smaller than S4NN's L2 normalisation. Since the paper does not
@@ -244,25 +265,20 @@ display(Markdown(analysis.input_cost_text(cost)))
 # %%
 pilot_art = experiments.norm_pilot(ctx, settings, data)
 
-# %%
-if pilot_art is not None:
-    print(analysis.norm_pilot_lines(pilot_art))
-
-# %%
+# %% tags=["remove-input"]
 if pilot_art is not None:
     display(Markdown(analysis.norm_pilot_table(pilot_art)))
+    display(Markdown(analysis.norm_pilot_text(pilot_art)))
 
 # %% [markdown]
-# In the full-profile pilot (10 000 training images, 2 000 validation images; 300 discriminator
-# steps), the L1-normalised discriminator learned to call everything fake, and the L1 classifier
-# lagged far behind. We therefore use the **L2 normalisation of the S4NN code for every network in
-# this chapter**, and read the paper's "L1" as either a slip or a setting that needs a learning
-# rate it does not give. This is our largest departure from the text.
+# We therefore use the **L2 normalisation of the S4NN code for every network in this chapter**
+# ({numref}`tab-003-norm-pilot`), and read the paper's "L1" as either a slip or a setting that
+# needs a learning rate it does not give. This is our largest departure from the text.
 
 # %% [markdown]
 # ## Classification: Aggressive TTFS versus S4NN
 #
-# Three classifiers, as in the paper's section 3.1: 784-400-10 with each loss, and 784-1000-10 with
+# Three classifiers, as in paper Sec. 3.1: 784-400-10 with each loss, and 784-1000-10 with
 # Aggressive TTFS. After every epoch we score the validation images and keep the weights of the
 # best epoch; those are scored once on the test set.
 #
@@ -273,8 +289,11 @@ if pilot_art is not None:
 # alone; ties and silence are errors) as our number, and the S4NN-code score beside it. The
 # *decision time* is the step of the first output spike ($t_{max}$ when none fires) and the
 # *spikes to decision* count all spikes of the network up to and including that step, the 784
-# input neurons included, as the paper's percentages imply (194 spikes = 16.2 % of 1 194 neurons).
+# input neurons included, as the paper's percentages imply (below).
 # Implemented by `snnlib.papers.p003_spiking_gan.s4nn.evaluate` and `snnlib.core.metrics.ttfs_spikes_until`.
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.spike_count_note()))
 
 # %%
 classifiers = experiments.train_classifiers(ctx, settings, data)  # config.CLASSIFIERS, by name
@@ -282,12 +301,9 @@ if ctx.pending:
     display(Markdown("**Not yet run in this profile** (no committed artifact; the numbers below "
                      "leave them out): " + ", ".join(f"`{name}`" for name in ctx.pending)))
 
-# %%
-if classifiers:
-    print(analysis.classifier_lines(classifiers))
-
-# %%
-display(Markdown(analysis.classifier_table(classifiers, settings["epochs"])))
+# %% tags=["remove-input"]
+display(Markdown(analysis.classifier_accuracy_table(classifiers, settings["epochs"])))
+display(Markdown(analysis.classifier_latency_table(classifiers)))
 
 # %% tags=["remove-input"]
 latency = analysis.latency_text(classifiers)
@@ -300,29 +316,40 @@ larger = analysis.larger_network_text(classifiers)
 if larger is not None:
     display(Markdown(larger))
 
-# %% mystnb={"figure": {"caption": "Validation accuracy (strict scoring) after every epoch, and the online training accuracy (each image scored just before its update). The test set is scored once, with the weights of the best validation epoch.", "name": "fig-003-curves"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Accuracy of the three classifiers after every epoch (strict scoring): on the validation images (solid, dots) and online on the training images (dotted; each image scored just before its update). The test set is scored once, with the weights of the best validation epoch.", "name": "fig-003-curves"}}
 if classifiers:
     fig = figures.validation_curves(classifiers)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, list(classifiers) or list(config.CLASSIFIERS))))
 
 # %% [markdown]
 # ### Decision time and spikes per digit
 #
-# The paper's Fig. 6 compares, digit by digit, how many steps the 784-400-10 network needs before
+# Paper Fig. 6 compares, digit by digit, how many steps the 784-400-10 network needs before
 # its first output spike and how many spikes it has spent by then.
 
-# %% mystnb={"figure": {"caption": "Mean decision step (a) and mean spikes to decision (b) per test digit for the two 784-400-10 classifiers (inputs included in the spike count). After paper 003, Fig. 6.", "name": "fig-003-per-digit"}}
+# %%
 pair = [name for name in ("clf400_aggressive", "clf400_s4nn") if name in classifiers]
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Mean decision step (a) and mean spikes to decision (b) per test digit for the two 784-400-10 classifiers (inputs included in the spike count). After paper Fig. 6.", "name": "fig-003-per-digit"}}
 if pair:
     fig = figures.per_digit(classifiers, pair, data.test_y[:settings["n_test"]])
 
-# %% mystnb={"figure": {"caption": "Fifteen randomly chosen hidden-layer weight vectors (28×28) of the two 784-400-10 classifiers, each scaled to its own range. After paper 003, Fig. 7.", "name": "fig-003-filters"}}
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, pair or ["clf400_aggressive", "clf400_s4nn"])))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fifteen randomly chosen hidden-layer weight vectors (28×28 pixels) of each 784-400-10 classifier, (a) Aggressive TTFS and (b) S4NN loss, each scaled to its own range. After paper Fig. 7.", "name": "fig-003-filters"}}
 if pair:
     fig = figures.filters(classifiers, pair)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, pair or ["clf400_aggressive", "clf400_s4nn"])))
 
 # %% [markdown]
 # ## Spiking-GAN
 #
-# One GAN per digit (section 3.2): G is a 100-400-784 network of single-spike IF neurons that turns
+# One GAN per digit (paper Sec. 3.2): G is a 100-400-784 network of single-spike IF neurons that turns
 # a TTFS-coded noise vector $z \in \{0, \dots, 255\}^{100}$ (i.i.d. uniform) into pixel spike times,
 # decoded into an image with Eq. {eq}`eq-003-ttfs`; D is 784-400-2 and calls an image real or fake by
 # which of its two output neurons fires first. Each training step takes one real image of the digit
@@ -332,19 +359,21 @@ if pair:
 # from one fixed noise batch, which we score against the digit's training images (Fréchet
 # distance, below) to follow the training; the test images are used only for the final scores.
 #
-# The comparison is an ANN GAN of the same size (Fig. 8b of the paper): G 100-400-784 with ReLU and
+# The comparison is an ANN GAN of the same size (paper Fig. 8b): G 100-400-784 with ReLU and
 # a tanh output, D 784-400-1 with ReLU and a sigmoid output. The paper gives no loss, optimiser or
 # batch size for it; we use the standard non-saturating loss with Adam (learning rate
 # $2\cdot10^{-4}$, $\beta_1 = 0.5$) on batches of 64, for the same 50 epochs
 # (`snnlib.papers.p003_spiking_gan.spiking_gan.ann_gan_step`).
 #
 # **Numbers the paper does not give.** Paper 003 shows samples only. We score every generator with
-# the digit classifier of this project (`snnlib.book.classifier`: a small CNN trained here, whose test
-# accuracy is in the claims below), not with Inception-v3, whose weights cannot be obtained here:
-# the share of samples the classifier reads as the intended digit, the Fréchet distance between
-# the classifier's 128-dimensional features of the samples and of that digit's test images (an
-# "FID" with a digit classifier, comparable only within this book), and for the ten generators
-# pooled into one class-balanced generator, the inception score (at most 10). The share read as the
+# the digit classifier of this project (`snnlib.book.classifier`: a small LeNet-style CNN
+# {cite}`lecun1998gradient` trained here, whose test accuracy is in the claims below), not with
+# Inception-v3, whose weights cannot be obtained here: the share of samples the classifier reads as
+# the intended digit, the Fréchet distance between the classifier's 128-dimensional features of the
+# samples and of that digit's test images (the Fréchet inception distance, FID, of Heusel et al.
+# {cite}`heusel2017gans`, computed with a digit classifier instead of Inception-v3, so comparable
+# only within this book), and for the ten generators pooled into one class-balanced generator, the
+# inception score {cite}`salimans2016improved` (at most 10). The share read as the
 # digit can mislead: a generator that draws one grey image for every noise vector may still be read
 # as the digit every time. So we also give the **spread** of a generator's samples, the grey-level
 # standard deviation across its 64 stored samples, averaged over pixels (0 for a generator that
@@ -352,13 +381,13 @@ if pair:
 # of the digit.
 
 # %% [markdown]
-# ### A second choice, made on training data: silent pixels
+# ### Silent generator pixels: which backward mask lets G recover
 #
 # In the S4NN code a neuron that never fires is given a "fake spike" at $t_{max}$, but its
 # backward mask $\mathbb 1[t_i < t_j]$ leaves out the pair of a silent input and a silent neuron.
 # In a classifier that hardly matters. In the GAN it decides everything: a generated pixel that
 # falls silent receives no error from D (its mask is 0 for every D neuron), so once G has pushed
-# all its pixels past $t_{max}$ it stays blank for good. Eq. (13) as reconstructed,
+# all its pixels past $t_{max}$ it stays blank for good. Paper eq. 13 as reconstructed,
 # $\mathbb 1[t_i \le t_j]$, does count that pair. We trained the digit-0 GAN for a few thousand
 # steps both ways (`silent_pairs` in `snnlib.papers.p003_spiking_gan.spiking_gan.SpikingGANConfig`) and followed its samples:
 # the share of pixels that spike and the correlation of the mean sample with the mean training
@@ -367,33 +396,32 @@ if pair:
 # %%
 mask_pilot = experiments.gan_mask_pilot(ctx, settings, data)
 
-# %%
-if mask_pilot is not None:
-    print(analysis.mask_pilot_lines(mask_pilot))
-
-# %% mystnb={"figure": {"caption": "Digit-0 Spiking-GAN trained with the S4NN code's strict backward mask and with silent pairs counted: share of generated pixels that spike (left), correlation of the mean sample with the digit's mean training image (middle), and samples at the end (right: top row strict, bottom row silent pairs).", "name": "fig-003-mask-pilot"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Digit-0 Spiking-GAN trained with the S4NN code's strict backward mask and with silent pairs counted: (a) share of generated pixels that spike, (b) correlation of the mean sample with the digit's mean training image, (c) eight samples at the end of the pilot, one row per mask (a row that is all black is a blank generator).", "name": "fig-003-mask-pilot"}}
 if mask_pilot is not None:
     fig = figures.mask_pilot(mask_pilot)
 
 # %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["gan_mask_pilot"])))
+
+# %% tags=["remove-input"]
 if mask_pilot is not None:
+    display(Markdown(analysis.mask_pilot_table(mask_pilot)))
     display(Markdown(analysis.mask_pilot_text(mask_pilot)))
 
 # %%
 scorer = experiments.DigitScorer(data)  # the book's digit classifier, with the test images' features
 
 # %% [markdown]
-# ### A third choice, made on training data: the generator's learning rate per layer
+# ### The generator's learning rate per layer: a pilot on training data
 #
-# A first full run of the digit-0 GAN with S4NN's learning rate of 0.2 in every layer (commit
-# `d9d5b38` of this book's repository) ended with samples of one uniform grey: no digit at all,
-# although the digit classifier read every one of them as a 0, which is why the table below also
-# gives the spread of the samples. The pilot below follows what goes wrong, on the digit's
-# training images. Averaged over samples, the error that D sends back to G's pixels (eq. 15 down
-# to D's input, `snnlib.papers.p003_spiking_gan.spiking_gan.generator_pixel_error`) does have the digit's shape: it asks
+# An earlier full run of the digit-0 GAN with S4NN's learning rate of 0.2 in every layer ended with
+# samples of one uniform grey: no digit at all, although the digit classifier read every one of
+# them as a 0, which is why the tables below also give the spread of the samples. The pilot below
+# follows what goes wrong, on the digit's training images. Averaged over samples, the error that D
+# sends back to G's pixels (paper eq. 15 down to D's input, `snnlib.papers.p003_spiking_gan.spiking_gan.generator_pixel_error`) does have the digit's shape: it asks
 # the stroke to brighten and the rest to darken. But the per-layer normalisation gives every layer
 # a step of about the same size, and G's hidden weights start ten times smaller than its output
-# weights (U[0, 5] against U[0, 48]), so, relative to its weights, the hidden layer moves far
+# weights ($U[0, 5]$ against $U[0, 48]$), so, relative to its weights, the hidden layer moves far
 # faster. It carries the part of the error that is common to all pixels ("darker"), and every pixel
 # darkens together until the image goes blank; the pixel-specific part would have to move the
 # output weights, which hardly change. The paper states no learning rate. We train the digit-0 GAN
@@ -407,17 +435,17 @@ lr_pilot = experiments.gan_lr_pilot(ctx, settings, data, scorer)  # G's rates: c
 chosen_lr = experiments.chosen_g_rates(lr_pilot)  # lowest median FD in the second half (S4NN's if not run)
 gan_config = experiments.gan_config(lr_pilot)  # config.GAN_BASE with G's chosen rates
 
-# %%
-if lr_pilot is not None:
-    print(analysis.lr_pilot_lines(lr_pilot, chosen_lr))
-
 # %% tags=["remove-input"]
 if lr_pilot is not None:
+    display(Markdown(analysis.lr_pilot_table(lr_pilot, chosen_lr)))
     display(Markdown(analysis.lr_pilot_text(lr_pilot, chosen_lr, gan_config.lr_d)))
 
-# %% mystnb={"figure": {"caption": "The digit-0 Spiking-GAN under three settings of G's per-layer learning rates (hidden, output), on the digit's training images: share of generated pixels that spike, correlation of the mean sample with the digit's mean image, relative change of G's hidden and output weights, and Fréchet distance to the training images (digit-classifier features); right, samples at the end of the pilot (one row per setting).", "name": "fig-003-lr-pilot"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "The digit-0 Spiking-GAN under three settings of G's per-layer learning rates (hidden, output), on the digit's training images: (a) share of generated pixels that spike, (b) correlation of the mean sample with the digit's mean image, (c) change of G's hidden (solid) and output (dashed) weights relative to their initial norm, (d) Fréchet distance to the training images (digit-classifier features), (e) eight samples at the end of the pilot, one row per setting.", "name": "fig-003-lr-pilot"}}
 if lr_pilot is not None:
     fig = figures.lr_pilot(lr_pilot)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["gan_lr_pilot"])))
 
 # %%
 spiking_gans, ann_gans = experiments.train_gans(ctx, gan_config, settings, data, scorer)  # by digit
@@ -425,56 +453,63 @@ gan_pending = [name for name in ctx.pending if name.startswith("gan_")]
 if gan_pending:
     display(Markdown("**Not yet run in this profile**: " + ", ".join(f"`{n}`" for n in gan_pending)))
 
-# %% mystnb={"figure": {"caption": "Samples of the ANN GAN (left, paper Fig. 8b) and of the Spiking-GAN (right, paper Fig. 8c), one generator per digit (rows), drawn with the same fixed noise seeds after training. Spiking-GAN pixels are decoded from spike times; a pixel that never spikes is black.", "name": "fig-003-samples"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Samples of (a) the ANN GAN (paper Fig. 8b) and (b) the Spiking-GAN (paper Fig. 8c), one generator per digit (rows, labelled with the digit), eight samples each, drawn with the same fixed noise seeds after training. Right of each row: the share of that generator's samples the digit classifier reads as the row's digit (red: under half). Spiking-GAN pixels are decoded from spike times; a pixel that never spikes is black.", "name": "fig-003-samples"}}
 if spiking_gans or ann_gans:
     fig = figures.samples(spiking_gans, ann_gans)
 
-# %%
-print(analysis.gan_lines(spiking_gans, ann_gans))
+# %% tags=["remove-input"]
+gan_names = [f"gan_{kind}_digit{d}" for kind in ("ann", "spiking") for d in range(10)]
+display(Markdown(figure_provenance(ctx, gan_names)))
+if spiking_gans:
+    display(Markdown(analysis.samples_text(spiking_gans, ann_gans)))
 
 # %%
 real_spread = analysis.real_spread(data.test_x, data.test_y)  # 64 test images per digit
 pooled_is = analysis.pooled_inception_scores(spiking_gans, ann_gans)
-display(Markdown(analysis.gan_table(spiking_gans, ann_gans, real_spread)))
-if pooled_is:
-    print(analysis.pooled_lines(pooled_is, settings["n_samples"]))
 
 # %% tags=["remove-input"]
-summary = analysis.gan_summary_text(spiking_gans, ann_gans, real_spread)
-if summary is not None:
-    display(Markdown(summary))
+display(Markdown(analysis.gan_quality_table(spiking_gans, ann_gans)))
+display(Markdown(analysis.gan_spread_table(spiking_gans, ann_gans, real_spread)))
+for text in (analysis.pooled_text(pooled_is, settings["n_samples"]),
+             analysis.gan_summary_text(spiking_gans, ann_gans, real_spread)):
+    if text is not None:
+        display(Markdown(text))
 
-# %% mystnb={"figure": {"caption": "Spiking-GAN training, per epoch. Left: mean over the trained digits of the share of real images the discriminator called real, of generated images it called fake, and of generated images that fooled the updated discriminator. Middle: Fréchet distance of 200 samples (fixed noise) to the digit's training images, one line per digit. Right: four of those samples for digit 0 after epochs 1, 5, 10, 20, 30, 40 and 50 (rows).", "name": "fig-003-gan-training"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Spiking-GAN training, per epoch. (a) Mean over the trained digits of the share of real images the discriminator called real, of generated images it called fake, and of generated images that fooled the updated discriminator. (b) Fréchet distance of the samples of one fixed noise batch to the digit's training images, one line per digit. (c) Four of those samples for digit 0 after the epochs shown (columns).", "name": "fig-003-gan-training"}}
 if spiking_gans:
     fig = figures.gan_training(spiking_gans)
 
 # %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, [f"gan_spiking_digit{d}" for d in range(10)])))
 if spiking_gans:
     display(Markdown(analysis.gan_training_text(spiking_gans)))
+    display(Markdown(analysis.gan_training_table(spiking_gans)))
 
 # %% [markdown]
 # ## Paper versus ours
 #
-# Every headline number of the paper next to ours, from `data/results/003_spiking_gan/claims.json`
-# (written by the cell below from the artifacts). Accuracies are strict (see above).
+# Every headline number of the paper next to ours ({numref}`tab-003-claims`), from
+# `data/results/003_spiking_gan/claims.json` (written by the cell below from the artifacts).
+# Accuracies are strict (see above); differences of percentages are in percentage points (pp).
 
 # %%
 chapter_claims = claims.claims_from(profile, classifiers, cost, spiking_gans, ann_gans,
                                     scorer.classifier.test_accuracy)
 write_claims(paper003.CHAPTER, paper003.PAPER, chapter_claims, profile)
-display(Markdown(claims_table(chapter_claims, digits=1)))
+display(Markdown(claims_table(chapter_claims, digits=2, label="tab-003-claims",
+                             caption=f"Paper 003's numbers and ours ({profile} profile).")))
 
 # %% [markdown]
 # ## Where our setting differs from the paper's
 #
-# - **Equations.** Eqs. 1-17 are RECONSTRUCTED (see the top of the chapter).
+# - **Equations.** Paper eqs. 1-17 are RECONSTRUCTED (see the top of the chapter).
 # - **Error normalisation.** L2 (S4NN code) instead of the L1 of the paper's text, chosen on
 #   validation data in the pilot above; the paper's learning rate is not stated.
 # - **G's learning rates.** G learns with a rate per layer chosen on the digit-0 training images
 #   (pilot above); the paper states no learning rate, and S4NN's 0.2 everywhere gave grey,
 #   digit-less samples here.
 # - **Silent pixels in the GAN.** The backward mask counts a silent input of a silent neuron
-#   (eq. 13 with $\le$ at $t_{max}$); with the S4NN code's strict mask our generators went blank
+#   (paper eq. 13 with $\le$ at $t_{max}$); with the S4NN code's strict mask our generators went blank
 #   for good (pilot above).
 # - **Unstated settings** (thresholds, learning rate except G's, L2 penalty, initialisation, one
 #   image per update, dead-neuron reset) come from the S4NN code.

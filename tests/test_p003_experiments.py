@@ -84,7 +84,9 @@ def test_norm_pilot_tiny(tmp_path, data):
     for norm in ("l1", "l2"):
         for key in ("classifier_{}", "classifier_{}_silent", "discriminator_{}_real", "discriminator_{}_fake"):
             assert 0.0 <= art.metrics[key.format(norm)] <= 1.0
-    assert "L2" in analysis.norm_pilot_table(art) and "l1: classifier" in analysis.norm_pilot_lines(art)
+    table = analysis.norm_pilot_table(art)
+    assert "L2" in table and ":name: tab-003-norm-pilot" in table and "l1: classifier" in analysis.norm_pilot_lines(art)
+    assert analysis.norm_pilot_text(art).startswith("In the pilot (20 training images, 10 validation images; 3 ")
 
 
 def test_gan_mask_pilot_tiny(tmp_path, data):
@@ -96,6 +98,7 @@ def test_gan_mask_pilot_tiny(tmp_path, data):
         assert art.arrays[f"{key}_samples"].dtype == np.uint8
     assert "steps with a blank generator" in analysis.mask_pilot_lines(art)
     assert analysis.mask_pilot_text(art).startswith("With the strict mask")
+    assert ":name: tab-003-mask-pilot" in analysis.mask_pilot_table(art)
 
 
 def test_gan_lr_pilot_tiny_and_the_chosen_rates(tmp_path, data, scorer):
@@ -107,6 +110,8 @@ def test_gan_lr_pilot_tiny_and_the_chosen_rates(tmp_path, data, scorer):
         assert art.arrays[f"lr{k}_samples"].shape == (8, 784)
     assert experiments.chosen_g_rates(art) in config.G_LR_CANDIDATES
     assert "chosen: G rates" in analysis.lr_pilot_lines(art, experiments.chosen_g_rates(art))
+    table = analysis.lr_pilot_table(art, experiments.chosen_g_rates(art))
+    assert table.count("(chosen)") == 1 and ":name: tab-003-lr-pilot" in table
 
 
 def test_chosen_rates_have_the_lowest_median_fd_of_the_second_half():
@@ -194,3 +199,62 @@ def test_claims_from_nothing_say_not_run_yet():
     assert by_id["gan.spiking.pooled_is"].ours is None
     assert by_id["input.count_code.spikes"].ours == 2.0 and by_id["input.count_code.spikes"].paper == 173745.0
     assert by_id["classifier.test_acc"].ours == pytest.approx(99.0)
+
+
+def test_check_parameters_refuses_unknown_profiles_and_malformed_train():
+    config.check_parameters("quick", True)
+    config.check_parameters("full", "clf400_*,gan_spiking_digit0")
+    with pytest.raises(ValueError, match=r"'bogus'.*\['full', 'quick'\]"):
+        config.check_parameters("bogus", False)
+    with pytest.raises(TypeError, match="train must be"):
+        config.check_parameters("full", 1)
+
+
+def test_fmt_sd_shows_a_significant_digit_of_the_sd():
+    def plain(text):  # mean_sd may keep the number and its sd together with no-break spaces
+        return text.replace("\xa0", " ")
+
+    assert plain(analysis.fmt_sd(9.3012, 0.047)) == "9.30 ± 0.05"
+    assert plain(analysis.fmt_sd(1.7055, 0.00049)) == "1.7055 ± 0.0005"
+    assert plain(analysis.fmt_sd(2.0, 0.0)) == "2.00 ± 0.00"
+    assert analysis.count(60000) == "60 000"
+
+
+def _gan(target_acc, read_as, n=10):
+    """A stand-in generator artifact: ``target_acc`` of its samples read as its digit, the rest as
+    ``read_as``; a training log of three epochs."""
+    probs = np.zeros((n, 10))
+    probs[:, read_as] = 1.0
+    log = np.array([[1, 0.5, 0.5, 0.2, 1.0, 300.0], [2, 0.99, 0.98, 0.01, 1.0, 100.0],
+                    [3, 0.99, 0.99, 0.03, 1.0, 200.0]])
+    samples = np.zeros((4, 784), dtype=np.uint8)
+    return Artifact({"target_acc": target_acc, "fid": 100.0, "spikes_per_sample": 500.0, "pixels_spiking": 0.5},
+                    {"probs": probs, "log": log, "samples": samples}, {})
+
+
+def test_samples_text_counts_the_rows_read_as_their_digit():
+    spiking = {0: _gan(0.0, 8), 1: _gan(1.0, 1), 2: _gan(0.0, 3)}
+    ann = {d: _gan(0.9, d) for d in range(3)}
+    text = analysis.samples_text(spiking, ann)
+    assert text.startswith("**Most Spiking-GAN rows are not digits.**")
+    assert "in 1 of the 3 Spiking-GAN rows (digits 1)" in text
+    assert "in the other 2 rows it reads none of the samples as their digit (mostly as 3 or 8 instead)" in text
+    assert "For the ANN GAN it is 3 of 3 rows" in text
+    assert analysis.samples_text({}, ann) is None
+    assert analysis.read_as(spiking[0]) == (8, 1.0)
+
+
+def test_gan_tables_are_numbered_and_fit_the_column():
+    spiking = {0: _gan(0.0, 8), 1: _gan(1.0, 1)}
+    ann = {0: _gan(0.9, 0)}
+    real = {d: 40.0 for d in range(10)}
+    for table, label in ((analysis.gan_quality_table(spiking, ann), "tab-003-gan-quality"),
+                         (analysis.gan_spread_table(spiking, ann, real), "tab-003-gan-spread"),
+                         (analysis.gan_training_table(spiking), "tab-003-gan-training")):
+        assert f":name: {label}" in table
+        header = next(line for line in table.splitlines() if line.startswith("| "))
+        assert header.count("|") - 1 <= 6, header
+    training = analysis.gan_training_table(spiking)
+    assert "| 0 | 100 (epoch 2) | 200 | 2 | 2 of 2 | 3.0 % |" in training
+    assert analysis.gan_training_text(spiking).startswith(
+        "The Spiking-GAN's training does not settle: for 2 of the 2 digits")

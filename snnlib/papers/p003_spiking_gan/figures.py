@@ -87,21 +87,22 @@ def ttfs_vs_count(digit: Tensor, ttfs_times: Tensor, count_spikes: Tensor) -> pl
 
 def validation_curves(classifiers: Mapping[str, Artifact]) -> plt.Figure:
     """Validation (strict) and online training accuracy per epoch of every classifier."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = plt.subplots(figsize=(9.5, 3.8))
     for k, (name, art) in enumerate(classifiers.items()):
         curve = art.arrays["curve"]
         ax.plot(curve[:, 0], curve[:, 2], "o-", color=f"C{k}", ms=3, label=f"{LABEL[name]}: validation")
-        ax.plot(curve[:, 0], curve[:, 1], ":", color=f"C{k}", label="online training")
+        ax.plot(curve[:, 0], curve[:, 1], ":", color=f"C{k}", label=f"{LABEL[name]}: online training")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylabel("accuracy (strict)")
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
 
 
 def per_digit(classifiers: Mapping[str, Artifact], names: Sequence[str], test_labels: Tensor) -> plt.Figure:
     """Mean decision step and spikes to decision per test digit (paper Fig. 6)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     labels_np = test_labels.numpy()
     width = 0.8 / len(names)
     for k, name in enumerate(names):
@@ -109,26 +110,31 @@ def per_digit(classifiers: Mapping[str, Artifact], names: Sequence[str], test_la
         for ax, key in zip(axes, ("test_decision_time", "test_spikes")):
             means = [arrays[key][labels_np == d].astype(float).mean() for d in range(10)]
             ax.bar(np.arange(10) + (k - (len(names) - 1) / 2) * width, means, width, label=LABEL[name])
-    axes[0].set_ylabel("decision step")
-    axes[1].set_ylabel("spikes to decision")
+    axes[0].set_ylabel("mean decision step")
+    axes[1].set_ylabel("mean spikes to decision")
     for ax, title in zip(axes, ("(a) decision time", "(b) spikes")):
         ax.set_xticks(range(10))
         ax.set_xlabel("digit")
-        ax.set_title(title, fontsize=9)
-    axes[0].legend(fontsize=7, frameon=False)
+        ax.set_title(title, fontsize=10)
+    axes[0].legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
 
 def filters(classifiers: Mapping[str, Artifact], names: Sequence[str]) -> plt.Figure:
-    """Fifteen hidden weight vectors of each named classifier (paper Fig. 7)."""
-    fig, axes = plt.subplots(len(names), 15, figsize=(12, 0.95 * len(names) + 0.3), squeeze=False)
-    for row, name in enumerate(names):
-        for col, w in enumerate(classifiers[name].arrays["filters"]):
-            axes[row, col].imshow(w.reshape(28, 28), cmap="gray")
-            axes[row, col].axis("off")
-        axes[row, 0].set_title(LABEL[name], fontsize=8, loc="left")
-    fig.tight_layout()
+    """The fifteen stored hidden weight vectors of each named classifier, 3 x 5 per network,
+    one panel per network (paper Fig. 7)."""
+    fig = plt.figure(figsize=(10, 3.7))
+    outer = fig.add_gridspec(1, len(names), wspace=0.08, left=0.01, right=0.99, bottom=0.01, top=0.9)
+    for panel, name in enumerate(names):
+        vectors = classifiers[name].arrays["filters"]
+        inner = outer[panel].subgridspec(3, 5, wspace=0.06, hspace=0.06)
+        for k, w in enumerate(vectors[:15]):
+            ax = fig.add_subplot(inner[k // 5, k % 5])
+            ax.imshow(w.reshape(28, 28), cmap="gray")
+            ax.axis("off")
+            if k == 2:
+                ax.set_title(f"({'abcdefgh'[panel]}) {LABEL[name]}", fontsize=10)
     return fig
 
 
@@ -138,45 +144,64 @@ def _strip(rows_of_images: Sequence[np.ndarray]) -> np.ndarray:
                            for r in rows_of_images], axis=0)
 
 
+def _sample_rows(ax: plt.Axes, rows_of_images: Sequence[np.ndarray], labels: Sequence[str]) -> None:
+    """Rows of samples in one axes, each row labelled on the left."""
+    ax.imshow(_strip(rows_of_images), cmap="gray", vmin=0, vmax=255)
+    ax.set_yticks([28 * r + 14 for r in range(len(labels))], labels, fontsize=9)
+    ax.set_xticks([])
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+
+
 def mask_pilot(pilot: Artifact) -> plt.Figure:
-    """Strict mask against silent pairs: pixels spiking, correlation with the mean digit, samples."""
-    fig, axes = plt.subplots(1, 3, figsize=(11, 2.8), gridspec_kw={"width_ratios": [1, 1, 1.6]})
-    for key, label in (("strict", "strict mask (S4NN code)"), ("silent_pairs", "silent pairs count")):
+    """Strict mask against silent pairs: (a) pixels spiking, (b) correlation with the mean
+    digit, (c) the final samples of each (one row per mask)."""
+    fig = plt.figure(figsize=(10, 5.6))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.4, 1], hspace=0.55, wspace=0.3)
+    ax_a, ax_b, ax_c = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
+    labels = {"strict": "strict mask (S4NN code)", "silent_pairs": "silent pairs counted"}
+    for key, label in labels.items():
         rows = pilot.arrays[key]
-        axes[0].plot(rows[:, 0], rows[:, 1], "o-", ms=2, label=label)
-        axes[1].plot(rows[:, 0], rows[:, 2], "o-", ms=2, label=label)
-    axes[0].set_ylabel("pixels that spike")
-    axes[1].set_ylabel("correlation with mean digit")
-    for ax in axes[:2]:
+        ax_a.plot(rows[:, 0], rows[:, 1], "o-", ms=2, label=label)
+        ax_b.plot(rows[:, 0], rows[:, 2], "o-", ms=2, label=label)
+    ax_a.set_ylabel("share of pixels that spike")
+    ax_b.set_ylabel("correlation with mean digit")
+    for ax, title in ((ax_a, "(a) pixels that spike"), (ax_b, "(b) mean sample vs mean digit")):
         ax.set_xlabel("training step")
-    axes[0].legend(fontsize=7, frameon=False)
-    axes[2].imshow(_strip([pilot.arrays[k] for k in ("strict_samples", "silent_pairs_samples")]),
-                   cmap="gray", vmin=0, vmax=255)
-    axes[2].axis("off")
-    fig.tight_layout()
+        ax.set_title(title, fontsize=10)
+    ax_a.legend(fontsize=8, frameon=False)
+    _sample_rows(ax_c, [pilot.arrays[f"{k}_samples"] for k in labels], list(labels.values()))
+    ax_c.set_title("(c) samples at the end of the pilot", fontsize=10)
     return fig
 
 
 def lr_pilot(pilot: Artifact) -> plt.Figure:
-    """G's learning-rate candidates: pixels spiking, correlation, weights moved, FD, samples."""
-    fig, axes = plt.subplots(1, 5, figsize=(14, 2.8), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.6]})
-    for k, lr_g in enumerate(G_LR_CANDIDATES):
+    """G's learning-rate candidates: (a) pixels spiking, (b) correlation with the mean digit,
+    (c) weights moved, (d) FD to the training images, (e) final samples per candidate."""
+    fig = plt.figure(figsize=(10, 9.6))
+    grid = fig.add_gridspec(3, 2, height_ratios=[1, 1, 0.95], hspace=0.5, wspace=0.28)
+    axes = [fig.add_subplot(grid[r, c]) for r in range(2) for c in range(2)]
+    names = [f"G rates {lr_g[0]:g}, {lr_g[1]:g}" for lr_g in G_LR_CANDIDATES]
+    for k, name in enumerate(names):
         rows = pilot.arrays[f"lr{k}"]
-        axes[0].plot(rows[:, 0], rows[:, 1], "o-", ms=2, label=f"{lr_g}")
-        axes[1].plot(rows[:, 0], rows[:, 4], "o-", ms=2)
+        axes[0].plot(rows[:, 0], rows[:, 1], "o-", ms=2, color=f"C{k}", label=name)
+        axes[1].plot(rows[:, 0], rows[:, 4], "o-", ms=2, color=f"C{k}")
         axes[2].plot(rows[:, 0], rows[:, 6], "-", color=f"C{k}")
         axes[2].plot(rows[:, 0], rows[:, 7], "--", color=f"C{k}")
-        axes[3].plot(rows[:, 0], rows[:, 8], "o-", ms=2)
-    for ax, label in zip(axes, ("pixels that spike", "mean sample vs mean digit",
-                                "weights moved (solid: hidden, dashed: output)", "FD to training images")):
+        axes[3].plot(rows[:, 0], rows[:, 8], "o-", ms=2, color=f"C{k}")
+    titles = ("(a) pixels that spike", "(b) mean sample vs mean digit", "(c) G's weights moved",
+              "(d) Fréchet distance to training images")
+    ylabels = ("share of pixels", "correlation", "relative change (solid: hidden,\ndashed: output)", "FD (log scale)")
+    for ax, title, label in zip(axes, titles, ylabels):
         ax.set_xlabel("training step")
-        ax.set_ylabel(label, fontsize=8)
+        ax.set_ylabel(label)
+        ax.set_title(title, fontsize=10)
     axes[3].set_yscale("log")
-    axes[0].legend(title="G rates", fontsize=7, title_fontsize=7, frameon=False)
-    axes[4].imshow(_strip([pilot.arrays[f"lr{k}_samples"] for k in range(len(G_LR_CANDIDATES))]),
-                   cmap="gray", vmin=0, vmax=255)
-    axes[4].axis("off")
-    fig.tight_layout()
+    axes[0].legend(fontsize=8, frameon=False)
+    ax_e = fig.add_subplot(grid[2, :])
+    _sample_rows(ax_e, [pilot.arrays[f"lr{k}_samples"] for k in range(len(G_LR_CANDIDATES))], names)
+    ax_e.set_title("(e) samples at the end of the pilot", fontsize=10)
     return fig
 
 
@@ -191,40 +216,64 @@ def sample_grid(store: Mapping[int, Artifact], per_digit: int = 8) -> np.ndarray
 
 
 def samples(spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifact]) -> plt.Figure:
-    """Samples of the ANN GAN (left) and the Spiking-GAN (right), one row per digit (Fig. 8)."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 5.6))
-    for ax, store, title in ((axes[0], ann_gans, "(b) ANN GAN"), (axes[1], spiking_gans, "(c) Spiking-GAN")):
+    """Samples of (a) the ANN GAN and (b) the Spiking-GAN, one row per digit, labelled with the
+    digit on the left and, on the right, the share of the generator's samples that the digit
+    classifier reads as that digit (paper Fig. 8)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 6.4))
+    for ax, store, title in ((axes[0], ann_gans, "(a) ANN GAN"), (axes[1], spiking_gans, "(b) Spiking-GAN")):
         ax.imshow(sample_grid(store), cmap="gray", vmin=0, vmax=255)
-        for d in sorted(set(range(10)) - set(store)):  # a missing generator is not a black sample
-            ax.text(4 * 28, 28 * d + 14, f"digit {d}: not yet run", color="C1", ha="center",
-                    va="center", fontsize=8)
-        ax.set_title(title, fontsize=9)
-        ax.axis("off")
+        ax.set_yticks([28 * d + 14 for d in range(10)], [str(d) for d in range(10)], fontsize=10)
+        ax.set_ylabel("digit")
+        ax.set_xticks([])
+        ax.tick_params(length=0)
+        for side in ax.spines:
+            ax.spines[side].set_visible(False)
+        for d in range(10):
+            if d in store:
+                share = store[d].metrics["target_acc"]
+                ax.text(8 * 28 + 4, 28 * d + 14, f"{100 * share:.0f} %", va="center", fontsize=9,
+                        color="k" if share >= 0.5 else "C3")
+            else:  # a missing generator is not a black sample
+                ax.text(4 * 28, 28 * d + 14, f"digit {d}: not yet run", color="C1", ha="center",
+                        va="center", fontsize=9)
+        ax.text(8 * 28 + 4, -6, "read as\nthe digit", fontsize=8, va="bottom")
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def gan_training(spiking_gans: Mapping[int, Artifact]) -> plt.Figure:
-    """Spiking-GAN training per epoch: D and G shares, FD per digit, digit-0 snapshots."""
+    """Spiking-GAN training per epoch: (a) D and G shares (mean over the digits), (b) FD per
+    digit, (c) snapshots of the first digit's samples at several epochs."""
     logs = np.stack([art.arrays["log"] for art in spiking_gans.values()])  # [digits, epochs, 6]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2), gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
+    fig = plt.figure(figsize=(10, 7.6))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.05], hspace=0.45, wspace=0.3)
+    ax_a, ax_b, ax_c = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
     for k, label in enumerate(("D: real called real", "D: generated called fake", "G fools D"), start=1):
-        axes[0].plot(logs[0, :, 0], logs[:, :, k].mean(0), "o-", ms=3, label=label)
-    axes[0].set_ylabel("share of the epoch's images")
-    axes[0].set_ylim(0, 1)
-    axes[0].legend(fontsize=7, frameon=False)
+        ax_a.plot(logs[0, :, 0], logs[:, :, k].mean(0), "o-", ms=3, label=label)
+    ax_a.set_ylabel("share of the epoch's images")
+    ax_a.set_ylim(0, 1)
+    ax_a.legend(fontsize=8, frameon=False)
+    ax_a.set_title(f"(a) D and G, mean over {len(spiking_gans)} digits", fontsize=10)
     for digit, art in spiking_gans.items():
-        axes[1].plot(art.arrays["log"][:, 0], art.arrays["log"][:, 5], lw=1, label=str(digit))
-    axes[1].set_yscale("log")
-    axes[1].set_ylabel("FD to training images")
-    axes[1].legend(fontsize=6, ncol=2, frameon=False, title="digit", title_fontsize=6)
-    for ax in axes[:2]:
+        ax_b.plot(art.arrays["log"][:, 0], art.arrays["log"][:, 5], lw=1, label=str(digit))
+    ax_b.set_yscale("log")
+    ax_b.set_ylabel("FD to training images (log)")
+    ax_b.legend(fontsize=8, ncol=2, frameon=False, title="digit", title_fontsize=8,
+                loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax_b.set_title("(b) Fréchet distance, per digit", fontsize=10)
+    for ax in (ax_a, ax_b):
         ax.set_xlabel("epoch")
-    first = spiking_gans[min(spiking_gans)].arrays["snapshots"]  # [epochs, 4, 784]
+    digit = min(spiking_gans)
+    first = spiking_gans[digit].arrays["snapshots"]  # [epochs, 4, 784]
     shown = [e for e in (1, 5, 10, 20, 30, 40, 50) if e <= len(first)]
-    axes[2].imshow(_strip([first[e - 1] for e in shown]), cmap="gray", vmin=0, vmax=255)
-    axes[2].set_yticks([28 * r + 14 for r in range(len(shown))], [f"epoch {e}" for e in shown], fontsize=7)
-    axes[2].set_xticks([])
-    axes[2].set_title(f"digit {min(spiking_gans)}", fontsize=8)
-    fig.tight_layout()
+    tiles = np.concatenate([np.concatenate(list(first[e - 1].reshape(-1, 28, 28)), axis=0) for e in shown], axis=1)
+    ax_c.imshow(tiles, cmap="gray", vmin=0, vmax=255)
+    ax_c.set_xticks([28 * c + 14 for c in range(len(shown))], [str(e) for e in shown], fontsize=9)
+    ax_c.set_xlabel("after epoch")
+    ax_c.set_yticks([])
+    ax_c.tick_params(length=0)
+    for side in ax_c.spines:
+        ax_c.spines[side].set_visible(False)
+    ax_c.set_title(f"(c) digit {digit}: four samples of the fixed noise after each epoch shown", fontsize=10)
     return fig
