@@ -4,6 +4,10 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -17,14 +21,17 @@
 # compares three ways of wiring the input (locally connected, convolutional, fully connected), four
 # readouts, and fixed versus learned competition weights.
 #
-# This chapter rebuilds the networks with `snnlib`, trains them, and sets our numbers next to the
-# paper's Table 2. Where the paper's text is silent we follow its authors' code (the thesis
+# This chapter rebuilds the networks with `snnlib`, trains them, and sets our numbers next to
+# paper Table 2. Where the paper's text is silent we follow its authors' code (the thesis
 # repository `danielgafni/Bachelor`, built on a vendored BindsNET {cite}`hazan2018bindsnet`), and
 # say so next to the number it affects.
 
 # %% tags=["parameters"]
-profile = "quick"  # "quick": small and fast (the tests); "full": the paper's protocol
-train = True  # False: show committed artifacts only (missing ones: pending); or "pattern,..." of experiment names
+# profile: "quick" (small and fast, the tests) or "full" (the paper's protocol)
+profile = "quick"
+# train: True trains what is missing; False shows committed artifacts only
+# (missing ones: pending); or "pattern,..." of experiment names to train
+train = True
 
 # %%
 import matplotlib.pyplot as plt
@@ -33,15 +40,23 @@ import torch
 from IPython.display import Markdown, display
 
 from snnlib.book.claims import claims_table, write_claims
+from snnlib.book.provenance import figure_provenance
 from snnlib.papers import p002_competition
-from snnlib.papers.p002_competition import analysis, claims, config, experiments, figures
+from snnlib.papers.p002_competition import (analysis, claims, config,
+                                            experiments, figures)
 
-# at most 2 threads (the frozen-network products gain little beyond); OMP_NUM_THREADS=1 lowers it,
-# e.g. to run two chapters side by side on two cores without oversubscribing them
+# unknown profile: ValueError; train neither bool nor str: TypeError
+config.check_parameters(profile, train)
+
+# at most 2 threads (the frozen-network products gain little beyond);
+# OMP_NUM_THREADS=1 lowers it, e.g. to run two chapters side by side
 torch.set_num_threads(min(2, torch.get_num_threads()))
-plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
-ctx = p002_competition.run_context(profile, train)  # chapter, profile, train selector, seed 0
-data = experiments.MnistSplits()  # MNIST's training, calibration and test splits, loaded when first used
+plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False,
+                     "axes.spines.right": False})
+# chapter, profile, train selector, seed 0
+ctx = p002_competition.run_context(profile, train)
+# MNIST's training, calibration and test splits, loaded when first used
+data = experiments.MnistSplits()
 
 # %% [markdown]
 # ## Profiles
@@ -49,14 +64,17 @@ data = experiments.MnistSplits()  # MNIST's training, calibration and test split
 # The **full** profile is the paper's protocol: MNIST's 60 000 training images split into 50 000
 # for training and 10 000 for *calibration* (the readouts are fitted on these), 10 000 test images,
 # at most 5 000 single-image training iterations (we use 5 000; 4 000 for the learned-competition
-# network, as in the reference run), and every network trained 5 times (the paper's $N = 5$). The five networks of a Table 2 row are simulated together as one batch of independent
+# network, as in the reference run), and every network trained 5 times (the paper's $N = 5$). The
+# five networks of a row of paper Table 2 are simulated together as one batch of independent
 # replicas. The **quick** profile trains a few hundred images on small calibration and test
 # subsets, with two replicas, so that the whole chapter runs in a few minutes; its numbers only
 # check that the code works.
 
 # %%
 settings = config.profile_settings(profile)  # config.PROFILES[profile]
-print(f"profile {profile}: {settings}")
+print(f"profile {profile}:")
+for key, value in settings.items():
+    print(f"  {key}: {value}")
 
 # %% [markdown]
 # ## The neuron
@@ -64,16 +82,18 @@ print(f"profile {profile}: {settings}")
 # The Y layer consists of adaptive LIF neurons (paper Eqs. 1–3, BindsNET's `AdaptiveLIFNodes`):
 #
 # $$
-# \tau_v \frac{dv}{dt} = -(v - v_{rest}) + R\, I(t), \qquad
-# v_{thresh} = \theta_0 + \theta(t), \qquad
-# \tau_\theta \frac{d\theta}{dt} = -\theta,\quad \theta \mathrel{+}= \theta_+ \text{ per spike},
+# \begin{aligned}
+# \tau_v \frac{dv}{dt} &= -(v - v_{rest}) + R\, I(t), \\
+# v_{thresh} &= \theta_0 + \theta(t), \\
+# \tau_\theta \frac{d\theta}{dt} &= -\theta, \qquad \theta \mathrel{+}= \theta_+ \text{ per spike},
+# \end{aligned}
 # $$ (eq-002-alif)
 #
 # and after a spike the voltage stays at $v_{reset}$ for $t_{ref}$. The adaptive threshold is a
 # homeostasis: a neuron that fires often becomes harder to excite, which spreads the features
 # over the neurons. We use the reference code's values: $v_{rest} = v_{reset} = -65$ mV,
-# $\theta_0 = -52$ mV, $\tau_v = 20$ ms, $\theta_+ = 0.05$ mV, $\tau_\theta = 10^6$ ms (the paper's
-# Eq. 3 writes $\tau_v$ here; the code uses a separate, very long constant), and $t_{ref} = 2$ ms
+# $\theta_0 = -52$ mV, $\tau_v = 20$ ms, $\theta_+ = 0.05$ mV, $\tau_\theta = 10^6$ ms (paper
+# eq. 3 writes $\tau_v$ here; the code uses a separate, very long constant), and $t_{ref} = 2$ ms
 # for the locally connected network. The convolutional and fully connected networks of the
 # reference code do not pass a refractory period, so BindsNET's default of 5 ms applies to them;
 # we do the same. Time steps are $\Delta t = 1$ ms and each image is shown for 250 ms.
@@ -82,20 +102,23 @@ print(f"profile {profile}: {settings}")
 # %%
 trajectory = analysis.alif_trajectory(rate_hz=200.0, weight_mv=5.0)
 
-# %% mystnb={"figure": {"caption": "An adaptive LIF neuron of Eq. {eq}`eq-002-alif` driven by 200 Hz Poisson input through a 5 mV synapse: membrane voltage and threshold. Each output spike raises the threshold by $\\theta_+$ = 0.05 mV. After paper 002, Fig. 3.", "name": "fig-002-alif"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "An adaptive LIF neuron of {eq}`eq-002-alif` driven by 200 Hz Poisson input through a 5 mV synapse: membrane voltage and threshold $\\theta_0 + \\theta$. Each output spike raises the threshold by $\\theta_+$ = 0.05 mV. After paper Fig. 3.", "name": "fig-002-alif"}}
 fig = figures.alif(trajectory)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p002_competition.figures.alif")))
 
 # %% [markdown]
 # ## Learning rule
 #
-# Input-to-Y (XY) weights learn by STDP (paper Eq. 4, with the sign corrected as in the paper's
-# English version):
+# Input-to-Y (XY) weights learn by STDP (paper eq. 4, with the sign corrected as in the paper's
+# English version), with $A_+ > 0 > A_-$:
 #
 # $$
 # \Delta w = \begin{cases}
 #   A_+ \, e^{-(t_{post} - t_{pre})/\tau_+}, & t_{post} > t_{pre},\\
 #   A_- \, e^{\,(t_{post} - t_{pre})/\tau_-}, & t_{post} < t_{pre},
-# \end{cases}\qquad A_+ > 0 > A_- .
+# \end{cases}
 # $$ (eq-002-stdp)
 #
 # The implementation is BindsNET's `PostPre` rule with nearest-spike traces $x$ (set to 1 at a
@@ -110,8 +133,11 @@ fig = figures.alif(trajectory)
 # %%
 delta_t, window, anti = analysis.stdp_windows()
 
-# %% mystnb={"figure": {"caption": "Weight change of one pre/post spike pair against $t_{post} - t_{pre}$, Eq. {eq}`eq-002-stdp`, computed with `snnlib.core.stdp.post_pre_window`: (a) the XY rule, $\\nu = (10^{-4}, 10^{-2})$, $\\tau_\\pm$ = 20 ms; (b) the anti-STDP rule of the strongest learned competition (paper Fig. 10d: $A_+ = -1.6$, $A_- = 0.1$, $\\tau_+ = 17.2$, $\\tau_- = 16.4$ ms). After paper 002, Fig. 4.", "name": "fig-002-stdp"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Weight change of one pre/post spike pair against $t_{post} - t_{pre}$, {eq}`eq-002-stdp`, computed with `snnlib.core.stdp.post_pre_window`: (a) the XY rule, $\\nu = (10^{-4}, 10^{-2})$, $\\tau_\\pm$ = 20 ms; (b) the anti-STDP rule of the strongest learned competition (paper Fig. 10d: $A_+ = -1.6$, $A_- = 0.1$, $\\tau_+ = 17.2$, $\\tau_- = 16.4$ ms). After paper Fig. 4.", "name": "fig-002-stdp"}}
 fig = figures.stdp_windows(delta_t, window, anti)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p002_competition.figures.stdp_windows")))
 
 # %% [markdown]
 # ## Architectures
@@ -128,16 +154,17 @@ fig = figures.stdp_windows(delta_t, window, anti)
 # Competition (YY) connections join every pair of neurons that share a receptive field (the same
 # location, different channels) with a negative weight $c_w$: with $|c_w|$ large, the first neuron
 # to fire at a location silences the others, a winner-take-all. Neurons at different locations do
-# not compete. The weight counts of Table 2 are XY plus YY weights
-# (`snnlib.papers.p002_competition.network.parameter_count`; the paper's Table 2 itself is
-# `snnlib.papers.p002_competition.reference.TABLE2`, and each row's network `config.row_config`):
+# not compete. The weight counts of paper Table 2 are XY plus YY weights
+# ({numref}`tab-002-weights`, computed by `snnlib.papers.p002_competition.network.parameter_count`;
+# paper Table 2 itself is `snnlib.papers.p002_competition.reference.TABLE2`, and each row's network
+# `config.row_config`). They are the counts of the paper's English table (its Russian version has
+# typos in the CSNN and FCSNN rows).
 
-# %%
-print(analysis.parameter_count_text())
+# %% tags=["remove-input"]
+display(Markdown(analysis.parameter_count_markdown()))
 
 # %% [markdown]
-# These are the counts of the paper's English table (its Russian version has typos in the CSNN
-# and FCSNN rows).
+#
 #
 # ## Readouts
 #
@@ -160,7 +187,7 @@ print(analysis.parameter_count_text())
 # * **linear classifier**: scikit-learn's `SGDClassifier` with the reference code's defaults, fitted
 #   on the calibration spike counts (`fit_linear_readout`).
 #
-# Table 2 reports the best of the three voting readouts and the linear classifier. A test image
+# Paper Table 2 reports the best of the three voting readouts and the linear classifier. A test image
 # with no spikes (or only spikes of neurons with zero votes) gets no vote and counts as wrong.
 
 # %% [markdown]
@@ -175,16 +202,18 @@ print(analysis.parameter_count_text())
 # %%
 results = experiments.table2(ctx, data, settings)  # {row: artifact}
 if ctx.pending:
-    display(Markdown("**Not yet run in this profile** (no committed artifact; the numbers below "
-                     "leave them out): " + ", ".join(f"`{name}`" for name in ctx.pending)))
+    display(Markdown(
+        "**Not yet run in this profile** (no committed artifact; the numbers "
+        "below leave them out): " + ", ".join(f"`{n}`" for n in ctx.pending)))
 
 # %% [markdown]
-# ## Table 2: accuracy of every architecture
+# ## Accuracy of every architecture (paper Table 2)
 #
-# Mean ± standard deviation over the replicas (the paper: $N = 5$ measurements each). "Best voting"
-# takes, for each replica, the best of the three voting readouts, as the paper's column does.
+# {numref}`tab-002-table2` gives the mean ± standard deviation over our replicas next to the
+# paper's ($N = 5$ measurements each). "Best voting" takes, for each replica, the best of the three
+# voting readouts, as the paper's column does.
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(analysis.table2_markdown(results)))
 
 # %% [markdown]
@@ -195,9 +224,15 @@ display(Markdown(analysis.table2_markdown(results)))
 if results:
     display(Markdown(analysis.agreement_markdown(results)))
 
-# %%
-if results:
-    print(analysis.results_text(results))
+# %% [markdown]
+# {numref}`tab-002-silent` adds each network's size and the share of test images on which no Y
+# neuron fired at all. The voting readouts cannot classify such an image (it counts as wrong, as in
+# the reference code), while the linear classifier still assigns it the class with the largest
+# intercept. It bounds how much of a voting gap can come from weak input drive rather than from
+# poor features.
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.silent_markdown(results)))
 
 # %% [markdown]
 # ## What the network learns
@@ -206,41 +241,47 @@ if results:
 # training they are uniform noise (normalised); after training, fragments of digit strokes appear,
 # and neurons that share a location learn different fragments because they compete.
 
-# %%
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "XY weights of replica 0 of row 2, the 100-channel, kernel-12 LCSNN (in the quick profile, which does not train row 2: of row 5, 25 channels), (a) before and (b) after training: one block per location (3 × 3 for kernel 12), one $k \\times k$ tile per channel. After paper Fig. 5.", "name": "fig-002-weights"}}
 mosaic_row = next((row for row in (2, 5) if row in results), None)
-
-# %% mystnb={"figure": {"caption": "XY weights of one trained LCSNN (replica 0 of the largest locally connected row of this run) before (left) and after (right) training: one block per location (3 × 3 for kernel 12), one k × k tile per channel. After paper 002, Fig. 5.", "name": "fig-002-weights"}}
 if mosaic_row:
     fig = figures.weight_mosaic(results[mosaic_row], mosaic_row)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, [f"table2_row{mosaic_row or 2}"])))
 
 # %% [markdown]
 # ### Votes
 #
-# The calibration votes of Eq. {eq}`eq-002-votes` show how specialised the neurons are: most
+# The calibration votes of {eq}`eq-002-votes` show how specialised the neurons are: most
 # neurons vote strongly for one or two classes.
 
 # %%
-votes = np.asarray(results[5].arrays["votes"]) if 5 in results else None  # [10, Y], replica 0
-
-# %%
+# votes [10 classes, Y neurons] of replica 0 of row 5
+votes = np.asarray(results[5].arrays["votes"]) if 5 in results else None
 if votes is not None:
     print(analysis.votes_text(votes))
 
-# %% mystnb={"figure": {"caption": "Votes of the 225 Y neurons of a 25-channel, kernel-12 LCSNN (row 5, replica 0). (a) Votes per class, each neuron's column normalised to sum 1; (b) each neuron's classes ranked by vote share, mean ± sd over the neurons that fired. After paper 002, Fig. 6.", "name": "fig-002-votes"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Votes of the 225 Y neurons of a 25-channel, kernel-12 LCSNN (row 5, replica 0). (a) Votes per class, each neuron's column normalised to sum 1; (b) each neuron's classes ranked by vote share, mean ± sd over the neurons that fired. After paper Fig. 6.", "name": "fig-002-votes"}}
 if votes is not None:
     fig = figures.votes(votes)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["table2_row5"])))
 
 # %% [markdown]
 # ### Learning curves
 #
 # The paper measures the accuracy every 250 iterations, with 5 000 calibration and 1 000 test
 # images, for a locally connected, a convolutional and a fully connected network of 100 channels
-# (its Fig. 7). Error bars are the standard deviation over our replicas.
+# (paper Fig. 7). Error bars are the standard deviation over our replicas.
 
-# %% mystnb={"figure": {"caption": "Accuracy of every readout during training (mean ± sd over replicas), measured on the calibration and test subsets of the profile (full: 5 000 and 1 000 images, as in the paper); the last point is the final evaluation on the whole calibration and test sets. After paper 002, Fig. 7.", "name": "fig-002-curves"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy of every readout during training (mean ± sd over the replicas) of (a) row 2, the 100-channel LCSNN, (b) row 9, the 100-channel CSNN, and (c) row 12, the 100-channel FCSNN (the quick profile: row 5 only); the readouts are fitted on the calibration subset and scored on the test subset of the profile (full: 5 000 and 1 000 images, as in the paper); the last point is the final evaluation on the whole calibration and test sets. After paper Fig. 7.", "name": "fig-002-curves"}}
 curve_rows = [row for row in settings["curve_rows"] if row in results]
 if curve_rows:
     fig = figures.learning_curves(results, curve_rows)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, [f"table2_row{row}" for row in settings["curve_rows"]])))
 
 # %% [markdown]
 # The paper concludes that locally connected networks reach the plateau of their learning curve
@@ -248,7 +289,8 @@ if curve_rows:
 # from which the mean accuracy stays within 2 percentage points (about twice the sampling error of
 # a 1 000-image test subset) of its plateau, the mean of the curve's last four points. The final
 # point, measured on the whole calibration and test sets, is left out: with twice the calibration
-# images the readouts score a few points higher there, a step that is not learning.
+# images the readouts score a few points higher there, a step that is not learning
+# ({numref}`tab-002-plateau`).
 
 # %% tags=["remove-input"]
 if curve_rows:
@@ -264,15 +306,16 @@ if curve_rows:
 
 # %%
 if 5 in results:
-    probe = analysis.competition_probe(results[5], config.row_config(5), data)
-
-# %%
-if 5 in results:
+    probe = analysis.competition_probe(results[5], config.row_config(5),
+                                       data)
     print(analysis.probe_text(probe))
 
-# %% mystnb={"figure": {"caption": "Voltage of two neurons at the same location of a trained 25-channel LCSNN (row 5) during one test image: (a) a neuron that lost the competition and never fired, (b) the winner. The winner's spikes reach the loser through the competition weights (downward jumps). After paper 002, Fig. 8.", "name": "fig-002-winner"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Voltage of two neurons at the same location of a trained 25-channel LCSNN (row 5, replica 0) during one test image: (a) a neuron that lost the competition and never fired, (b) the winner. Dashed: each neuron's own firing threshold $\\theta_0 + \\theta$, with the adaptive $\\theta$ the neuron reached in training (fixed while learning is off); dotted: the base threshold $\\theta_0$. The winner's spikes reach the loser through the competition weights (downward jumps). After paper Fig. 8.", "name": "fig-002-winner"}}
 if 5 in results:
     fig = figures.winner_and_loser(probe)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["table2_row5"])))
 
 # %% [markdown]
 # The strength of competition shapes what the XY weights learn (paper Fig. 9): with a weak
@@ -280,15 +323,15 @@ if 5 in results:
 # features; with a strong one ($c_w = -100$) each neuron specialises.
 
 # %%
-strength = experiments.competition_strength(ctx, data, settings)  # {c_w: (config, artifact)}
+# {c_w: (config, artifact)}
+strength = experiments.competition_strength(ctx, data, settings)
 
-# %%
-if strength:
-    print(analysis.strength_text(strength))
-
-# %% mystnb={"figure": {"caption": "XY weights of a 25-channel, kernel-12 LCSNN trained with (a) weak competition, $c_w = -10$, and (b) strong competition, $c_w = -100$ (replica 0, same training length). After paper 002, Fig. 9.", "name": "fig-002-strength"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "XY weights of a 25-channel, kernel-12 LCSNN trained with (a) weak competition, $c_w = -10$, and (b) strong competition, $c_w = -100$ (one network each, same training length): one block per location, one tile per channel. After paper Fig. 9.", "name": "fig-002-strength"}}
 if len(strength) == 2:
     fig = figures.strength(strength)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["competition_strength_10", "competition_strength_100"])))
 
 # %% [markdown]
 # The paper shows this only as pictures. To put a number on it we measure how alike the features
@@ -303,67 +346,55 @@ if len(strength) == 2:
 # %% [markdown]
 # ## Learned competition
 #
-# Instead of a fixed $c_w$, the competition weights can learn by anti-STDP: Eq. {eq}`eq-002-stdp`
+# Instead of a fixed $c_w$, the competition weights can learn by anti-STDP: {eq}`eq-002-stdp`
 # with $A_+ < 0$, so that a neuron that fires *after* its competitor strengthens the inhibition
 # it receives. The weights start uniform in $[c_w, 0]$ with $c_w = -100$, are clamped to
 # $(-\infty, 0]$, and, as in the reference code, plasticity touches all YY entries during an image
 # and the non-local ones are re-zeroed only after it. The paper shows the learned weight
-# distributions for four anti-STDP settings (its Fig. 10, with the settings in its table); we train
-# a 25-channel, kernel-12 LCSNN with each.
+# distributions for four anti-STDP settings (paper Fig. 10, with the settings in its table); we
+# train a 25-channel, kernel-12 LCSNN with each.
 
 # %%
-learned = experiments.anti_stdp(ctx, data, settings)  # {label: (config, artifact)}
+# {label: (config, artifact)}
+learned = experiments.anti_stdp(ctx, data, settings)
 
-# %%
-if learned:
-    print(analysis.anti_stdp_text(learned))
-
-# %% mystnb={"figure": {"caption": "Distributions of the learned competition weights (replica 0) for the four anti-STDP settings of paper 002's Fig. 10, with the accuracy of each network (mean over replicas).", "name": "fig-002-yy-hist"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Distributions of the learned competition weights between neurons at the same location for the four anti-STDP settings of paper Fig. 10 (one network each), with each network's test accuracy.", "name": "fig-002-yy-hist"}}
 if learned:
     fig = figures.yy_histograms(learned)
 
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, [f"anti_stdp_{label.replace(' ', '_')}" for label in learned])))
+
 # %% [markdown]
-# The paper reads its Fig. 10 as: the more the learned weights lean towards large magnitudes
-# (strong competition), the higher the accuracy. Our settings, ordered by the median magnitude of
-# their learned weights:
+# The authors read paper Fig. 10 as: the more the learned weights lean towards large magnitudes
+# (strong competition), the higher the accuracy. {numref}`tab-002-anti-stdp` orders our settings by
+# the median magnitude of their learned weights:
 
 # %% tags=["remove-input"]
 if len(learned) > 1:
-    display(Markdown(analysis.anti_stdp_markdown(learned, settings["anti_stdp_iterations"])))
+    display(Markdown(analysis.anti_stdp_markdown(learned, settings["anti_stdp_iterations"], results)))
 
 # %% [markdown]
-# ### The networks behind the paper's Fig. 10
+# ### The networks behind paper Fig. 10
 #
 # The table of anti-STDP parameters does not pin down the four networks. The reference repository
 # (`danielgafni/Bachelor`) keeps every trained network with its `parameters.json` and score, and
 # its figure notebook (`plotting.ipynb`) names the network drawn in each panel. Three of them
 # differ from the printed table in ways the paper does not mention:
-#
-# * **very weak** (`networks/weight_decay_pos-3e1e8fc7…`): also a YY *weight decay* of −0.0009,
-#   which the code subtracts from every YY weight at every step, so each weight moves 0.0009
-#   towards zero per millisecond (0.225 per image, while Eq. {eq}`eq-002-stdp` moves a weight by at
-#   most about 1.5 per spike pair), with mean weight 0.47 and 5 000 iterations. The same parameters
-#   without the decay (`networks/CL-randdf80c315…`) scored 0.802 there.
-# * **weak** and **medium** (`networks/3664d4df…`, `networks/66404d1b…`): trained with an earlier
-#   version of the repository's BindsNET in which the two traces of the Y layer were read the other
-#   way round (`bindsnet/learning/learning.py` at commit 6c22a003). Each amplitude then acted with
-#   the other time constant; in today's code (and ours) that is the same as swapping $\tau_+$ and
-#   $\tau_-$.
-# * **strong**: the drawn network (`networks/a00fb88c…`, 0.823) has exactly the parameters of our
-#   Table 2 row 4 ($\tau$ 17.72 / 16.48, amplitudes −0.0556 / −1.626); the printed $\tau$ values
-#   17.2 / 16.4 and $A_- = 0.1$ belong to another of its networks (`networks/0c66852f…`).
-#
-# (Found by decoding every `parameters.json` and saved network in the repository's history; the
-# saved weak and medium networks still carry the earlier code's trace buffer.) We train the three
-# with the repository's settings, rounded to four digits, and compare with the scores the
-# repository stores for them (patch voting on 10 000 test images).
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.repo_fig10_notes_markdown()))
+
+# %% [markdown]
+# These settings come from decoding every `parameters.json` and saved network in the repository's
+# history; the saved weak and medium networks still carry the earlier code's trace buffer. We
+# train the three with the repository's settings, rounded to four digits, and compare with the
+# scores the repository stores for them (patch voting on 10 000 test images,
+# {numref}`tab-002-repo-fig10`).
 
 # %%
-repo_fig10 = experiments.repo_fig10(ctx, data, settings)  # {label: (config, artifact)}
-
-# %%
-if repo_fig10:
-    print(analysis.repo_fig10_text(repo_fig10))
+# {label: (config, artifact)}
+repo_fig10 = experiments.repo_fig10(ctx, data, settings)
 
 # %% tags=["remove-input"]
 if repo_fig10:
@@ -374,41 +405,39 @@ if repo_fig10:
 # show, for the central location of the "strong" network, the 25 features and the symmetrised
 # competition strength $\tfrac12 (W_{ij} + W_{ji})$ between every pair.
 
-# %% mystnb={"figure": {"caption": "Central location of the LCSNN with 'strong' learned competition (replica 0): (a) the 25 XY features; (b) competition strength ½(W_ij + W_ji) between the channels (more negative = stronger). After paper 002, Fig. 11.", "name": "fig-002-yy-pairs"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Central location of the LCSNN with 'strong' learned competition (one network): (a) the 25 XY features; (b) competition strength $\\tfrac12 (W_{ij} + W_{ji})$ between the channels (more negative = stronger). After paper Fig. 11.", "name": "fig-002-yy-pairs"}}
 if "strong" in learned:
     fig = figures.yy_pairs(*learned["strong"])
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["anti_stdp_strong"])))
 
 # %% [markdown]
 # Paper Fig. 13 clamps the competition weights of its best network *during training*, from above
 # to $(-\infty, -100]$ or from below to $[-350, 0]$, and finds that both hurt: weak and strong
 # competition weights are both needed. We train the row-4 configuration with each clamp (one
 # network each; in the full profile 5 000 iterations, as the reference repository's
-# `networks/25_clamp_low` and `networks/25_clamp_high`) and compare with the unclamped row-4 networks.
-# The repository's own runs make a caveat visible: its unclamped network trained for 5 000
-# iterations (`networks/056f4d6f…`) scored 0.782, not 0.823 (4 000 iterations), so part of the
-# drop the paper shows may come from the longer training.
+# `networks/25_clamp_low` and `networks/25_clamp_high`) and compare with the unclamped row-4
+# networks.
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.clamp_caveat_markdown()))
 
 # %%
 clamped = experiments.clamps(ctx, data, settings)  # {bounds: artifact}
 
-# %%
-if 4 in results or clamped:
-    print(analysis.clamp_text(results, clamped))
-
-# %% mystnb={"figure": {"caption": "Accuracy of the row-4 configuration (learned competition): unclamped (mean over the Table 2 replicas) and trained with its competition weights clamped (one network each). After paper 002, Fig. 13, where the unclamped network scored 0.823.", "name": "fig-002-clamp"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy of the row-4 configuration (learned competition): unclamped (mean over the replicas of row 4) and trained with its competition weights clamped (one network each). After paper Fig. 13.", "name": "fig-002-clamp"}}
 if 4 in results and clamped:
     fig = figures.clamp(results, clamped)
+
+# %% tags=["remove-input"]
+display(Markdown(figure_provenance(ctx, ["table2_row4", *(name for name, _ in config.CLAMPS.values())])))
 
 # %% tags=["remove-input"]
 if 4 in results and clamped:
     display(Markdown(analysis.clamp_markdown(results, clamped, settings["clamp_iterations"], settings["replicas"])))
 
 # %% [markdown]
-# The last column is the share of test images on which no Y neuron fired at all. The voting
-# readouts cannot classify such an image (it counts as wrong, as in the reference code), while the
-# linear classifier still assigns it the class with the largest intercept. It bounds how much of a
-# voting gap can come from weak input drive rather than from poor features.
-#
 # ## Where our setting differs from the paper
 #
 # * **Hyper-parameters per row.** The paper says the parameters of each architecture were "chosen
@@ -429,35 +458,40 @@ if 4 in results and clamped:
 #   applies); the paper does not state it.
 # * **Random numbers.** The Poisson spike trains have BindsNET's distribution but are drawn in a
 #   different order, so individual spike trains differ from a BindsNET run with the same seed.
-# * **Anti-STDP settings.** Our Fig. 10 networks use the paper's printed table; the networks the
-#   paper drew had further settings (a weight decay, an earlier trace pairing) that we run
-#   separately with the reference repository's values (section "The networks behind the paper's
-#   Fig. 10"). Each anti-STDP and clamping result is one network, not five.
-# * **Figures.** Fig. 11 is drawn for one location as a matrix of pairwise competition strengths
-#   instead of lines over the weight mosaic; Fig. 12 (the authors' hyper-parameter search) is not
-#   reproduced.
+# * **Anti-STDP settings.** Our networks for paper Fig. 10 ({numref}`fig-002-yy-hist`) use the
+#   paper's printed table; the networks the paper drew had further settings (a weight decay, an
+#   earlier trace pairing) that we run separately with the reference repository's values
+#   ({numref}`tab-002-repo-fig10`). Each anti-STDP and clamping result is one network, not five.
+# * **Figures.** Paper Fig. 11 is drawn for one location as a matrix of pairwise competition
+#   strengths ({numref}`fig-002-yy-pairs`) instead of lines over the weight mosaic; paper Fig. 12
+#   (the authors' hyper-parameter search) is not reproduced.
 
 # %% [markdown]
 # ## The paper's claims, checked
 #
-# The paper draws three conclusions from Table 2. We compute each from our runs (differences in
-# percentage points of the mean accuracy; the sd is over replicas).
+# The paper draws three conclusions from paper Table 2. We compute each from our runs
+# ({numref}`tab-002-claims-checked`: differences of the mean accuracies, in percentage points).
 
-# %%
+# %% tags=["remove-input"]
 display(Markdown(analysis.claims_checked_markdown(results)))
 
 # %% [markdown]
 # ## Row 1: the 1000-channel network
-#
-# Row 1 (1000 channels, 9 000 Y neurons, 81 million competition weights) is the paper's most
-# accurate network. Before running it we measured what one training iteration and one test image
-# cost with our simulator and extrapolated to the full protocol (5 replicas × 5 000 iterations,
-# 20 000 calibration and test images per replica); the full profile then trains it with the other
-# rows (Table 2 above).
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.row1_intro_markdown()))
+
+# %% [markdown]
+# Before running it we measured what one training iteration and one test image cost with our
+# simulator and extrapolated to the full protocol (5 replicas × 5 000 iterations, 20 000
+# calibration and test images per replica); the full profile then trains it with the other rows
+# ({numref}`tab-002-table2`).
 
 # %%
 n_train, n_infer = settings["row1_cost"]
 cost = experiments.row1_cost(ctx, data, n_train, n_infer)
+
+# %% tags=["remove-input"]
 if cost:
     display(Markdown(analysis.row1_cost_markdown(cost, results, n_train, n_infer)))
 
@@ -468,9 +502,12 @@ if cost:
 # `data/results/002_competition/claims.json` (for the full profile).
 
 # %%
-bench = experiments.bindsnet_benchmark(ctx)  # the recorded benchmark run (full profile)
-claim_list = claims.chapter_claims(profile, results, bench, settings["replicas"])
-write_claims(p002_competition.CHAPTER, p002_competition.PAPER, claim_list, profile)
+# the recorded benchmark run (full profile)
+bench = experiments.bindsnet_benchmark(ctx)
+claim_list = claims.chapter_claims(profile, results, bench,
+                                   settings["replicas"])
+write_claims(p002_competition.CHAPTER, p002_competition.PAPER, claim_list,
+             profile)
 display(Markdown(claims_table(claim_list, digits=1)))
 
 # %% [markdown]
@@ -481,9 +518,9 @@ display(Markdown(claims_table(claim_list, digits=1)))
 # spikes, and it is tested for this against a literal step-by-step re-implementation of BindsNET's
 # order (`tests/test_competition.py`). The benchmark `benchmarks/competition_vs_bindsnet.py` runs
 # the 25-channel, kernel-12 LCSNN in both simulators on the same machine and the same spike trains;
-# its recorded run (with provenance) gives:
+# its recorded run (with provenance) gives {numref}`tab-002-speed`.
 
-# %%
+# %% tags=["remove-input"]
 if bench:
     display(Markdown(analysis.benchmark_markdown(bench)))
 else:

@@ -157,17 +157,51 @@ def test_agreement_uses_the_combined_sd():
     assert below.verdict == "below" and below.difference == pytest.approx(-15.5)
     assert below.combined_sd == pytest.approx(np.hypot(0.8, 1.0))
     text = analysis.agreement_markdown(results)
-    assert "* **best voting**: rows 5 agree; outside the spread: row 2 -7.5 points." in text
+    assert "* **best voting**: rows 5 agree; outside the spread: row 2 -7.5 pp." in text
 
 
 def test_table2_markdown_and_claims_checked():
     results = {5: _fake(0.742, 0.848)}
     table = analysis.table2_markdown(results).splitlines()
-    assert table[2] == ("| 5 | LCSNN 25 ch, k 12 | 37,800 | 80.1 ± 1.0 | 74.2 ± 1.0 | -5.9 | 85.5 ± 0.8 "
-                        "| 84.8 ± 1.0 | -0.7 | 1.0 % |")
+    assert table[0].startswith(":::{table} Test accuracy") and table[1] == ":name: tab-002-table2"
+    assert table[2] == "| row | network | best voting (%): ours / paper | Δ (pp) | linear (%): ours / paper | Δ (pp) |"
+    nb = "\u00a0"
+    assert table[4] == (f"| 5 | LCSNN 25 ch, k 12 | 74.2{nb}±{nb}1.0 / 80.1{nb}±{nb}1.0 | -5.9 "
+                        f"| 84.8{nb}±{nb}1.0 / 85.5{nb}±{nb}0.8 | -0.7 |")
+    silent = analysis.silent_markdown(results).splitlines()
+    assert silent[1] == ":name: tab-002-silent" and silent[4] == "| 5 | LCSNN 25 ch, k 12 | 37,800 | 1.0 |"
     checked = analysis.claims_checked_markdown(results)
+    assert ":name: tab-002-claims-checked" in checked
     assert "| learned competition beats fixed (row 4 − row 5) | linear | +2.7 | not run |" in checked
+    assert "| learned competition beats fixed (row 4 − row 5) | best voting | +2.2 | not run |" in checked
     assert "| linear readout beats voting (row 5) | linear − voting | +5.4 | +10.6 |" in checked
+
+
+def test_check_parameters_refuses_unknown_profiles_and_train_values():
+    config.check_parameters("quick", True)
+    config.check_parameters("full", "table2_row5,anti_stdp_*")
+    with pytest.raises(ValueError, match="'bogus'.*'full', 'quick'"):
+        config.check_parameters("bogus", False)
+    with pytest.raises(TypeError, match="train must be"):
+        config.check_parameters("full", 1)
+
+
+def test_benchmark_ratios_follow_from_the_times_shown():
+    metrics = {"check_images": 10, "check_spikes": 4009, "spikes_identical": True, "xy_bit_identical": True,
+               "threads": 2, "bindsnet_s_per_image": 0.129, "snnlib_s_per_image": 0.030,
+               "snnlib_images_per_s_r5": 100.0, "throughput_ratio_r5": 14.5,
+               "snnlib_inference_images_per_s_25ch": 700.0, "snnlib_inference_images_per_s_100ch": 250.0,
+               "bindsnet_inference_images_per_s_25ch": 16.0}
+    bench = SimpleNamespace(metrics=metrics, provenance={"packages": {"torch": "2.x"}})
+    lines = analysis.benchmark_lines(bench)
+    assert [line.what for line in lines] == ["training, one network", "training, 5 networks batched",
+                                             "inference, 25 channels", "inference, 100 channels"]
+    assert lines[1].snnlib_ms == pytest.approx(10.0)  # 1000 ms / 100 images x networks
+    assert lines[1].bindsnet_ms == pytest.approx(145.0)  # BindsNET timed alongside: ratio / throughput
+    assert lines[1].ratio == pytest.approx(14.5) and lines[0].ratio == pytest.approx(4.3)
+    assert lines[3].ratio is None
+    text = analysis.benchmark_markdown(bench)
+    assert ":name: tab-002-speed" in text and "| training, 5 networks batched | 10.00 | 145.0 | 14.5× |" in text
 
 
 def test_chapter_claims_mark_rows_not_run():
@@ -189,6 +223,10 @@ def test_plateau_iteration():
 
 
 def test_parameter_counts_and_row_configs():
+    table = analysis.parameter_count_markdown().splitlines()
+    assert table[1] == ":name: tab-002-weights"
+    assert table[4] == "| 1 | LCSNN 1000 ch, k 12 | 9,000 | 1,296,000 | 8,991,000 | 10,287,000 |"
+    assert "8,991,000 competition weights" in analysis.row1_intro_markdown()
     lines = analysis.parameter_count_text().splitlines()
     assert lines[0] == "row  1: LCSNN 1000 ch, k 12:  9000 Y neurons, 1,296,000 XY + 8,991,000 YY = 10,287,000 weights"
     assert lines[11] == "row 12: FCSNN  100 ch, k 20:   100 Y neurons,    40,000 XY +     9,900 YY =     49,900 weights"

@@ -21,7 +21,8 @@ from snnlib.core.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adap
 from . import network as cn
 from .config import row_config
 from .experiments import READOUT_KEYS, MnistSplits, replica_state
-from .reference import ANTI_STDP, ARCH_NAME, REPO_FIG10, REPO_STRONG, TABLE2
+from .reference import (ANTI_STDP, ARCH_NAME, PAPER_FIG13_UNCLAMPED, REPO_CLAMPED_SCORES, REPO_FIG10,
+                        REPO_STRONG, REPO_STRONG_PRINTED, REPO_UNCLAMPED_5000, REPO_VERY_WEAK_NO_DECAY, TABLE2)
 
 Results = Mapping[int, Artifact]
 
@@ -77,6 +78,19 @@ def parameter_count_text() -> str:
     return "\n".join(lines)
 
 
+def parameter_count_markdown() -> str:
+    """Neurons and weights (XY + YY) of every Table 2 network as a numbered table."""
+    rows = []
+    for row in TABLE2:
+        config = row_config(row)
+        count = cn.parameter_count(config)
+        rows.append([row, network_name(row), f"{config.num_neurons:,}", f"{count.xy:,}", f"{count.yy:,}",
+                     f"{count.total:,}"])
+    return markdown_table(["row", "network", "Y neurons", "XY weights", "YY weights", "all weights"], rows,
+                          "rlrrrr", caption="Neurons and weights of the networks of paper Table 2 "
+                          "(`network.parameter_count`).", label="tab-002-weights")
+
+
 # --------------------------------------------------------------------------- Table 2
 
 
@@ -93,20 +107,43 @@ def percent(metrics: Mapping[str, Any], readout: str) -> tuple[float, Optional[f
     return 100 * metrics[f"{readout}_mean"], None if sd is None else 100 * sd
 
 
+def _nobreak(cell: Optional[str]) -> Optional[str]:
+    """A ``mean ± sd`` cell that a narrow column does not break inside."""
+    return None if cell is None else cell.replace(" ", "\u00a0")
+
+
+def silent_share(metrics: Mapping[str, Any]) -> float:
+    """Mean over replicas of the share of test images on which no Y neuron fired, in %."""
+    return 100 * float(np.mean([r["n_silent"] / r["n_test"] for r in metrics["per_replica"]]))
+
+
 def table2_markdown(results: Results) -> str:
-    """Our Table 2 next to the paper's, with the share of silent test images."""
+    """Our accuracies next to paper Table 2's (mean ± sd, %), with the differences of the means in
+    percentage points, as a numbered table."""
     rows = []
     for row, art in sorted(results.items()):
         entry, m = TABLE2[row], art.metrics
-        cells = [row, network_name(row), f"{cn.parameter_count(row_config(row)).total:,}"]
+        cells = [row, network_name(row)]
         for readout in ("best_voting", "linear"):
             paper = entry.paper_value(readout)
             ours, ours_sd = percent(m, readout)
-            cells += [mean_sd(paper.mean, paper.sd), mean_sd(ours, ours_sd), f"{ours - paper.mean:+.1f}"]
-        silent = 100 * np.mean([r["n_silent"] / r["n_test"] for r in m["per_replica"]])
-        rows.append(cells + [f"{silent:.1f} %"])
-    return markdown_table(["row", "network", "weights", "best voting: paper", "ours", "ours − paper",
-                           "linear: paper", "ours", "ours − paper", "silent test images"], rows)
+            cells += [f"{_nobreak(mean_sd(ours, ours_sd))} / {_nobreak(mean_sd(paper.mean, paper.sd))}",
+                      f"{ours - paper.mean:+.1f}"]
+        rows.append(cells)
+    return markdown_table(["row", "network", "best voting (%): ours / paper", "Δ (pp)",
+                           "linear (%): ours / paper", "Δ (pp)"], rows, "rlcrcr",
+                          caption="Test accuracy of every network of paper Table 2: ours (mean ± sd over our "
+                          "replicas) / the paper's (mean ± sd, $N = 5$), and the difference of the means, "
+                          "ours − paper, in percentage points.", label="tab-002-table2")
+
+
+def silent_markdown(results: Results) -> str:
+    """Weights and the share of silent test images of each network we ran, as a numbered table."""
+    rows = [[row, network_name(row), f"{cn.parameter_count(row_config(row)).total:,}",
+             f"{silent_share(art.metrics):.1f}"] for row, art in sorted(results.items())]
+    return markdown_table(["row", "network", "weights", "silent test images (%)"], rows, "rlrr",
+                          caption="Weights (XY + YY) of each network and the share of test images on which "
+                          "none of its Y neurons fired (mean over replicas).", label="tab-002-silent")
 
 
 class Agreement(NamedTuple):
@@ -132,7 +169,7 @@ def agreement_markdown(results: Results) -> str:
         agree = [str(row) for row, v in verdicts.items() if v.verdict == "agrees"]
         off = [f"row {row} {v.difference:+.1f}" for row, v in verdicts.items() if v.verdict != "agrees"]
         summary.append(f"* **{name}**: rows {', '.join(agree) or 'none'} agree"
-                       + (f"; outside the spread: {', '.join(off)} points" if off else "") + ".")
+                       + (f"; outside the spread: {', '.join(off)} pp" if off else "") + ".")
     return "\n".join(summary)
 
 
@@ -159,13 +196,17 @@ def claims_checked_markdown(results: Results) -> str:
         for readout in ("best_voting", "linear"):
             paper = TABLE2[a].paper_value(readout).mean - TABLE2[b].paper_value(readout).mean
             difference = ours(a, b, readout)
-            rows.append([text, readout, f"{paper:+.1f}", None if difference is None else f"{difference:+.1f}"])
+            rows.append([text, readout.replace("_", " "), f"{paper:+.1f}",
+                         None if difference is None else f"{difference:+.1f}"])
     for row in results:
         gain = 100 * (results[row].metrics["linear_mean"] - results[row].metrics["best_voting_mean"])
         paper_gain = TABLE2[row].linear.mean - TABLE2[row].best_voting.mean
         rows.append([f"linear readout beats voting (row {row})", "linear − voting", f"{paper_gain:+.1f}",
                      f"{gain:+.1f}"])
-    return markdown_table(["claim", "readout", "paper (pp)", "ours (pp)"], rows)
+    return markdown_table(["claim", "readout", "paper (pp)", "ours (pp)"], rows, "llrr",
+                          caption="The conclusions the paper draws from paper Table 2: the difference of the "
+                          "mean accuracies in percentage points, the paper's and ours.",
+                          label="tab-002-claims-checked")
 
 
 # --------------------------------------------------------------------------- votes and learning curves
@@ -181,7 +222,7 @@ def vote_shares(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def votes_text(votes: np.ndarray) -> str:
     _, ranked = vote_shares(votes)
-    return (f"{int((votes.sum(0) > 0).sum())} of {votes.shape[1]} neurons fired on the calibration set; "
+    return (f"{int((votes.sum(0) > 0).sum())} of {votes.shape[1]} neurons fired on the calibration set\n"
             f"mean share of the top class {ranked[0].mean():.2f}, of the second {ranked[1].mean():.2f}")
 
 
@@ -195,16 +236,18 @@ def plateau_iteration(iterations: np.ndarray, mean: np.ndarray, tolerance: float
 
 def plateau_markdown(results: Results, curve_rows) -> str:
     """Plateau iterations of the best-voting and linear curves of each row with a curve (the
-    final point, on the whole calibration and test sets, left out)."""
-    lines = []
+    final point, on the whole calibration and test sets, left out), as a numbered table."""
+    rows = []
     for row in curve_rows:
         its = results[row].arrays["curve_iterations"][:-1]
         acc = results[row].arrays["curve_accuracy"][:-1]
-        parts = [f"{key.replace('_', ' ')} after "
-                 f"**{plateau_iteration(its, acc[:, :, READOUT_KEYS.index(key)].mean(1)):,}**"
-                 for key in ("best_voting", "linear")]
-        lines.append(f"* row {row} ({network_name(row)}): " + ", ".join(parts) + " iterations")
-    return "\n".join(lines)
+        rows.append([row, network_name(row)] + [
+            f"{plateau_iteration(its, acc[:, :, READOUT_KEYS.index(key)].mean(1)):,}"
+            for key in ("best_voting", "linear")])
+    return markdown_table(["row", "network", "best voting", "linear"], rows, "rlrr",
+                          caption="Training iterations after which each learning curve of "
+                          "{numref}`fig-002-curves` stays within 2 pp of its plateau.",
+                          label="tab-002-plateau")
 
 
 # --------------------------------------------------------------------------- competition
@@ -219,6 +262,7 @@ class CompetitionProbe(NamedTuple):
     at_centre: torch.Tensor  # neuron indices at the central location
     winner: int  # the neuron there that fired most
     loser: Optional[int]  # the silent neuron there with the highest mean voltage (None if all fired)
+    threshold: torch.Tensor  # [Y] each neuron's firing threshold theta_0 + theta (mV; fixed, learning off)
 
 
 def competition_probe(art: Artifact, config: cn.CompetitionNetConfig, data: MnistSplits, seed: int = 1
@@ -232,7 +276,8 @@ def competition_probe(art: Artifact, config: cn.CompetitionNetConfig, data: Mnis
     winner = at_centre[counts[0, at_centre].argmax()].item()
     silent = at_centre[counts[0, at_centre] == 0]
     loser = silent[record.v[:, 0, silent].mean(0).argmax()].item() if len(silent) else None
-    return CompetitionProbe(config, counts, record.v[:, 0], at_centre, winner, loser)
+    threshold = config.neuron.thresh + torch.as_tensor(np.asarray(art.arrays["theta"]))
+    return CompetitionProbe(config, counts, record.v[:, 0], at_centre, winner, loser, threshold)
 
 
 def probe_text(probe: CompetitionProbe) -> str:
@@ -255,9 +300,9 @@ def strength_markdown(strength, iterations: int) -> str:
     """Feature similarity and accuracy with weak and strong fixed competition (paper Fig. 9)."""
     weak, strong = (strength[c_w][1] for c_w in (-10.0, -100.0))
     sim_weak, sim_strong = similarity(weak.arrays["w_xy"]), similarity(strong.arrays["w_xy"])
-    verdict = ("Weak competition leaves the features of a location clearly more alike, as the paper's "
+    verdict = ("Weak competition leaves the features of a location clearly more alike, as paper "
                "Fig. 9 shows" if sim_weak > sim_strong + 0.05 else
-               "Unlike the paper's Fig. 9, weak competition does not leave the features clearly more alike")
+               "Unlike paper Fig. 9, weak competition does not leave the features clearly more alike")
     return (f"After {iterations:,} iterations (one network each): feature similarity "
             f"**{sim_weak:.2f}** with $c_w = -10$ and **{sim_strong:.2f}** with $c_w = -100$ (initial weights: "
             f"{similarity(strong.arrays['w_xy_init']):.2f}). {verdict}. Best voting accuracy "
@@ -281,18 +326,26 @@ def anti_stdp_text(learned) -> str:
                      for label, (cfg, art) in learned.items())
 
 
-def anti_stdp_markdown(learned, iterations: int) -> str:
-    """The Fig. 10 settings ordered by the median magnitude of their learned weights, and whether
-    that order and the voting accuracy follow the paper's reading."""
+def anti_stdp_markdown(learned, iterations: int, results: Results) -> str:
+    """The paper Fig. 10 settings ordered by the median magnitude of their learned weights, and
+    whether that order and the voting accuracy follow the paper's reading; the replica sds of the
+    Table 2 rows in ``results`` give the scale of noise."""
     by_strength = sorted(learned.items(), key=lambda item: -median_yy(*item[1]))
     rows = [[label, f"{np.median(local_yy(art.arrays, cfg)):.1f}",
-             f"{100 * art.metrics['best_voting_mean']:.1f} %", f"{100 * art.metrics['linear_mean']:.1f} %"]
+             f"{100 * art.metrics['best_voting_mean']:.1f}", f"{100 * art.metrics['linear_mean']:.1f}"]
             for label, (cfg, art) in by_strength]
     voting = [art.metrics["best_voting_mean"] for _, (cfg, art) in by_strength]
     rising = all(b >= a for a, b in zip(voting, voting[1:]))
     paper_order = [label for label in ANTI_STDP if label in learned]  # the paper's names, weakest first
     ours_order = [label for label, _ in by_strength]
-    return (markdown_table(["setting", "median YY weight", "best voting", "linear"], rows) + "\n\n" + (
+    sds = [100 * art.metrics["best_voting_sd"] for art in results.values() if art.metrics["best_voting_sd"]]
+    spread = (" (the best-voting sd over the replicas of each network of {numref}`tab-002-table2`: "
+              f"{min(sds):.1f}–{max(sds):.1f} pp)"
+              if sds else "")
+    return (markdown_table(["setting", "median YY weight", "best voting (%)", "linear (%)"], rows, "lrrr",
+                           caption="The four anti-STDP settings of paper Fig. 10 (one network each), ordered "
+                           "by the median of their learned competition weights, strongest last.",
+                           label="tab-002-anti-stdp") + "\n\n" + (
         "The paper's names say how strong the competition each setting learned was; our runs give the "
         "same order. " if ours_order == paper_order else
         "The paper's names say how strong the competition each setting learned was (weakest first: "
@@ -302,9 +355,39 @@ def anti_stdp_markdown(learned, iterations: int) -> str:
         "Voting accuracy rises with the magnitude of the learned weights, as the paper reports."
         if rising else
         "Voting accuracy does not rise steadily with the magnitude of the learned weights, so our runs "
-        "do not bear out the paper's reading of Fig. 10.")
-        + f" Each setting is one network trained for {iterations:,} iterations; the replica spread "
-        "of the Table 2 rows (sd about 0.5–1.5 points) is the scale on which such differences are noise.")
+        "do not bear out the paper's reading of paper Fig. 10.")
+        + f" Each setting is one network trained for {iterations:,} iterations; the spread between "
+        f"replicas{spread} is the scale on which such differences are noise.")
+
+
+def repo_fig10_notes_markdown() -> str:
+    """How the reference repository's networks behind paper Fig. 10 differ from the paper's
+    printed anti-STDP table, from the records of :mod:`.reference` (one bullet per panel)."""
+    very_weak, steps = REPO_FIG10["very weak"], row_config(4).time / row_config(4).dt
+    decay = very_weak.settings["competition_weight_decay"]
+    largest = max(abs(nu) for nu in very_weak.settings["competition_nu"])
+    learned, printed = row_config(4), ANTI_STDP["strong"]
+    return "\n".join([
+        f"* **very weak** (`networks/{very_weak.directory}…`): also a YY *weight decay* of {decay:g}, which "
+        f"the code subtracts from every YY weight at every step, so each weight moves {abs(decay):g} towards "
+        f"zero per millisecond ({abs(decay) * steps:.3g} per image, while eq. {{eq}}`eq-002-stdp` moves a "
+        f"weight by at most about {largest:.1f} per spike pair), with mean weight "
+        f"{very_weak.settings['mean_weight']:g} and {very_weak.iterations:,} iterations. The same parameters "
+        f"without the decay (`networks/{REPO_VERY_WEAK_NO_DECAY.directory}…`) scored "
+        f"{REPO_VERY_WEAK_NO_DECAY.stored_score:.3f} there.",
+        f"* **weak** and **medium** (`networks/{REPO_FIG10['weak'].directory}…`, "
+        f"`networks/{REPO_FIG10['medium'].directory}…`): trained with an earlier version of the repository's "
+        "BindsNET in which the two traces of the Y layer were read the other way round "
+        "(`bindsnet/learning/learning.py`; the version is `reference.REPO_EARLY_TRACE_COMMIT`). Each "
+        "amplitude then acted with the other time constant; in today's code (and ours) that is the same as "
+        "swapping $\\tau_+$ and $\\tau_-$.",
+        f"* **strong**: the drawn network (`networks/{REPO_STRONG.directory}…`, {PAPER_FIG13_UNCLAMPED:.3f} in "
+        "paper Fig. 13) "
+        f"has exactly the parameters of our row 4 ($\\tau$ {learned.competition_tau[0]:g} / "
+        f"{learned.competition_tau[1]:g} ms, amplitudes {learned.competition_nu[0]:g} / "
+        f"{learned.competition_nu[1]:g}); the printed $\\tau$ values {printed.tau_plus:g} / "
+        f"{printed.tau_minus:g} ms and $A_- = {printed.a_minus:g}$ belong to another of its networks "
+        f"(`networks/{REPO_STRONG_PRINTED.directory}…`)."])
 
 
 def repo_fig10_text(trained) -> str:
@@ -319,17 +402,20 @@ def repo_fig10_markdown(trained, results: Results, replicas: int) -> str:
     rows, medians = [], {}
     for label, (cfg, art) in trained.items():
         medians[label] = np.median(local_yy(art.arrays, cfg))
-        rows.append([label, f"`{REPO_FIG10[label].directory}…`", f"{100 * REPO_FIG10[label].stored_score:.1f} %",
-                     f"{100 * art.metrics['patch_mean']:.1f} %", f"{medians[label]:.1f}"])
+        rows.append([label, f"`{REPO_FIG10[label].directory}…`", f"{100 * REPO_FIG10[label].stored_score:.1f}",
+                     f"{100 * art.metrics['patch_mean']:.1f}", f"{medians[label]:.1f}"])
     if 4 in results:
         medians["strong"] = np.median(local_yy(results[4].arrays, row_config(4)))
-        rows.append(["strong", f"`{REPO_STRONG.directory}…`", f"{100 * REPO_STRONG.stored_score:.1f} %",
-                     f"{100 * results[4].metrics['patch_mean']:.1f} % (Table 2 row 4, mean of {replicas})",
+        rows.append(["strong", f"`{REPO_STRONG.directory}…`", f"{100 * REPO_STRONG.stored_score:.1f}",
+                     f"{100 * results[4].metrics['patch_mean']:.1f} (row 4, mean of {replicas})",
                      f"{medians['strong']:.1f} (replica 0)"])
     order = sorted(medians, key=lambda label: -medians[label])  # weakest competition first
     names = [label for label in ANTI_STDP if label in medians]  # the paper's names, weakest first
-    return (markdown_table(["setting", "repository network", "its patch voting", "ours, same settings",
-                            "ours: median YY weight"], rows) + "\n\n" + (
+    return (markdown_table(["setting", "repository network", "its patch voting (%)", "ours, same settings (%)",
+                            "ours: median YY weight"], rows, "llrrr",
+                           caption="The reference repository's networks behind the panels of paper Fig. 10: the "
+                           "patch-voting accuracy it stores for each (10 000 test images) and ours, trained "
+                           "with the same settings (one network each).", label="tab-002-repo-fig10") + "\n\n" + (
         "With the repository's settings our networks learn competition in the order of the paper's names "
         f"({', '.join(order)}), so the different order above comes from settings the printed table leaves "
         "out, not from our simulation." if order == names else
@@ -347,6 +433,16 @@ def clamp_text(results: Results, clamped) -> str:
     return "\n".join(lines)
 
 
+def clamp_caveat_markdown() -> str:
+    """The caveat the reference repository's own runs put on paper Fig. 13: its unclamped network
+    trained as long as the clamped ones scored less than the one the paper shows."""
+    return ("The repository's own runs make a caveat visible: its unclamped network trained for "
+            f"{REPO_UNCLAMPED_5000.iterations:,} iterations (`networks/{REPO_UNCLAMPED_5000.directory}…`) "
+            f"scored {REPO_UNCLAMPED_5000.stored_score:.3f}, not {PAPER_FIG13_UNCLAMPED:.3f} "
+            f"({REPO_STRONG.iterations:,} iterations), so part of the drop the paper shows may come from the "
+            "longer training.")
+
+
 def clamp_markdown(results: Results, clamped, clamp_iterations: int, replicas: int) -> str:
     """Clamped against unclamped row-4 networks (paper Fig. 13), with the verdict: both clamps
     lower the voting accuracy by more than a point, or not."""
@@ -355,10 +451,12 @@ def clamp_markdown(results: Results, clamped, clamp_iterations: int, replicas: i
     for bounds, art in clamped.items():
         dv = 100 * (art.metrics["best_voting_mean"] - base["best_voting_mean"])
         dl = 100 * (art.metrics["linear_mean"] - base["linear_mean"])
-        parts.append(f"clamped to {bounds}: best voting {dv:+.1f} points, linear {dl:+.1f} points")
+        parts.append(f"clamped to {bounds}: best voting {dv:+.1f} pp, linear {dl:+.1f} pp")
     drops = [100 * (base["best_voting_mean"] - art.metrics["best_voting_mean"]) for art in clamped.values()]
-    return ("The paper finds that both clamps lower the accuracy of its network (0.823 before clamping; the "
-            "repository stores 0.737 and 0.716 all-neuron voting for the two clamped runs). "
+    return (f"The paper finds that both clamps lower the accuracy of its network ({PAPER_FIG13_UNCLAMPED:.3f} "
+            "before clamping; the repository stores "
+            f"{' and '.join(f'{score:.3f}' for score in REPO_CLAMPED_SCORES)} all-neuron voting for the two "
+            "clamped runs). "
             f"Ours, one network per clamp trained for {clamp_iterations:,} iterations, against the unclamped "
             f"row-4 networks (mean of {replicas}, {results[4].provenance['config']['iterations']:,} "
             "iterations): " + "; ".join(parts) + ". "
@@ -370,12 +468,30 @@ def clamp_markdown(results: Results, clamped, clamp_iterations: int, replicas: i
 # --------------------------------------------------------------------------- cost and speed
 
 
+def row1_intro_markdown() -> str:
+    """The size of Table 2 row 1's network, from its configuration."""
+    config = row_config(1)
+    count = cn.parameter_count(config)
+    return (f"Row 1 ({config.channels:,} channels, {config.num_neurons:,} Y neurons, {count.yy:,} competition "
+            f"weights of {count.total:,} in all) is the paper's most accurate network.")
+
+
 def row1_cost_markdown(cost: Artifact, results: Results, n_train: int, n_infer: int) -> str:
-    """The measured cost of the 1000-channel network and what it predicted."""
+    """The measured cost of the 1000-channel network, what it predicted, and what the run's
+    provenance records (wall time, threads, machine, training segments)."""
     m = cost.metrics
-    ran = (f"the run of all five replicas took {results[1].provenance['wall_time_s'] / 3600:.1f} hours, "
-           "sharing the two cores with another training run (the prediction timed one network alone)"
-           if 1 in results else "it has not run yet in this profile, and row 1 stays without our number")
+    if 1 in results:
+        prov = results[1].provenance
+        machine = prov.get("machine", {})
+        segments = prov.get("segments", [])
+        ran = (f"the run of all {len(results[1].metrics['per_replica'])} replicas took "
+               f"{prov['wall_time_s'] / 3600:.1f} hours of wall time (recorded: torch threads "
+               f"{machine.get('torch_threads', '?')}, CPUs {machine.get('cpu_count', '?')})"
+               + (f", trained in {len(segments)} segments (resumed from a checkpoint)" if len(segments) > 1 else "")
+               + ". The prediction timed one network; the provenance does not record what else the machine "
+               "was running")
+    else:
+        ran = "it has not run yet in this profile, and row 1 stays without our number"
     return (f"One training iteration of the 1000-channel network took {m['train_s_per_iteration']:.2f} s "
             f"and one test image {m['infer_s_per_image']:.3f} s on this machine (one network, measured on "
             f"{n_train} training and {n_infer} test images), which predicted about "
@@ -387,22 +503,55 @@ def speed_ratio(bench: Optional[Artifact]) -> Optional[float]:
     return None if bench is None else bench.metrics.get("throughput_ratio_replicas")
 
 
+class BenchmarkLine(NamedTuple):
+    """One timing of the benchmark: snnlib's and BindsNET's milliseconds per image (and network),
+    BindsNET timed image by image alternately with snnlib in the same measurement."""
+
+    what: str
+    snnlib_ms: float
+    bindsnet_ms: Optional[float]
+
+    @property
+    def ratio(self) -> Optional[float]:
+        return None if self.bindsnet_ms is None else self.bindsnet_ms / self.snnlib_ms
+
+
+def benchmark_lines(bench: Artifact) -> list[BenchmarkLine]:
+    """The benchmark's timings as times per image and network.  With R networks batched the
+    benchmark records snnlib's throughput (R / step time) and the ratio to BindsNET timed alongside
+    ((R / step time) x BindsNET's time per image), so BindsNET's time of that measurement is their
+    quotient."""
+    m = bench.metrics
+    lines = [BenchmarkLine("training, one network", 1e3 * m["snnlib_s_per_image"], 1e3 * m["bindsnet_s_per_image"])]
+    for replicas in (5, 10):
+        per_s, ratio = m.get(f"snnlib_images_per_s_r{replicas}"), m.get(f"throughput_ratio_r{replicas}")
+        if per_s:
+            lines.append(BenchmarkLine(f"training, {replicas} networks batched", 1e3 / per_s,
+                                       None if ratio is None else 1e3 * ratio / per_s))
+    lines.append(BenchmarkLine("inference, 25 channels", 1e3 / m["snnlib_inference_images_per_s_25ch"],
+                               1e3 / m["bindsnet_inference_images_per_s_25ch"]
+                               if m.get("bindsnet_inference_images_per_s_25ch") else None))
+    lines.append(BenchmarkLine("inference, 100 channels", 1e3 / m["snnlib_inference_images_per_s_100ch"], None))
+    return lines
+
+
 def benchmark_markdown(bench: Artifact) -> str:
-    """The recorded BindsNET benchmark as a table."""
+    """The recorded BindsNET benchmark: what was checked, and the timings as a numbered table in
+    which every ratio is the quotient of the two times on its line."""
     m, packages = bench.metrics, bench.provenance["packages"]
-    return markdown_table(["measurement", "value"], [
-        [f"same output spikes as BindsNET ({m['check_images']} training images, {m['check_spikes']} Y spikes)",
-         m["spikes_identical"]],
-        ["XY weights bit-identical after those images", m["xy_bit_identical"]],
-        ["BindsNET 0.3.4, one network", f"{1e3 * m['bindsnet_s_per_image']:.0f} ms per training image"],
-        ["snnlib, one network", f"{1e3 * m['snnlib_s_per_image']:.0f} ms per training image "
-                                f"({m['speedup_one_network']:.1f}× faster)"],
-        ["snnlib, 5 networks batched", f"{m['snnlib_images_per_s_r5']:.0f} images × networks per s "
-                                       f"({m['throughput_ratio_r5']:.1f}× BindsNET's throughput)"],
-        ["snnlib, 10 networks batched", f"{m['snnlib_images_per_s_r10']:.0f} images × networks per s "
-                                        f"({m['throughput_ratio_r10']:.1f}×)"],
-        ["inference, learning off, 25 / 100 channels",
-         f"{m['snnlib_inference_images_per_s_25ch']:.0f} / {m['snnlib_inference_images_per_s_100ch']:.0f} "
-         f"images per s (BindsNET: {m['bindsnet_inference_images_per_s_25ch']:.0f})"],
-        ["torch (benchmark environment)", f"{packages['torch']}, {m['threads']} threads"],
-    ])
+    same = "the same" if m["spikes_identical"] else "**not** the same"
+    weights = "bit-identical" if m["xy_bit_identical"] else "**not** bit-identical"
+    rows = [[line.what, f"{line.snnlib_ms:.2f}", None if line.bindsnet_ms is None else f"{line.bindsnet_ms:.1f}",
+             "—" if line.ratio is None else f"{line.ratio:.1f}×"] for line in benchmark_lines(bench)]
+    rows = [[cell if cell is not None else "—" for cell in row] for row in rows]
+    return (f"On {m['check_images']} training images both simulators produced {same} output spikes "
+            f"({m['check_spikes']:,} Y spikes), and the XY weights after them were {weights}. Timings "
+            f"(torch {packages['torch']}, {m['threads']} threads; BindsNET 0.3.4):\n\n"
+            + markdown_table(["measurement", "snnlib (ms per image and network)",
+                              "BindsNET (ms per image)", "BindsNET ÷ snnlib"], rows, "lrrr",
+                             caption="Time per image of the 25-channel, kernel-12 LCSNN (100 channels where "
+                             "stated), median over the timed images. BindsNET simulates one network at a "
+                             "time and was timed alternately with snnlib within each measurement, so that "
+                             "both saw the same machine load; its time therefore differs from line to line, "
+                             "and each ratio is the quotient of the two times on its line.",
+                             label="tab-002-speed"))

@@ -20,6 +20,11 @@ __all__ = ["alif", "clamp", "learning_curves", "stdp_windows", "strength", "vote
            "winner_and_loser", "xy_mosaic", "yy_histograms", "yy_pairs"]
 
 
+READOUT_LABELS = {"all": "all-neuron voting", "patch": "patch voting", "preselect": "preselection",
+                  "best_voting": "best voting", "linear": "linear"}
+"""How the figures name the readouts of :data:`.experiments.READOUT_KEYS`."""
+
+
 def alif(trajectory: AlifTrajectory):
     """Voltage and threshold of an adaptive LIF neuron (paper Fig. 3)."""
     fig, ax = plt.subplots(figsize=(9, 2.6))
@@ -27,7 +32,7 @@ def alif(trajectory: AlifTrajectory):
     ax.plot(trajectory.threshold, lw=1.5, label="threshold $\\theta_0 + \\theta$")
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("mV")
-    ax.legend(fontsize=8, frameon=False, loc="lower left", ncol=2, bbox_to_anchor=(0, 1))
+    ax.legend(fontsize=9, frameon=False, loc="lower left", ncol=2, bbox_to_anchor=(0, 1))
     fig.tight_layout()
     return fig
 
@@ -40,7 +45,7 @@ def stdp_windows(delta_t, window, anti):
         ax.axvline(0, color="grey", lw=0.6)
         ax.plot(delta_t[delta_t != 0], w[delta_t != 0], ".", ms=3)
         ax.set_xlabel("$t_{post} - t_{pre}$ (ms)")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
     axes[0].set_ylabel("$\\Delta w$")
     fig.tight_layout()
     return fig
@@ -67,10 +72,11 @@ def xy_mosaic(w_xy, config: cn.CompetitionNetConfig, gap: int = 1) -> np.ndarray
 def weight_mosaic(art: Artifact, row: int):
     """XY weights of replica 0 of Table 2 row ``row`` before and after training (paper Fig. 5)."""
     config = row_config(row)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-    for ax, key, title in zip(axes, ("w_xy_init", "w_xy"), ("before training", "after training")):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 6.4), gridspec_kw={"width_ratios": [1, 2]})
+    network = f"row {row}, {config.channels} channels, kernel {config.kernel}"
+    for ax, key, title in zip(axes, ("w_xy_init", "w_xy"), ("(a) before training", f"(b) after training ({network})")):
         ax.imshow(xy_mosaic(art.arrays[key], config), cmap="hot_r", interpolation="nearest")
-        ax.set_title(f"{title} (row {row}: {config.channels} ch, k {config.kernel})", fontsize=9)
+        ax.set_title(title, fontsize=11)
         ax.axis("off")
     fig.tight_layout()
     return fig
@@ -79,16 +85,16 @@ def weight_mosaic(art: Artifact, row: int):
 def votes(vote_array: np.ndarray):
     """Vote shares per class and neuron, and each neuron's ranked shares (paper Fig. 6)."""
     share, ranked = vote_shares(vote_array)
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 2.8), gridspec_kw={"width_ratios": [3, 1]})
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [3, 1]})
     im = ax_a.imshow(share, aspect="auto", cmap="viridis", interpolation="nearest")
     ax_a.set_xlabel("Y neuron")
     ax_a.set_ylabel("class")
-    ax_a.set_title("(a) vote share", fontsize=9)
+    ax_a.set_title("(a) vote share", fontsize=10)
     fig.colorbar(im, ax=ax_a, fraction=0.03)
     ax_b.errorbar(np.arange(1, 11), ranked.mean(1), yerr=ranked.std(1), fmt="o-", ms=3, capsize=2)
     ax_b.set_xlabel("rank of class")
     ax_b.set_ylabel("vote share")
-    ax_b.set_title("(b) ranked votes", fontsize=9)
+    ax_b.set_title("(b) ranked votes", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -96,16 +102,16 @@ def votes(vote_array: np.ndarray):
 def learning_curves(results: Mapping[int, Artifact], curve_rows):
     """Accuracy of every voting readout and the linear one during training, mean ± sd over
     replicas, one panel per row of ``curve_rows`` (paper Fig. 7)."""
-    fig, axes = plt.subplots(1, len(curve_rows), figsize=(4 * len(curve_rows), 3), squeeze=False)
-    for ax, row in zip(axes[0], curve_rows):
+    fig, axes = plt.subplots(1, len(curve_rows), figsize=(10, 3.4), squeeze=False, sharey=True)
+    for ax, row, panel in zip(axes[0], curve_rows, "abcdefgh"):
         its = results[row].arrays["curve_iterations"]
         acc = results[row].arrays["curve_accuracy"]  # [points, R, readouts]
         for j, key in enumerate(READOUT_KEYS):
             if key == "best_voting":
                 continue
             ax.errorbar(its, acc[:, :, j].mean(1), yerr=acc[:, :, j].std(1, ddof=1) if acc.shape[1] > 1 else None,
-                        label=key, capsize=2, ms=3, fmt="o-")
-        ax.set_title(f"row {row}: {network_name(row).removesuffix(' (learned YY)')}", fontsize=9)
+                        label=READOUT_LABELS[key], capsize=2, ms=3, fmt="o-")
+        ax.set_title(f"({panel}) row {row}: {network_name(row).removesuffix(' (learned YY)')}", fontsize=10)
         ax.set_xlabel("training iterations")
     axes[0][0].set_ylabel("accuracy")
     axes[0][0].legend(fontsize=8, frameon=False)
@@ -114,40 +120,53 @@ def learning_curves(results: Mapping[int, Artifact], curve_rows):
 
 
 def winner_and_loser(probe: CompetitionProbe):
-    """Voltage of a neuron that lost the competition and of the winner (paper Fig. 8)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 2.6), sharey=True)
+    """Voltage of a neuron that lost the competition and of the winner (paper Fig. 8), each with
+    its own firing threshold ``theta_0 + theta`` (dashed; theta is the trained network's, fixed
+    while learning is off) and the base threshold ``theta_0`` (dotted)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
     for ax, neuron, title in zip(axes, (probe.loser, probe.winner), ("(a) loser", "(b) winner")):
         if neuron is not None:
-            ax.plot(probe.voltage[:, neuron].numpy(), lw=0.8)
-        ax.axhline(probe.config.neuron.thresh, color="grey", ls="--", lw=0.8)
-        ax.set_title(title, fontsize=9)
+            threshold = float(probe.threshold[neuron])
+            ax.plot(probe.voltage[:, neuron].numpy(), lw=0.8, label="voltage $v$")
+            ax.axhline(threshold, color="C3", ls="--", lw=1, label="its threshold $\\theta_0 + \\theta$")
+            title += f": threshold {threshold:.1f} mV"
+        ax.axhline(probe.config.neuron.thresh, color="grey", ls=":", lw=0.8,
+                   label=f"base threshold $\\theta_0$ = {probe.config.neuron.thresh:g} mV")
+        ax.set_title(title, fontsize=10)
         ax.set_xlabel("time (ms)")
     axes[0].set_ylabel("voltage (mV)")
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), fontsize=9, frameon=False, loc="upper center", ncol=3)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     return fig
 
 
 def strength(trained):
     """XY weights with weak and strong fixed competition (paper Fig. 9); ``trained`` is
     ``{c_w: (config, artifact)}``."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
     for ax, (c_w, (cfg, art)), title in zip(axes, trained.items(), ("(a) weak", "(b) strong")):
         ax.imshow(xy_mosaic(art.arrays["w_xy"], cfg), cmap="hot_r", interpolation="nearest")
-        ax.set_title(f"{title}: $c_w$ = {c_w:g}", fontsize=9)
+        ax.set_title(f"{title}: $c_w$ = {c_w:g}", fontsize=10)
         ax.axis("off")
     fig.tight_layout()
     return fig
 
 
 def yy_histograms(learned):
-    """Distributions of the learned competition weights per anti-STDP setting (paper Fig. 10)."""
-    fig, axes = plt.subplots(1, len(learned), figsize=(3 * len(learned), 2.6), sharey=True, squeeze=False)
-    for ax, (label, (cfg, art)) in zip(axes[0], learned.items()):
+    """Distributions of the learned competition weights per anti-STDP setting (paper Fig. 10), one
+    network each, with its best-voting and linear accuracy."""
+    cols = min(len(learned), 2)
+    rows = math.ceil(len(learned) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.9 * rows), sharey=True, squeeze=False)
+    for ax, (label, (cfg, art)), panel in zip(axes.flat, learned.items(), "abcdefgh"):
         ax.hist(local_yy(art.arrays, cfg), bins=40, color="C0")
-        ax.set_title(f"{label}: voting {art.metrics['best_voting_mean']:.3f},\n"
-                     f"linear {art.metrics['linear_mean']:.3f}", fontsize=8)
+        ax.set_title(f"({panel}) {label}: best voting {100 * art.metrics['best_voting_mean']:.1f} %, "
+                     f"linear {100 * art.metrics['linear_mean']:.1f} %", fontsize=10)
         ax.set_xlabel("YY weight")
-    axes[0][0].set_ylabel("synapses")
+    for ax in axes.flat[len(learned):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("synapses")
     fig.tight_layout()
     return fig
 
@@ -163,12 +182,12 @@ def yy_pairs(config: cn.CompetitionNetConfig, art: Artifact):
     single = config.replace(arch="fc", input_size=config.kernel, kernel=config.kernel)
     fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(9, 4))
     ax_a.imshow(xy_mosaic(one_location, single), cmap="hot_r", interpolation="nearest")
-    ax_a.set_title("(a) XY features (channels 0-24, row-major)", fontsize=9)
+    ax_a.set_title(f"(a) XY features (channels 0–{config.channels - 1}, row by row)", fontsize=10)
     ax_a.axis("off")
     im = ax_b.imshow(sym, cmap="Blues_r", interpolation="nearest")
     ax_b.set_xlabel("channel")
     ax_b.set_ylabel("channel")
-    ax_b.set_title("(b) competition strength", fontsize=9)
+    ax_b.set_title("(b) competition strength $\\frac{1}{2}(W_{ij} + W_{ji})$", fontsize=10)
     fig.colorbar(im, ax=ax_b, fraction=0.046)
     fig.tight_layout()
     return fig
@@ -178,11 +197,12 @@ def clamp(results: Mapping[int, Artifact], clamped):
     """Accuracy of the row-4 networks unclamped and with each clamp (paper Fig. 13)."""
     labels = ["unclamped"] + list(clamped)
     arts = [results[4]] + list(clamped.values())
-    fig, ax = plt.subplots(figsize=(6, 2.8))
+    fig, ax = plt.subplots(figsize=(8, 3))
     x = np.arange(len(labels))
     for j, key in enumerate(("best_voting", "linear")):
-        ax.bar(x + (j - 0.5) * 0.35, [a.metrics[f"{key}_mean"] for a in arts], width=0.35, label=key)
-    ax.set_xticks(x, labels)
+        ax.bar(x + (j - 0.5) * 0.35, [a.metrics[f"{key}_mean"] for a in arts], width=0.35,
+               label=READOUT_LABELS[key])
+    ax.set_xticks(x, ["unclamped"] + [f"clamped to {bounds}" for bounds in clamped])
     ax.set_ylabel("accuracy")
     ax.set_ylim(0.5, 1.0)
     ax.legend(fontsize=8, frameon=False)

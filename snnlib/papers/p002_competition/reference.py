@@ -8,10 +8,12 @@ or off the authors' thesis repository ``danielgafni/Bachelor`` (its saved networ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
-__all__ = ["ARCH_NAME", "ANTI_STDP", "AntiStdpSetting", "PaperValue", "REPO_FIG10",
-           "REPO_STRONG", "RepositoryNetwork", "TABLE2", "Table2Row"]
+__all__ = ["ARCH_NAME", "ANTI_STDP", "AntiStdpSetting", "PAPER_FIG13_UNCLAMPED", "PaperValue",
+           "REPO_CLAMPED_SCORES", "REPO_EARLY_TRACE_COMMIT", "REPO_FIG10", "REPO_STRONG",
+           "REPO_STRONG_PRINTED", "REPO_UNCLAMPED_5000", "REPO_VERY_WEAK_NO_DECAY", "RepositoryNetwork",
+           "TABLE2", "Table2Row"]
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ class RepositoryNetwork:
     row 4's configuration."""
 
     directory: str
-    stored_score: float
-    iterations: int
+    stored_score: Optional[float]
+    iterations: Optional[int]
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -113,3 +115,28 @@ REPO_FIG10: dict[str, RepositoryNetwork] = {
 REPO_STRONG = RepositoryNetwork("a00fb88c", 0.821, 4000)
 """The "strong" panel of Fig. 10 (and the 0.823 network of Fig. 13): exactly Table 2 row 4's
 configuration (``config.LEARNED_YY``)."""
+
+PAPER_FIG13_UNCLAMPED = 0.823
+"""Paper 002, Fig. 13: the accuracy of its learned-competition network before clamping (the
+repository's ``networks/a00fb88c``, which stores 0.821 patch voting)."""
+
+REPO_CLAMPED_SCORES = (0.737, 0.716)
+"""The all-neuron voting accuracies the reference repository stores for its two clamped runs
+(``networks/25_clamp_low`` and ``networks/25_clamp_high``), behind paper Fig. 13."""
+
+REPO_VERY_WEAK_NO_DECAY = RepositoryNetwork("CL-randdf80c315", 0.802, None)
+"""The repository's network with the "very weak" panel's parameters but without the YY weight
+decay, and the patch-voting score it stores."""
+
+REPO_STRONG_PRINTED = RepositoryNetwork("0c66852f", None, None)
+"""The repository's network whose parameters the paper prints for the "strong" setting of its
+Fig. 10 table (tau 17.2 / 16.4 ms, A- = 0.1); the panel itself draws :data:`REPO_STRONG`."""
+
+REPO_UNCLAMPED_5000 = RepositoryNetwork("056f4d6f", 0.782, 5000)
+"""The repository's unclamped row-4 network trained for 5000 iterations (as its clamped runs),
+against the 0.823 of the 4000-iteration network in paper Fig. 13."""
+
+REPO_EARLY_TRACE_COMMIT = "6c22a003"
+"""The commit of the repository's vendored BindsNET (``bindsnet/learning/learning.py``) whose
+``PostPre`` read the two traces of the Y layer the other way round; the "weak" and "medium"
+networks of paper Fig. 10 were trained with it."""
