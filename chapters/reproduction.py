@@ -29,7 +29,7 @@ from IPython.display import Markdown, display
 
 from snnlib.book.claims import all_claims, claims_table, status_summary
 from snnlib.book.paths import chapter_title, chapters_dir
-from snnlib.book.runner import check_parameters, provenance_summary, provenance_table
+from snnlib.book.runner import check_parameters, cost_table, provenance_summary, provenance_table
 
 check_parameters(profile, allowed=("full",))
 records = all_claims()
@@ -72,3 +72,30 @@ display(Markdown(provenance_summary("full")))
 # %% tags=["remove-input"]
 display(Markdown("::::{dropdown} Every artifact: when, where and by which commit\n"
                  + provenance_table("full") + "\n::::"))
+
+# %% [markdown]
+# ## Regenerating the full profiles
+#
+# What the committed artifacts cost to make, from their provenance (wall time on the machines
+# listed above; the experiments of a chapter are independent of one another, except where one
+# is configured by another's result):
+
+# %% tags=["remove-input"]
+display(Markdown(cost_table("full")))
+
+# %% [markdown]
+# The launcher runs a chapter's missing experiments as independent jobs, on a capped local
+# process pool or as one SLURM job array (through submitit), each writing its artifact exactly as
+# a chapter run does and resuming from its checkpoint after a kill, a pre-emption or a time-out:
+#
+# ```bash
+# .venv/bin/python -m snnlib.book.launch 002_competition --list              # what is missing
+# .venv/bin/python -m snnlib.book.launch 002_competition --executor local --max-parallel 2
+# .venv/bin/python -m snnlib.book.launch 003_spiking_gan --executor slurm --partition cpu \
+#     --max-parallel 16 --timeout-min 600 --folder /shared/snn-jobs
+# make book                                                                  # then render them
+# ```
+#
+# To regenerate everything rather than what is missing, move `data/results/<chapter>/full/`
+# aside first. `--gpus 1` gives each job a GPU where the cluster has them; protocols that can use
+# one put their tensors there.

@@ -308,3 +308,12 @@ def test_check_parameters_names_the_valid_values():
         runner.check_parameters("quick", allowed=("full",))
     with pytest.raises(TypeError, match="train must be"):
         runner.check_parameters("quick", 3)
+
+
+def test_cost_table_sums_wall_time_per_chapter(tmp_path, monkeypatch):
+    clock = iter([0.0, 3600.0, 10.0, 1810.0])  # two runs: 1 h and 0.5 h
+    monkeypatch.setattr(runner.time, "perf_counter", lambda: next(clock))
+    Experiment("ch", "long", {}, "full", 0, tmp_path).finish({"x": 1})
+    Experiment("ch", "short", {}, "full", 0, tmp_path).finish({"x": 1})
+    rows = runner.cost_table("full", tmp_path).splitlines()
+    assert rows[2] == "| ch | 2 | 1.5 h | 1.0 h (`long`) |"

@@ -131,14 +131,23 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+LAUNCH_VARIABLES = {"executor": "SNN_LAUNCH_EXECUTOR", "job_id": "SNN_LAUNCH_JOB_ID"}
+"""Set by :mod:`snnlib.book.launch` in each job it runs, and recorded in the job's provenance."""
+
+
 def environment() -> dict:
-    """Where code runs now: git commit, package versions and machine."""
-    return {
+    """Where code runs now: git commit, package versions and machine; for a job started by the
+    launcher (:mod:`snnlib.book.launch`) also its executor, host and job id."""
+    env = {
         "git_commit": git_commit(),
         "packages": package_versions(),
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
                     "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()},
     }
+    if os.environ.get(LAUNCH_VARIABLES["executor"]):
+        env["launcher"] = {"host": platform.node(),
+                           **{key: os.environ.get(var) for key, var in LAUNCH_VARIABLES.items()}}
+    return env
 
 
 def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: float,
@@ -231,6 +240,20 @@ def provenance_summary(profile: str = "full", root: Path | None = None) -> str:
     lines.append("* Library code behind them: " + ", ".join(
         f"{n} {name}" for name, n in sorted(status.items())) + " (see the *code* column).")
     return "\n".join(lines)
+
+
+def cost_table(profile: str = "full", root: Path | None = None) -> str:
+    """A Markdown table of what each chapter's ``profile`` artifacts cost to make, from their
+    provenance: how many, their summed wall time, and the longest one (the least wall time a
+    cluster running every experiment at once would need)."""
+    root = Path(root) if root is not None else results_root()
+    chapters: dict[str, list[tuple[float, str]]] = {}
+    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
+        prov = read_artifact(path.parent, arrays=False, weights=False).provenance
+        chapters.setdefault(path.parts[-4], []).append((prov.get("wall_time_s", 0.0), path.parts[-2]))
+    rows = [[chapter, len(runs), f"{sum(t for t, _ in runs) / 3600:,.1f} h",
+             f"{max(runs)[0] / 3600:,.1f} h (`{max(runs)[1]}`)"] for chapter, runs in chapters.items()]
+    return markdown_table(["chapter", "artifacts", "wall time, summed", "longest artifact"], rows, "lrrl")
 
 
 # --------------------------------------------------------------------------- code fingerprints
@@ -495,6 +518,7 @@ class RunContext:
     seed: int = 0
     root: Path | None = None
     code: tuple[str, ...] = ()
+    device: str = "cpu"  # protocols that can use a GPU put their tensors here
     pending: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
