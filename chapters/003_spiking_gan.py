@@ -45,12 +45,17 @@ from snnlib.book.provenance import figure_provenance
 from snnlib.core import coding
 from snnlib.core.temporal import S4NN_T_MAX as T_MAX
 from snnlib.papers import p003_spiking_gan as paper003
-from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, figures
+from snnlib.papers.p003_spiking_gan import (analysis, claims, config, experiments,
+                                            figures)
 
-config.check_parameters(profile, train)  # a clear error for an unknown profile or a malformed `train`
-torch.set_num_threads(1)  # one image per update: threads do not help, and results stay bit-exact
-plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
-ctx = paper003.run_context(profile, train)  # chapter 003_spiking_gan, seed 0; lists what is not yet run
+# a clear error for an unknown profile or a malformed `train`
+config.check_parameters(profile, train)
+# one image per update: threads do not help, and results stay bit-exact
+torch.set_num_threads(1)
+plt.rcParams.update({"figure.dpi": 110, "font.size": 11,
+                     "axes.spines.top": False, "axes.spines.right": False})
+# chapter 003_spiking_gan, seed 0; ctx.pending lists what is not yet run
+ctx = paper003.run_context(profile, train)
 
 # %% [markdown]
 # ## Profiles
@@ -67,7 +72,9 @@ ctx = paper003.run_context(profile, train)  # chapter 003_spiking_gan, seed 0; l
 
 # %%
 settings = config.profile_settings(profile)  # both profiles: config.PROFILES
-data = experiments.load_data()  # MNIST: 50 000 training, 10 000 validation, test, and all 60 000 training images
+# MNIST: 50 000 training, 10 000 validation and the test images, and all
+# 60 000 training images
+data = experiments.load_data()
 
 # %% [markdown]
 # ## Neurons and codes
@@ -105,13 +112,15 @@ data = experiments.load_data()  # MNIST: 50 000 training, 10 000 validation, tes
 # %%
 refractory_periods = [0, 1, 2, 4, 8]
 steps = 40
-trains = analysis.refractory_trains(refractory_periods, steps)  # constant input 2, threshold 1
+# a constant input 2, threshold 1
+trains = analysis.refractory_trains(refractory_periods, steps)
 peak_rate = {r: trains[r].sum() / steps for r in refractory_periods}
 
 # %%
 for r in refractory_periods:
-    print(f"refractory {r}: {int(trains[r].sum()):2d} spikes in {steps} steps, "
-          f"rate {peak_rate[r]:.3f}, 1/(τ_ref+1) = {analysis.if_peak_rate(r):.3f}")
+    print(f"refractory {r}: {int(trains[r].sum()):2d} spikes in {steps} "
+          f"steps, rate {peak_rate[r]:.3f}, "
+          f"1/(τ_ref+1) = {analysis.if_peak_rate(r):.3f}")
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "(a) Spike trains of an IF neuron under a strong constant input for several refractory periods $\\tau_{ref}$; (b) its firing rate against the refractory period: simulated (dots) and Eq. {eq}`eq-003-peak-rate` (line). After paper Fig. 1.", "name": "fig-003-refractory"}}
 fig = figures.refractory(trains, steps)
@@ -139,17 +148,20 @@ display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p003_spiking_gan
 # spikes (`snnlib.core.coding.count_encode` spreads them evenly over the 256 steps).
 
 # %%
-digit, digit_label = data.test_x[0], int(data.test_y[0])  # the first test image, a 7
+# the first test image, a 7
+digit, digit_label = data.test_x[0], int(data.test_y[0])
 ttfs_times = coding.ttfs_encode(digit.flatten())
 ttfs_spikes = coding.times_to_spikes(ttfs_times, T_MAX)
 count_spikes_digit = coding.count_encode(digit.flatten(), T_MAX)
 decoded = coding.ttfs_decode(ttfs_times).view(28, 28)
 
 # %%
-print(f"digit {digit_label}: {int((digit > 0).sum())} of 784 pixels are not black")
-print(f"TTFS: {int(ttfs_spikes.sum())} spikes, first at step {int(ttfs_times.min())}; "
+error = (decoded - digit.float()).abs().max().item()
+print(f"digit {digit_label}: {int((digit > 0).sum())} of 784 pixels not black")
+print(f"TTFS: {int(ttfs_spikes.sum())} spikes, first at step "
+      f"{int(ttfs_times.min())}; "
       f"count code: {int(count_spikes_digit.sum())} spikes")
-print(f"TTFS decode: max |x̂ - x| = {(decoded - digit.float()).abs().max().item():.3f} "
+print(f"TTFS decode: max |x̂ - x| = {error:.3f} "
       f"(bound x_max/t_max = {255 / 256:.3f})")
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "TTFS coding of an MNIST test digit, Eq. {eq}`eq-003-ttfs`: (a) the image; (b) the spike time of every pixel (black pixels never spike); (c) the spike raster, one row per pixel; (d) the image decoded from the spike times. After paper Fig. 2.", "name": "fig-003-ttfs"}}
@@ -158,7 +170,7 @@ fig = figures.ttfs_coding(digit, ttfs_times, ttfs_spikes, decoded)
 # %% tags=["remove-input"]
 display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p003_spiking_gan.figures.ttfs_coding")))
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "TTFS versus count coding of three pixels of the digit above (rows, by grey level $x$): the count code sends $x$ spikes, TTFS one spike at the time of Eq. {eq}`eq-003-ttfs`. After paper Fig. 3.", "name": "fig-003-ttfs-vs-rate"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "TTFS versus count coding of three pixels of the digit above (rows, by grey level $x$): (a) the count code sends $x$ spikes, (b) TTFS one spike, at the time of Eq. {eq}`eq-003-ttfs`. After paper Fig. 3.", "name": "fig-003-ttfs-vs-rate"}}
 fig = figures.ttfs_vs_count(digit, ttfs_times, count_spikes_digit)
 
 # %% tags=["remove-input"]
@@ -173,7 +185,8 @@ display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p003_spiking_gan
 # over MNIST's training images ({numref}`tab-003-input-cost`):
 
 # %%
-cost = analysis.input_code_cost(data.full_x)  # also checks that count_encode sends Σx spikes
+# also checks that count_encode sends Σx spikes
+cost = analysis.input_code_cost(data.full_x)
 
 # %% tags=["remove-input"]
 display(Markdown(analysis.input_cost_table(cost, len(data.full_x))))
@@ -296,10 +309,12 @@ if pilot_art is not None:
 display(Markdown(analysis.spike_count_note()))
 
 # %%
-classifiers = experiments.train_classifiers(ctx, settings, data)  # config.CLASSIFIERS, by name
+# the three networks of config.CLASSIFIERS, by name
+classifiers = experiments.train_classifiers(ctx, settings, data)
 if ctx.pending:
-    display(Markdown("**Not yet run in this profile** (no committed artifact; the numbers below "
-                     "leave them out): " + ", ".join(f"`{name}`" for name in ctx.pending)))
+    display(Markdown("**Not yet run in this profile** (no committed artifact; the "
+                     "numbers below leave them out): "
+                     + ", ".join(f"`{name}`" for name in ctx.pending)))
 
 # %% tags=["remove-input"]
 display(Markdown(analysis.classifier_accuracy_table(classifiers, settings["epochs"])))
@@ -330,7 +345,8 @@ display(Markdown(figure_provenance(ctx, list(classifiers) or list(config.CLASSIF
 # its first output spike and how many spikes it has spent by then.
 
 # %%
-pair = [name for name in ("clf400_aggressive", "clf400_s4nn") if name in classifiers]
+pair = [name for name in ("clf400_aggressive", "clf400_s4nn")
+        if name in classifiers]
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Mean decision step (a) and mean spikes to decision (b) per test digit for the two 784-400-10 classifiers (inputs included in the spike count). After paper Fig. 6.", "name": "fig-003-per-digit"}}
 if pair:
@@ -381,7 +397,7 @@ display(Markdown(figure_provenance(ctx, pair or ["clf400_aggressive", "clf400_s4
 # of the digit.
 
 # %% [markdown]
-# ### Silent generator pixels: which backward mask lets G recover
+# ### Silent generator pixels: the backward mask
 #
 # In the S4NN code a neuron that never fires is given a "fake spike" at $t_{max}$, but its
 # backward mask $\mathbb 1[t_i < t_j]$ leaves out the pair of a silent input and a silent neuron.
@@ -409,7 +425,8 @@ if mask_pilot is not None:
     display(Markdown(analysis.mask_pilot_text(mask_pilot)))
 
 # %%
-scorer = experiments.DigitScorer(data)  # the book's digit classifier, with the test images' features
+# the book's digit classifier, with the test images' features
+scorer = experiments.DigitScorer(data)
 
 # %% [markdown]
 # ### The generator's learning rate per layer: a pilot on training data
@@ -431,9 +448,11 @@ scorer = experiments.DigitScorer(data)  # the book's digit classifier, with the 
 # classifier's features, over the checks of the pilot's second half).
 
 # %%
-lr_pilot = experiments.gan_lr_pilot(ctx, settings, data, scorer)  # G's rates: config.G_LR_CANDIDATES
-chosen_lr = experiments.chosen_g_rates(lr_pilot)  # lowest median FD in the second half (S4NN's if not run)
-gan_config = experiments.gan_config(lr_pilot)  # config.GAN_BASE with G's chosen rates
+# G's rates: config.G_LR_CANDIDATES
+lr_pilot = experiments.gan_lr_pilot(ctx, settings, data, scorer)
+# the lowest median FD in the second half (S4NN's rate if not run)
+chosen_lr = experiments.chosen_g_rates(lr_pilot)
+gan_config = experiments.gan_config(lr_pilot)  # GAN_BASE with G's chosen rates
 
 # %% tags=["remove-input"]
 if lr_pilot is not None:
@@ -448,10 +467,13 @@ if lr_pilot is not None:
 display(Markdown(figure_provenance(ctx, ["gan_lr_pilot"])))
 
 # %%
-spiking_gans, ann_gans = experiments.train_gans(ctx, gan_config, settings, data, scorer)  # by digit
+# both GANs of every digit: {digit: artifact}
+spiking_gans, ann_gans = experiments.train_gans(
+    ctx, gan_config, settings, data, scorer)
 gan_pending = [name for name in ctx.pending if name.startswith("gan_")]
 if gan_pending:
-    display(Markdown("**Not yet run in this profile**: " + ", ".join(f"`{n}`" for n in gan_pending)))
+    display(Markdown("**Not yet run in this profile**: "
+                     + ", ".join(f"`{n}`" for n in gan_pending)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Samples of (a) the ANN GAN (paper Fig. 8b) and (b) the Spiking-GAN (paper Fig. 8c), one generator per digit (rows, labelled with the digit), eight samples each, drawn with the same fixed noise seeds after training. Right of each row: the share of that generator's samples the digit classifier reads as the row's digit (red: under half). Spiking-GAN pixels are decoded from spike times; a pixel that never spikes is black.", "name": "fig-003-samples"}}
 if spiking_gans or ann_gans:
@@ -459,12 +481,13 @@ if spiking_gans or ann_gans:
 
 # %% tags=["remove-input"]
 gan_names = [f"gan_{kind}_digit{d}" for kind in ("ann", "spiking") for d in range(10)]
-display(Markdown(figure_provenance(ctx, gan_names)))
+display(Markdown(analysis.figure_source(ctx, gan_names)))
 if spiking_gans:
     display(Markdown(analysis.samples_text(spiking_gans, ann_gans)))
 
 # %%
-real_spread = analysis.real_spread(data.test_x, data.test_y)  # 64 test images per digit
+# spread of 64 test images per digit, and the pooled inception scores
+real_spread = analysis.real_spread(data.test_x, data.test_y)
 pooled_is = analysis.pooled_inception_scores(spiking_gans, ann_gans)
 
 # %% tags=["remove-input"]
@@ -480,7 +503,7 @@ if spiking_gans:
     fig = figures.gan_training(spiking_gans)
 
 # %% tags=["remove-input"]
-display(Markdown(figure_provenance(ctx, [f"gan_spiking_digit{d}" for d in range(10)])))
+display(Markdown(analysis.figure_source(ctx, [f"gan_spiking_digit{d}" for d in range(10)])))
 if spiking_gans:
     display(Markdown(analysis.gan_training_text(spiking_gans)))
     display(Markdown(analysis.gan_training_table(spiking_gans)))
@@ -493,11 +516,12 @@ if spiking_gans:
 # Accuracies are strict (see above); differences of percentages are in percentage points (pp).
 
 # %%
-chapter_claims = claims.claims_from(profile, classifiers, cost, spiking_gans, ann_gans,
-                                    scorer.classifier.test_accuracy)
+chapter_claims = claims.claims_from(profile, classifiers, cost, spiking_gans,
+                                    ann_gans, scorer.classifier.test_accuracy)
 write_claims(paper003.CHAPTER, paper003.PAPER, chapter_claims, profile)
-display(Markdown(claims_table(chapter_claims, digits=2, label="tab-003-claims",
-                             caption=f"Paper 003's numbers and ours ({profile} profile).")))
+display(Markdown(claims_table(
+    chapter_claims, digits=2, label="tab-003-claims",
+    caption=f"Paper 003's numbers and ours ({profile} profile).")))
 
 # %% [markdown]
 # ## Where our setting differs from the paper's

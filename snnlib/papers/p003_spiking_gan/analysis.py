@@ -14,6 +14,8 @@ import torch
 from torch import Tensor
 
 from snnlib.book.artifacts import Artifact
+from snnlib.book.provenance import figure_provenance
+from snnlib.book.runner import RunContext
 from snnlib.book.tables import markdown_table, mean_sd
 from snnlib.core import coding, neurons
 from snnlib.core import temporal as tp
@@ -23,7 +25,7 @@ from snnlib.papers.p003_spiking_gan.experiments import lr_pilot_median_fd
 from snnlib.papers.p003_spiking_gan.reference import (PAPER_CLF, PAPER_COST, PAPER_DECISION_SHARE,
                                                       PAPER_FRACTION_FIRING)
 
-__all__ = ["fmt", "fmt_sd", "if_peak_rate", "refractory_trains", "InputCodeCost", "input_code_cost",
+__all__ = ["fmt", "fmt_sd", "count", "pct", "figure_source", "if_peak_rate", "refractory_trains", "InputCodeCost", "input_code_cost",
            "input_cost_lines", "input_cost_table", "input_cost_text", "norm_pilot_lines",
            "norm_pilot_table", "norm_pilot_text", "spike_count_note", "classifier_lines",
            "classifier_accuracy_table", "classifier_latency_table", "validation_wobble", "decided_mean",
@@ -48,7 +50,7 @@ def count(n: int) -> str:
 
 def pct(value: float | None, digits: int = 1) -> str:
     """A fraction as a percentage (``0.917`` -> ``"91.7 %"``), or an en dash for a missing one."""
-    return "–" if value is None else f"{100 * value:.{digits}f} %"
+    return "–" if value is None else f"{100 * value:.{digits}f}\u00a0%"  # no-break space: no "%" alone on a line
 
 
 def fmt_sd(mean: float, sd: float, digits: int = 2) -> str:
@@ -91,6 +93,16 @@ class InputCodeCost:
     """Count code of the inverted image (ink = 0): :math:`\\sum_i (255 - x_i)`."""
     ttfs: float
     """TTFS spikes that occur: one per pixel that is not black."""
+
+
+def figure_source(ctx: RunContext, names: Sequence[str]) -> str:
+    """:func:`snnlib.book.provenance.figure_provenance` for a figure drawn from ``names``, with the
+    ten per-digit GANs of a kind written as one pattern in the regenerate command (``--train-only``
+    takes shell patterns), so that the command stays short enough to read."""
+    text = figure_provenance(ctx, names)
+    for kind in ("ann", "spiking"):
+        text = text.replace(",".join(f"gan_{kind}_digit{d}" for d in range(10)), f"gan_{kind}_digit*")
+    return text
 
 
 def input_code_cost(images: Tensor) -> InputCodeCost:
@@ -199,10 +211,9 @@ def spike_count_note() -> str:
     n = 784 + 400 + 10
     share = 100 * PAPER_CLF["clf400_aggressive"].spikes / n
     spikes = PAPER_CLF["clf400_aggressive"].spikes
-    return (f"The paper's {spikes:.0f} spikes to decision for 784-400-10 with Aggressive TTFS are "
-            f"{spikes:.0f} / (784 + 400 + 10) = {share:.1f} % of its {count(n)} neurons, the share of neurons "
-            f"fired the paper states ({PAPER_FRACTION_FIRING} %), so its count includes the input neurons; ours "
-            "does too.")
+    return (f"The paper's {spikes:.0f} spikes to decision for 784-400-10 with Aggressive TTFS are {share:.1f} % "
+            f"of its 784 + 400 + 10 = {count(n)} neurons, matching the {PAPER_FRACTION_FIRING} % of neurons it "
+            "says have fired by then: its spike count includes the input neurons, and so does ours.")
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -223,7 +234,7 @@ def classifier_accuracy_table(classifiers: Mapping[str, Artifact], epochs: int) 
         m, paper = art.metrics, PAPER_CLF[name]
         rows.append([LABEL[name], pct(m["test_strict"], 2), fmt(paper.accuracy) + " %", pct(m["test_s4nn"], 2),
                      f"{pct(m['test_tie'])} / {pct(m['test_silent'])}", f"{m['best_epoch']} of {epochs}"])
-    return markdown_table(["network", "ours (strict)", "paper", "ours (S4NN-code scoring)", "ties / silent",
+    return markdown_table(["network", "ours (strict)", "paper", "S4NN-code scoring", "ties / silent",
                            "best epoch"], rows, "lrrrrr",
                           caption="MNIST test accuracy of the three classifiers (paper Sec. 3.1), with the weights "
                                   "of the best validation epoch. Strict: the correct output fires first and alone; "
@@ -613,11 +624,11 @@ def gan_training_table(spiking_gans: Mapping[int, Artifact]) -> str | None:
     rows = []
     for r in _training_rows(spiking_gans):
         won = r["d_from"] is not None
-        rows.append([r["digit"], f"{r['best']:.0f} (epoch {r['best_epoch']})", f"{r['last']:.0f}",
+        rows.append([r["digit"], f"{r['best']:.0f} ({r['best_epoch']})", f"{r['last']:.0f}",
                      r["d_from"] if won else "never", f"{r['d_right']} of {r['remaining']}" if won else "–",
                      pct(r["g_fooled"]) if won else "–"])
     last_epoch = _training_rows(spiking_gans)[0]["last_epoch"]
-    return markdown_table(["digit", "lowest FD (epoch)", f"FD after epoch {last_epoch}", "D wins from epoch",
+    return markdown_table(["digit", "lowest FD (at epoch)", f"FD after epoch {last_epoch}", "D wins from epoch",
                            "epochs D wins, from then", "G fools D, at most"], rows, "rrrrrr",
                           caption="Spiking-GAN training per digit: Fréchet distance of the epoch-end samples to the "
                                   "digit's training images, and the first epoch in which D was right on more than "

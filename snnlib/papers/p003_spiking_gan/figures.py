@@ -24,41 +24,41 @@ T_MAX = tp.S4NN_T_MAX
 def refractory(trains: Mapping[int, np.ndarray], steps: int) -> plt.Figure:
     """(a) spike trains per refractory period; (b) simulated rate against eq-003-peak-rate."""
     periods = list(trains)
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 2.8), gridspec_kw={"width_ratios": [2, 1]})
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [2, 1]})
     for row, r in enumerate(periods):
         ax_a.eventplot(np.flatnonzero(trains[r]), lineoffsets=row, linelengths=0.7, color="k")
     ax_a.set_yticks(range(len(periods)), [f"τ_ref={r}" for r in periods])
     ax_a.set_xlabel("time step")
-    ax_a.set_title("(a) spike trains", fontsize=9)
+    ax_a.set_title("(a) spike trains", fontsize=12)
     r_grid = np.arange(0, 9)
     ax_b.plot(r_grid, if_peak_rate(r_grid), color="grey", lw=1, label="1/(τ_ref+1)")
     ax_b.plot(periods, [trains[r].sum() / steps for r in periods], "o", label="simulated")
     ax_b.set_xlabel("refractory period τ_ref (steps)")
     ax_b.set_ylabel("spikes per step")
-    ax_b.set_title("(b) peak rate", fontsize=9)
-    ax_b.legend(fontsize=8, frameon=False)
+    ax_b.set_title("(b) peak rate", fontsize=12)
+    ax_b.legend(fontsize=10, frameon=False)
     fig.tight_layout()
     return fig
 
 
 def ttfs_coding(digit: Tensor, ttfs_times: Tensor, ttfs_spikes: Tensor, decoded: Tensor) -> plt.Figure:
     """An image, its TTFS spike times, raster and decoded image (paper Fig. 2)."""
-    fig, axes = plt.subplots(1, 4, figsize=(11, 2.9), gridspec_kw={"width_ratios": [1, 1.2, 1.4, 1]})
+    fig, axes = plt.subplots(1, 4, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1, 1.25, 1.3, 1]})
     axes[0].imshow(digit, cmap="gray")
-    axes[0].set_title("(a) image", fontsize=9)
+    axes[0].set_title("(a) image", fontsize=12)
     times = ttfs_times.view(28, 28).numpy()
     im = axes[1].imshow(np.ma.masked_where(times >= T_MAX, times), cmap="viridis_r", vmin=0, vmax=T_MAX)
     fig.colorbar(im, ax=axes[1], fraction=0.046, label="spike step")
-    axes[1].set_title("(b) spike time per pixel", fontsize=9)
+    axes[1].set_title("(b) spike time per pixel", fontsize=12)
     t, i = np.nonzero(ttfs_spikes.numpy())
     axes[2].scatter(t, i, s=2, color="k", marker="s", linewidths=0)
     axes[2].set_xlim(-5, T_MAX)
     axes[2].set_ylim(784, 0)
     axes[2].set_xlabel("time step")
     axes[2].set_ylabel("pixel")
-    axes[2].set_title("(c) TTFS raster", fontsize=9)
+    axes[2].set_title("(c) TTFS raster", fontsize=12)
     axes[3].imshow(decoded, cmap="gray")
-    axes[3].set_title("(d) decoded", fontsize=9)
+    axes[3].set_title("(d) decoded", fontsize=12)
     for ax in (axes[0], axes[1], axes[3]):
         ax.axis("off")
     fig.tight_layout()
@@ -70,14 +70,14 @@ def ttfs_vs_count(digit: Tensor, ttfs_times: Tensor, count_spikes: Tensor) -> pl
     flat = digit.flatten()
     examples = [int(torch.nonzero(flat == flat.max())[0]), int(torch.argmin((flat.float() - 128).abs())),
                 int(torch.argmin((flat.float() - 40).abs()))]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 2.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 2.6), sharey=True)
     for row, pixel in enumerate(examples):
         axes[0].eventplot(np.flatnonzero(count_spikes[:, pixel].numpy()), lineoffsets=row,
                           linelengths=0.7, color="k", linewidths=0.6)
         axes[1].eventplot([int(ttfs_times[pixel])], lineoffsets=row, linelengths=0.7, color="C3")
     axes[0].set_yticks(range(3), [f"x = {int(flat[p])}" for p in examples])
-    axes[0].set_title("count code: x spikes", fontsize=9)
-    axes[1].set_title("TTFS: one spike", fontsize=9)
+    axes[0].set_title("(a) count code: x spikes", fontsize=12)
+    axes[1].set_title("(b) TTFS: one spike", fontsize=12)
     for ax in axes:
         ax.set_xlim(-2, T_MAX)
         ax.set_xlabel("time step")
@@ -87,15 +87,17 @@ def ttfs_vs_count(digit: Tensor, ttfs_times: Tensor, count_spikes: Tensor) -> pl
 
 def validation_curves(classifiers: Mapping[str, Artifact]) -> plt.Figure:
     """Validation (strict) and online training accuracy per epoch of every classifier."""
-    fig, ax = plt.subplots(figsize=(9.5, 3.8))
+    fig, ax = plt.subplots(figsize=(9, 4.4))
     for k, (name, art) in enumerate(classifiers.items()):
         curve = art.arrays["curve"]
-        ax.plot(curve[:, 0], curve[:, 2], "o-", color=f"C{k}", ms=3, label=f"{LABEL[name]}: validation")
-        ax.plot(curve[:, 0], curve[:, 1], ":", color=f"C{k}", label=f"{LABEL[name]}: online training")
+        ax.plot(curve[:, 0], curve[:, 2], "o-", color=f"C{k}", ms=3, label=LABEL[name])
+        ax.plot(curve[:, 0], curve[:, 1], ":", color=f"C{k}")
+    ax.plot([], [], "o-", color="grey", ms=3, label="validation")
+    ax.plot([], [], ":", color="grey", label="online training")
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylabel("accuracy (strict)")
-    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=10, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -115,8 +117,8 @@ def per_digit(classifiers: Mapping[str, Artifact], names: Sequence[str], test_la
     for ax, title in zip(axes, ("(a) decision time", "(b) spikes")):
         ax.set_xticks(range(10))
         ax.set_xlabel("digit")
-        ax.set_title(title, fontsize=10)
-    axes[0].legend(fontsize=8, frameon=False)
+        ax.set_title(title, fontsize=12)
+    axes[0].legend(fontsize=10, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -134,7 +136,7 @@ def filters(classifiers: Mapping[str, Artifact], names: Sequence[str]) -> plt.Fi
             ax.imshow(w.reshape(28, 28), cmap="gray")
             ax.axis("off")
             if k == 2:
-                ax.set_title(f"({'abcdefgh'[panel]}) {LABEL[name]}", fontsize=10)
+                ax.set_title(f"({'abcdefgh'[panel]}) {LABEL[name]}", fontsize=12)
     return fig
 
 
@@ -147,7 +149,7 @@ def _strip(rows_of_images: Sequence[np.ndarray]) -> np.ndarray:
 def _sample_rows(ax: plt.Axes, rows_of_images: Sequence[np.ndarray], labels: Sequence[str]) -> None:
     """Rows of samples in one axes, each row labelled on the left."""
     ax.imshow(_strip(rows_of_images), cmap="gray", vmin=0, vmax=255)
-    ax.set_yticks([28 * r + 14 for r in range(len(labels))], labels, fontsize=9)
+    ax.set_yticks([28 * r + 14 for r in range(len(labels))], labels, fontsize=11)
     ax.set_xticks([])
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
@@ -169,10 +171,10 @@ def mask_pilot(pilot: Artifact) -> plt.Figure:
     ax_b.set_ylabel("correlation with mean digit")
     for ax, title in ((ax_a, "(a) pixels that spike"), (ax_b, "(b) mean sample vs mean digit")):
         ax.set_xlabel("training step")
-        ax.set_title(title, fontsize=10)
-    ax_a.legend(fontsize=8, frameon=False)
+        ax.set_title(title, fontsize=12)
+    ax_a.legend(fontsize=10, frameon=False, loc="lower left")
     _sample_rows(ax_c, [pilot.arrays[f"{k}_samples"] for k in labels], list(labels.values()))
-    ax_c.set_title("(c) samples at the end of the pilot", fontsize=10)
+    ax_c.set_title("(c) samples at the end of the pilot", fontsize=12)
     return fig
 
 
@@ -185,23 +187,23 @@ def lr_pilot(pilot: Artifact) -> plt.Figure:
     names = [f"G rates {lr_g[0]:g}, {lr_g[1]:g}" for lr_g in G_LR_CANDIDATES]
     for k, name in enumerate(names):
         rows = pilot.arrays[f"lr{k}"]
-        axes[0].plot(rows[:, 0], rows[:, 1], "o-", ms=2, color=f"C{k}", label=name)
+        axes[0].plot(rows[:, 0], rows[:, 1], "o-", ms=2, color=f"C{k}")
         axes[1].plot(rows[:, 0], rows[:, 4], "o-", ms=2, color=f"C{k}")
         axes[2].plot(rows[:, 0], rows[:, 6], "-", color=f"C{k}")
         axes[2].plot(rows[:, 0], rows[:, 7], "--", color=f"C{k}")
-        axes[3].plot(rows[:, 0], rows[:, 8], "o-", ms=2, color=f"C{k}")
+        axes[3].plot(rows[:, 0], rows[:, 8], "o-", ms=2, color=f"C{k}", label=name)
     titles = ("(a) pixels that spike", "(b) mean sample vs mean digit", "(c) G's weights moved",
               "(d) Fréchet distance to training images")
     ylabels = ("share of pixels", "correlation", "relative change (solid: hidden,\ndashed: output)", "FD (log scale)")
     for ax, title, label in zip(axes, titles, ylabels):
         ax.set_xlabel("training step")
         ax.set_ylabel(label)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=12)
     axes[3].set_yscale("log")
-    axes[0].legend(fontsize=8, frameon=False)
+    axes[3].legend(fontsize=10, frameon=False, loc="lower left")
     ax_e = fig.add_subplot(grid[2, :])
     _sample_rows(ax_e, [pilot.arrays[f"lr{k}_samples"] for k in range(len(G_LR_CANDIDATES))], names)
-    ax_e.set_title("(e) samples at the end of the pilot", fontsize=10)
+    ax_e.set_title("(e) samples at the end of the pilot", fontsize=12)
     return fig
 
 
@@ -219,10 +221,10 @@ def samples(spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifac
     """Samples of (a) the ANN GAN and (b) the Spiking-GAN, one row per digit, labelled with the
     digit on the left and, on the right, the share of the generator's samples that the digit
     classifier reads as that digit (paper Fig. 8)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 6.4))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 6.2))
     for ax, store, title in ((axes[0], ann_gans, "(a) ANN GAN"), (axes[1], spiking_gans, "(b) Spiking-GAN")):
         ax.imshow(sample_grid(store), cmap="gray", vmin=0, vmax=255)
-        ax.set_yticks([28 * d + 14 for d in range(10)], [str(d) for d in range(10)], fontsize=10)
+        ax.set_yticks([28 * d + 14 for d in range(10)], [str(d) for d in range(10)], fontsize=12)
         ax.set_ylabel("digit")
         ax.set_xticks([])
         ax.tick_params(length=0)
@@ -231,13 +233,13 @@ def samples(spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifac
         for d in range(10):
             if d in store:
                 share = store[d].metrics["target_acc"]
-                ax.text(8 * 28 + 4, 28 * d + 14, f"{100 * share:.0f} %", va="center", fontsize=9,
+                ax.text(8 * 28 + 4, 28 * d + 14, f"{100 * share:.0f} %", va="center", fontsize=11,
                         color="k" if share >= 0.5 else "C3")
             else:  # a missing generator is not a black sample
                 ax.text(4 * 28, 28 * d + 14, f"digit {d}: not yet run", color="C1", ha="center",
-                        va="center", fontsize=9)
-        ax.text(8 * 28 + 4, -6, "read as\nthe digit", fontsize=8, va="bottom")
-        ax.set_title(title, fontsize=10)
+                        va="center", fontsize=11)
+        ax.text(8 * 28 + 4, -6, "read as\nthe digit", fontsize=10, va="bottom")
+        ax.set_title(title, fontsize=12)
     fig.tight_layout()
     return fig
 
@@ -246,22 +248,22 @@ def gan_training(spiking_gans: Mapping[int, Artifact]) -> plt.Figure:
     """Spiking-GAN training per epoch: (a) D and G shares (mean over the digits), (b) FD per
     digit, (c) snapshots of the first digit's samples at several epochs."""
     logs = np.stack([art.arrays["log"] for art in spiking_gans.values()])  # [digits, epochs, 6]
-    fig = plt.figure(figsize=(10, 7.6))
-    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.05], hspace=0.45, wspace=0.3)
+    fig = plt.figure(figsize=(10, 8.4))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.05], hspace=0.75, wspace=0.3)
     ax_a, ax_b, ax_c = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
     for k, label in enumerate(("D: real called real", "D: generated called fake", "G fools D"), start=1):
         ax_a.plot(logs[0, :, 0], logs[:, :, k].mean(0), "o-", ms=3, label=label)
     ax_a.set_ylabel("share of the epoch's images")
     ax_a.set_ylim(0, 1)
-    ax_a.legend(fontsize=8, frameon=False)
-    ax_a.set_title(f"(a) D and G, mean over {len(spiking_gans)} digits", fontsize=10)
+    ax_a.legend(fontsize=10, frameon=False)
+    ax_a.set_title(f"(a) D and G, mean over {len(spiking_gans)} digits", fontsize=12)
     for digit, art in spiking_gans.items():
         ax_b.plot(art.arrays["log"][:, 0], art.arrays["log"][:, 5], lw=1, label=str(digit))
     ax_b.set_yscale("log")
     ax_b.set_ylabel("FD to training images (log)")
-    ax_b.legend(fontsize=8, ncol=2, frameon=False, title="digit", title_fontsize=8,
-                loc="center left", bbox_to_anchor=(1.0, 0.5))
-    ax_b.set_title("(b) Fréchet distance, per digit", fontsize=10)
+    ax_b.legend(fontsize=10, ncol=5, frameon=False, title="digit", title_fontsize=10,
+                loc="upper center", bbox_to_anchor=(0.5, -0.2), columnspacing=1.0, handlelength=1.2)
+    ax_b.set_title("(b) Fréchet distance, per digit", fontsize=12)
     for ax in (ax_a, ax_b):
         ax.set_xlabel("epoch")
     digit = min(spiking_gans)
@@ -269,11 +271,11 @@ def gan_training(spiking_gans: Mapping[int, Artifact]) -> plt.Figure:
     shown = [e for e in (1, 5, 10, 20, 30, 40, 50) if e <= len(first)]
     tiles = np.concatenate([np.concatenate(list(first[e - 1].reshape(-1, 28, 28)), axis=0) for e in shown], axis=1)
     ax_c.imshow(tiles, cmap="gray", vmin=0, vmax=255)
-    ax_c.set_xticks([28 * c + 14 for c in range(len(shown))], [str(e) for e in shown], fontsize=9)
+    ax_c.set_xticks([28 * c + 14 for c in range(len(shown))], [str(e) for e in shown], fontsize=11)
     ax_c.set_xlabel("after epoch")
     ax_c.set_yticks([])
     ax_c.tick_params(length=0)
     for side in ax_c.spines:
         ax_c.spines[side].set_visible(False)
-    ax_c.set_title(f"(c) digit {digit}: four samples of the fixed noise after each epoch shown", fontsize=10)
+    ax_c.set_title(f"(c) digit {digit}: four samples of fixed noise, by epoch", fontsize=12)
     return fig
