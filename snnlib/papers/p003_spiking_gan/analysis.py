@@ -257,14 +257,16 @@ def classifier_latency_table(classifiers: Mapping[str, Artifact]) -> str:
                           label="tab-003-latency")
 
 
-def validation_wobble(classifiers: Mapping[str, Artifact]) -> tuple[float, float]:
+def validation_wobble(classifiers: Mapping[str, Artifact]) -> tuple[float, float] | None:
     """Median and largest epoch-to-epoch change of the validation accuracy (strict, in percentage
-    points) over the second half of every classifier's training."""
+    points) over the second half of every classifier's training (at least its last two epochs);
+    ``None`` with fewer than two epochs."""
     changes = []
     for art in classifiers.values():
         val = art.arrays["curve"][:, 2]
-        changes.extend(np.abs(np.diff(100 * val[len(val) // 2:])))
-    return float(np.median(changes)), float(np.max(changes))
+        start = max(min(len(val) // 2, len(val) - 2), 0)
+        changes.extend(np.abs(np.diff(100 * val[start:])))
+    return (float(np.median(changes)), float(np.max(changes))) if changes else None
 
 
 def decided_mean(classifier: Artifact) -> float:
@@ -312,7 +314,7 @@ def latency_text(classifiers: Mapping[str, Artifact]) -> tuple[str, str] | None:
             "time under both losses); S4NN's loss only pushes the few outputs that fire within "
             f"γ = {tp.S4NN_GAMMA} steps of the winner. The paper's learning rate or schedule for "
             "Aggressive TTFS may differ from S4NN's, which we had to assume; we did not tune it.")
-    typical, largest = validation_wobble(classifiers)
+    wobble = validation_wobble(classifiers)
     below = [name for name, art in classifiers.items() if 100 * art.metrics["test_strict"] < PAPER_CLF[name].accuracy]
     c = classifiers["clf400_aggressive"].provenance["config"]
     how_many = (f"All {len(below)} of our accuracies are" if len(below) == len(classifiers) else
@@ -321,9 +323,10 @@ def latency_text(classifiers: Mapping[str, Artifact]) -> tuple[str, str] | None:
         f"{how_many} below the paper's. Part of the gap is the scoring (compare the S4NN-code column of "
         "{numref}`tab-003-accuracy`), part the training: S4NN's code runs 40 or 100 epochs on all 60 000 "
         f"training images, we ran {c['epochs']} on {count(c['n_train'])}, picking the epoch on the other "
-        f"{count(c['n_val'])}, and in the second half of training the validation accuracy still moves by "
-        f"{typical:.1f} pp from one epoch to the next (median; at most {largest:.1f} pp; "
-        "{numref}`fig-003-curves`).")
+        f"{count(c['n_val'])}"
+        + (f", and in the second half of training the validation accuracy still moves by {wobble[0]:.1f} pp "
+           f"from one epoch to the next (median; at most {wobble[1]:.1f} pp; " + "{numref}`fig-003-curves`)"
+           if wobble else "") + ".")
     return claim, "\n\n".join(notes)
 
 
@@ -524,7 +527,7 @@ def samples_text(spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Ar
     text = (("**Most Spiking-GAN rows are not digits.** " if 2 * len(bad) > len(spiking_gans) else "")
             + f"The digit classifier reads at least "
             f"{100 * threshold:.0f} % of a generator's samples as the intended digit in {len(good)} of the "
-            f"{len(spiking_gans)} Spiking-GAN rows" + (f" (digits {digits(good)})" if good else ""))
+            f"{len(spiking_gans)} Spiking-GAN rows" + (f" (digit{'s' if len(good) > 1 else ''} {digits(good)})" if good else ""))
     if bad:
         worst = max(spiking_gans[d].metrics["target_acc"] for d in bad)
         read = sorted({read_as(spiking_gans[d])[0] for d in bad})
