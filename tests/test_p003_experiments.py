@@ -237,7 +237,7 @@ def test_samples_text_counts_the_rows_read_as_their_digit():
     ann = {d: _gan(0.9, d) for d in range(3)}
     text = analysis.samples_text(spiking, ann)
     assert text.startswith("**Most Spiking-GAN rows are not digits.**")
-    assert "in 1 of the 3 Spiking-GAN rows (digits 1)" in text
+    assert "in 1 of the 3 Spiking-GAN rows (digit 1)" in text
     assert "in the other 2 rows it reads none of the samples as their digit (mostly as 3 or 8 instead)" in text
     assert "For the ANN GAN it is 3 of 3 rows" in text
     assert analysis.samples_text({}, ann) is None
