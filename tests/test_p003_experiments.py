@@ -199,6 +199,9 @@ def test_claims_from_nothing_say_not_run_yet():
     assert by_id["gan.spiking.pooled_is"].ours is None
     assert by_id["input.count_code.spikes"].ours == 2.0 and by_id["input.count_code.spikes"].paper == 173745.0
     assert by_id["classifier.test_acc"].ours == pytest.approx(99.0)
+    per_digit = [c.id for c in built if claims.is_per_digit_gan(c)]
+    assert len(per_digit) == 40 and "gan.spiking.digit3.fid" in per_digit
+    assert not claims.is_per_digit_gan(by_id["gan.spiking.pooled_is"])
 
 
 def test_check_parameters_refuses_unknown_profiles_and_malformed_train():

@@ -20,7 +20,7 @@ from snnlib.papers.p003_spiking_gan import analysis, experiments
 from snnlib.papers.p003_spiking_gan.config import profile_settings
 from snnlib.papers.p003_spiking_gan.reference import PAPER_CLF, PAPER_COST
 
-__all__ = ["build_claims", "claims_from"]
+__all__ = ["build_claims", "claims_from", "is_per_digit_gan"]
 
 
 def _classifier_claim(classifiers: Mapping[str, Artifact], profile: str, cid: str, name: str,
@@ -98,6 +98,13 @@ def claims_from(profile: str, classifiers: Mapping[str, Artifact], cost: analysi
                         ours=float(np.mean(spk_counts)) if spk_counts else None, unit="spikes",
                         profile=profile, source="not in the paper (it gives the maximum, 2 470 for G and D)"))
     return claims
+
+
+def is_per_digit_gan(claim: Claim) -> bool:
+    """Whether ``claim`` is one of the per-digit GAN numbers (``gan.<kind>.digit<d>.<metric>``),
+    which the chapter shows in its GAN tables rather than in its claims table."""
+    parts = claim.id.split(".")
+    return len(parts) == 4 and parts[0] == "gan" and parts[2].startswith("digit")
 
 
 def build_claims(ctx: RunContext) -> list[Claim]:
