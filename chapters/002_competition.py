@@ -41,12 +41,13 @@ from IPython.display import Markdown, display
 
 from snnlib.book.claims import claims_table, write_claims
 from snnlib.book.provenance import figure_provenance
+from snnlib.book.runner import check_parameters
 from snnlib.papers import p002_competition
 from snnlib.papers.p002_competition import (analysis, claims, config,
                                             experiments, figures)
 
 # unknown profile: ValueError; train neither bool nor str: TypeError
-config.check_parameters(profile, train)
+check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
 
 # at most 2 threads (the frozen-network products gain little beyond);
 # OMP_NUM_THREADS=1 lowers it, e.g. to run two chapters side by side

@@ -42,6 +42,7 @@ from IPython.display import Markdown, display
 
 from snnlib.book.claims import claims_table, write_claims
 from snnlib.book.provenance import figure_provenance
+from snnlib.book.runner import check_parameters
 from snnlib.core import coding
 from snnlib.core.temporal import S4NN_T_MAX as T_MAX
 from snnlib.papers import p003_spiking_gan as paper003
@@ -49,7 +50,7 @@ from snnlib.papers.p003_spiking_gan import (analysis, claims, config, experiment
                                             figures)
 
 # a clear error for an unknown profile or a malformed `train`
-config.check_parameters(profile, train)
+check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
 # one image per update: threads do not help, and results stay bit-exact
 torch.set_num_threads(1)
 plt.rcParams.update({"figure.dpi": 110, "font.size": 11,
@@ -481,7 +482,7 @@ if spiking_gans or ann_gans:
 
 # %% tags=["remove-input"]
 gan_names = [f"gan_{kind}_digit{d}" for kind in ("ann", "spiking") for d in range(10)]
-display(Markdown(analysis.figure_source(ctx, gan_names)))
+display(Markdown(figure_provenance(ctx, gan_names)))
 if spiking_gans:
     display(Markdown(analysis.samples_text(spiking_gans, ann_gans)))
 
@@ -503,7 +504,7 @@ if spiking_gans:
     fig = figures.gan_training(spiking_gans)
 
 # %% tags=["remove-input"]
-display(Markdown(analysis.figure_source(ctx, [f"gan_spiking_digit{d}" for d in range(10)])))
+display(Markdown(figure_provenance(ctx, [f"gan_spiking_digit{d}" for d in range(10)])))
 if spiking_gans:
     display(Markdown(analysis.gan_training_text(spiking_gans)))
     display(Markdown(analysis.gan_training_table(spiking_gans)))

@@ -70,3 +70,12 @@ def test_table_shows_paper_ours_difference_in_pp_and_a_status():
 def test_claim_status_uses_twice_the_papers_sd(ours, paper, paper_sd, status):
     claim = Claim("c", "w", paper=paper, paper_sd=paper_sd, ours=ours, profile="full", source="s")
     assert claim_status(claim) == status
+
+
+def test_a_small_sd_is_shown_with_a_significant_digit():
+    small = Claim("is", "pooled inception score", paper=None, ours=1.7055, ours_sd=0.0005,
+                  profile="full", source="s")
+    row = claims_table([small], digits=1).splitlines()[2]
+    assert "| 1.7055\u00a0±\u00a00.0005 |" in row
+    plain = Claim("acc", "accuracy", paper=None, ours=89.60, ours_sd=0.2, profile="full", source="s")
+    assert "| 89.6\u00a0±\u00a00.2 |" in claims_table([plain], digits=2).splitlines()[2]

@@ -177,15 +177,6 @@ def test_table2_markdown_and_claims_checked():
     assert "| linear readout beats voting (row 5) | linear − voting | +5.4 | +10.6 |" in checked
 
 
-def test_check_parameters_refuses_unknown_profiles_and_train_values():
-    config.check_parameters("quick", True)
-    config.check_parameters("full", "table2_row5,anti_stdp_*")
-    with pytest.raises(ValueError, match="'bogus'.*'full', 'quick'"):
-        config.check_parameters("bogus", False)
-    with pytest.raises(TypeError, match="train must be"):
-        config.check_parameters("full", 1)
-
-
 def test_benchmark_ratios_follow_from_the_times_shown():
     metrics = {"check_images": 10, "check_spikes": 4009, "spikes_identical": True, "xy_bit_identical": True,
                "threads": 2, "bindsnet_s_per_image": 0.129, "snnlib_s_per_image": 0.030,

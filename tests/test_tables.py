@@ -9,6 +9,8 @@ def test_markdown_table_formats_cells_and_alignment():
                                  "| 2 | not run |", "| 3 | a\\|b |"]
     assert mean_sd(0.5, digits=2) == "0.50" and mean_sd(None) is None
     assert mean_sd(9.3, 0.05, 2, "%") == "9.30\u00a0±\u00a00.05\u00a0%"
+    assert mean_sd(9.3, 0.05, 1) == "9.30\u00a0±\u00a00.05"  # never "± 0.1" rounding up nor "± 0.0"
+    assert mean_sd(1.7055, 0.0005, 2) == "1.7055\u00a0±\u00a00.0005" and mean_sd(2.0, 0.0, 1) == "2.0\u00a0±\u00a00.0"
     with pytest.raises(ValueError):
         markdown_table(["a", "b"], [[1]])
 

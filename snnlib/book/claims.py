@@ -25,7 +25,7 @@ from typing import Iterable
 from snnlib.book.artifacts import atomic_write_json
 from snnlib.book.paths import results_root
 from snnlib.book.runner import PROFILES
-from snnlib.book.tables import NBSP, markdown_table
+from snnlib.book.tables import NBSP, markdown_table, sd_digits
 
 FIELDS = ("id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit", "profile", "source")
 
@@ -102,12 +102,17 @@ def all_claims(root: Path | None = None) -> dict[str, tuple[str, list[Claim]]]:
 
 
 def _fmt(value: float | None, sd: float | None = None, digits: int = 2) -> str:
+    """``value ± sd`` with ``digits`` decimals, trailing zeros dropped, but never a bare "± 0":
+    where the sd needs more decimals to show, both get them (:func:`~snnlib.book.tables.sd_digits`)."""
     if value is None:
         return "—"
-    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
-    if sd is not None:
-        text += f"{NBSP}±{NBSP}" + (f"{sd:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{sd:,.0f}")
-    return text
+    shown = sd_digits(sd, digits)
+
+    def number(x: float) -> str:
+        text = f"{x:,.{shown}f}"
+        return text.rstrip("0").rstrip(".") if shown == digits and digits else text
+
+    return number(value) + ("" if sd is None else f"{NBSP}±{NBSP}{number(sd)}")
 
 
 # A claim's status, computed from its numbers (never typed).

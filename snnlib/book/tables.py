@@ -6,9 +6,10 @@ the same way everywhere (``89.6 ± 0.2`` in one cell, ``not run`` for a missing 
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable, Sequence
 
-__all__ = ["NBSP", "markdown_table", "mean_sd"]
+__all__ = ["NBSP", "markdown_table", "mean_sd", "sd_digits"]
 
 
 def _cell(value: Any) -> str:
@@ -47,10 +48,20 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]],
 NBSP = "\u00a0"  # a no-break space: a number and its spread never wrap over lines
 
 
+def sd_digits(sd: float | None, digits: int) -> int:
+    """At least ``digits`` decimals, and enough that a nonzero ``sd`` shows a significant digit
+    (0.05 with ``digits=1`` -> 2): a spread is never printed as a bare "± 0"."""
+    if sd is None or sd <= 0 or not math.isfinite(sd):
+        return digits
+    return max(digits, -math.floor(math.log10(sd)))
+
+
 def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1, unit: str = "") -> str | None:
     """``"89.6 ± 0.2"`` (or ``"89.6"`` without an sd), joined by no-break spaces so that a table
-    cell never wraps it; ``unit`` is appended the same way.  ``None`` for a missing mean."""
+    cell never wraps it; ``unit`` is appended the same way; more decimals where the sd needs them
+    (:func:`sd_digits`: ``9.30 ± 0.05``).  ``None`` for a missing mean."""
     if mean is None:
         return None
+    digits = sd_digits(sd, digits)
     text = f"{mean:.{digits}f}" + ("" if sd is None else f"{NBSP}±{NBSP}{sd:.{digits}f}")
     return text + (f"{NBSP}{unit}" if unit else "")

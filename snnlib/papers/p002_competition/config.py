@@ -16,7 +16,7 @@ from .network import CompetitionNetConfig
 from .reference import ANTI_STDP, REPO_FIG10, TABLE2
 
 __all__ = ["CLAMPS", "COMPETITION_STRENGTHS", "LEARNED_YY", "PROFILES", "anti_stdp_config",
-           "check_parameters", "profile_settings", "repo_fig10_config", "row_config", "row_iterations", "strength_config"]
+           "profile_settings", "repo_fig10_config", "row_config", "row_iterations", "strength_config"]
 
 PROFILES = {
     "quick": {"rows": [4, 5, 10, 12], "replicas": 2, "train_iterations": 150, "n_calibration": 500,
@@ -43,17 +43,6 @@ COMPETITION_STRENGTHS = (-10.0, -100.0)  # the fixed c_w of paper Fig. 9: weak, 
 # Paper Fig. 13's clamps of the learned competition weights: bounds -> (experiment name, clamp)
 CLAMPS = {"(-inf, -100]": ("clamped_wmax_-100", dict(competition_wmax=-100.0)),
           "[-350, 0]": ("clamped_wmin_-350", dict(competition_wmin=-350.0))}
-
-
-def check_parameters(profile: str, train: bool | str) -> None:
-    """Refuse the chapter's parameters early, with a clear error: ``profile`` must be one of
-    ``PROFILES`` (else ``ValueError`` naming them), ``train`` a bool or a string of experiment-name
-    patterns (else ``TypeError``)."""
-    if not isinstance(profile, str) or profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; chapter 002 has the profiles {sorted(PROFILES)}")
-    if not isinstance(train, (bool, str)):
-        raise TypeError(f"train must be True, False or a string of experiment-name patterns "
-                        f"(e.g. 'table2_row5,anti_stdp_*'), not {type(train).__name__} {train!r}")
 
 
 def profile_settings(profile: str) -> dict:

@@ -14,8 +14,6 @@ import torch
 from torch import Tensor
 
 from snnlib.book.artifacts import Artifact
-from snnlib.book.provenance import figure_provenance
-from snnlib.book.runner import RunContext
 from snnlib.book.tables import markdown_table, mean_sd
 from snnlib.core import coding, neurons
 from snnlib.core import temporal as tp
@@ -25,7 +23,7 @@ from snnlib.papers.p003_spiking_gan.experiments import lr_pilot_median_fd
 from snnlib.papers.p003_spiking_gan.reference import (PAPER_CLF, PAPER_COST, PAPER_DECISION_SHARE,
                                                       PAPER_FRACTION_FIRING)
 
-__all__ = ["fmt", "fmt_sd", "count", "pct", "figure_source", "if_peak_rate", "refractory_trains", "InputCodeCost", "input_code_cost",
+__all__ = ["fmt", "count", "pct", "if_peak_rate", "refractory_trains", "InputCodeCost", "input_code_cost",
            "input_cost_lines", "input_cost_table", "input_cost_text", "norm_pilot_lines",
            "norm_pilot_table", "norm_pilot_text", "spike_count_note", "classifier_lines",
            "classifier_accuracy_table", "classifier_latency_table", "validation_wobble", "decided_mean",
@@ -51,14 +49,6 @@ def count(n: int) -> str:
 def pct(value: float | None, digits: int = 1) -> str:
     """A fraction as a percentage (``0.917`` -> ``"91.7 %"``), or an en dash for a missing one."""
     return "–" if value is None else f"{100 * value:.{digits}f}\u00a0%"  # no-break space: no "%" alone on a line
-
-
-def fmt_sd(mean: float, sd: float, digits: int = 2) -> str:
-    """``mean ± sd`` with at least ``digits`` decimals and enough of them that a nonzero sd shows
-    a significant digit (``9.30 ± 0.05``, ``1.712 ± 0.003``), never a bare ``± 0``."""
-    if sd > 0:
-        digits = max(digits, int(-np.floor(np.log10(sd))))
-    return mean_sd(mean, sd, digits)
 
 
 # --------------------------------------------------------------------------- neurons and codes
@@ -93,16 +83,6 @@ class InputCodeCost:
     """Count code of the inverted image (ink = 0): :math:`\\sum_i (255 - x_i)`."""
     ttfs: float
     """TTFS spikes that occur: one per pixel that is not black."""
-
-
-def figure_source(ctx: RunContext, names: Sequence[str]) -> str:
-    """:func:`snnlib.book.provenance.figure_provenance` for a figure drawn from ``names``, with the
-    ten per-digit GANs of a kind written as one pattern in the regenerate command (``--train-only``
-    takes shell patterns), so that the command stays short enough to read."""
-    text = figure_provenance(ctx, names)
-    for kind in ("ann", "spiking"):
-        text = text.replace(",".join(f"gan_{kind}_digit{d}" for d in range(10)), f"gan_{kind}_digit*")
-    return text
 
 
 def input_code_cost(images: Tensor) -> InputCodeCost:
@@ -555,7 +535,7 @@ def pooled_text(pooled: Mapping[str, InceptionScore], n_samples: int) -> str | N
     if not pooled:
         return None
     name = {"ann": "ANN GANs", "spiking": "Spiking-GANs"}
-    scores = "; ".join(f"the {name[kind]} {fmt_sd(score.mean, score.std)}" for kind, score in pooled.items())
+    scores = "; ".join(f"the {name[kind]} {mean_sd(score.mean, score.std, 2)}" for kind, score in pooled.items())
     return (f"Pooled into one class-balanced generator (10 digits × {count(n_samples)} samples), the inception score "
             "{cite}`salimans2016improved` computed with the digit classifier (at most 10; mean ± sd over "
             f"10 splits) is: {scores}.")

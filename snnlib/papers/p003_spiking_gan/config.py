@@ -15,7 +15,7 @@ from snnlib.book.runner import select_profile
 from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig
 from snnlib.papers.p003_spiking_gan.spiking_gan import SpikingGANConfig
 
-__all__ = ["PROFILES", "check_parameters", "profile_settings", "CLASSIFIERS", "LABEL", "GAN_BASE", "G_LR_CANDIDATES",
+__all__ = ["PROFILES", "profile_settings", "CLASSIFIERS", "LABEL", "GAN_BASE", "G_LR_CANDIDATES",
            "PILOT_COLUMNS", "ANN_GAN_BATCH", "ANN_GAN_LR", "ANN_GAN_BETAS"]
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -28,17 +28,6 @@ PROFILES: dict[str, dict[str, Any]] = {
              "ann_epochs": 50, "n_samples": 1000, "gan_watch": 200, "gan_pilot_steps": 9000, "gan_pilot_every": 250,
              "pilot_images": 10000, "pilot_val": 2000, "pilot_d_steps": 300},
 }
-
-
-def check_parameters(profile: str, train: bool | str) -> None:
-    """Refuse the chapter's parameters early, with a clear error: ``profile`` must be one of
-    ``PROFILES`` (else ``ValueError`` naming them), ``train`` a bool or a string of experiment-name
-    patterns (else ``TypeError``)."""
-    if not isinstance(profile, str) or profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; chapter 003 has the profiles {sorted(PROFILES)}")
-    if not isinstance(train, (bool, str)):
-        raise TypeError(f"train must be True, False or a string of experiment-name patterns "
-                        f"(e.g. 'clf400_*,gan_spiking_digit0'), not {type(train).__name__} {train!r}")
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
