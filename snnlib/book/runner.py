@@ -561,3 +561,10 @@ class RunContext:
             path = exp.directory / "metrics.json"
             return read_artifact(exp.directory) if path.exists() else None
         return exp.load() if exp.is_complete() else None
+
+
+def paper_run_context(package: str, chapter: str, profile: str, train: bool | str = False) -> RunContext:
+    """The run context of paper package ``package``'s chapter: seed 0, and a code fingerprint over
+    the protocols in ``<package>.experiments`` and the library code they import (not the package's
+    figures, analysis or claims, which compute nothing stored in an artifact)."""
+    return RunContext(chapter, profile, train, seed=0, code=(f"{package}.experiments",))

@@ -8,14 +8,12 @@ and text derived from artifacts), :mod:`.figures` and :mod:`.claims`.
 
 from __future__ import annotations
 
-from snnlib.book.runner import RunContext
+from snnlib.book.runner import RunContext, paper_run_context
 
 CHAPTER = "003_spiking_gan"
 PAPER = "003_35e7ac597fe754ff"
 
 
 def run_context(profile: str, train: bool | str = False) -> RunContext:
-    """The chapter's run context: seed 0; the code fingerprint covers the protocols in
-    :mod:`.experiments` and the library code they import (not the figures, analysis or claims,
-    which compute nothing stored in an artifact)."""
-    return RunContext(CHAPTER, profile, train, seed=0, code=(f"{__name__}.experiments",))
+    """The chapter's run context (:func:`snnlib.book.runner.paper_run_context`)."""
+    return paper_run_context(__name__, CHAPTER, profile, train)
