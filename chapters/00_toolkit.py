@@ -137,9 +137,10 @@ display(Markdown(figure_provenance(None, drawn_by="snnlib.core.neurons.lif_step"
 # {cite:t}`diehl2015unsupervised` introduced for unsupervised STDP learning, in continuous time
 #
 # $$
-# \tau_v \frac{dv}{dt} = -(v - v_{rest}) + R I(t),\qquad
-# v_{th}(t) = \theta_0 + \theta(t),\qquad
-# \tau_\theta \frac{d\theta}{dt} = -\theta,\quad \theta \leftarrow \theta + \theta_+ \text{ at each spike},
+# \begin{aligned}
+# \tau_v \frac{dv}{dt} &= -(v - v_{rest}) + R I(t), \qquad v_{th}(t) = \theta_0 + \theta(t),\\
+# \tau_\theta \frac{d\theta}{dt} &= -\theta, \qquad \theta \leftarrow \theta + \theta_+ \text{ at each spike},
+# \end{aligned}
 # $$ (eq-alif)
 #
 # with the voltage held at $v_{reset}$ for $t_{ref}$ after a spike. The threshold rises with every
@@ -218,9 +219,11 @@ print("empirical rate:", np.round(s.mean(0).numpy(), 2), " σ(u):", np.round(tor
 # (paper 000, Sec. 2; `snnlib.core.surrogate.fast_sigmoid`). The others in `snnlib`:
 #
 # $$
-# \text{rectangular: } \frac{1}{a}\,\mathbb 1\!\left[|x| < \tfrac a2\right],\qquad
-# \text{arctangent: } \frac{\alpha/2}{1 + (\frac{\pi}{2}\alpha x)^2},\qquad
-# \text{sigmoid: } k\,\sigma(kx)\,(1 - \sigma(kx))
+# \begin{aligned}
+# &\text{rectangular: } \frac{1}{a}\,\mathbb 1\!\left[|x| < \tfrac a2\right], \qquad
+# \text{arctangent: } \frac{\alpha/2}{1 + (\frac{\pi}{2}\alpha x)^2},\\
+# &\text{sigmoid: } k\,\sigma(kx)\,(1 - \sigma(kx))
+# \end{aligned}
 # $$ (eq-surrogates)
 #
 # (`rectangular`, `atan`, `sigmoid`).

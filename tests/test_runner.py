@@ -276,10 +276,13 @@ def test_provenance_table_lists_artifacts_and_stretches(tmp_path):
     _train(again, 13)
     again.finish({"x": 2})
     Experiment("ch1", "quick_one", {}, "quick", 0, tmp_path).finish({"x": 3})
-    rows = runner.provenance_table("full", tmp_path).splitlines()[2:]
+    text = runner.provenance_table("full", tmp_path)
+    first, second = text.split("\n\n**ch2**\n\n")
+    assert first.startswith("**ch1**\n\n| experiment | finished | wall time |")
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == 2  # the quick artifact is not listed
-    assert rows[0].startswith("| ch1 | `plain` |") and "steps" not in rows[0]
-    assert rows[1].startswith("| ch2 | `resumed` |")
+    assert rows[0].startswith("| `plain` |") and "steps" not in rows[0]
+    assert rows[1].startswith("| `resumed` |") and rows[1] in second
     assert "steps 0–8: " in rows[1] and "<br>steps 8–13: " in rows[1]
     assert f"torch {torch.__version__}" in rows[1]
 

@@ -173,8 +173,9 @@ def check_figure_provenance(page: str, main) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """Where a browser may break a line: at ordinary white space, not at a no-break space."""
-    return [w for w in re.split(r"[ \t\r\n]+", text) if w]
+    """The pieces between the places where a browser may break a line: ordinary white space (not
+    a no-break space), and after a "/" or a hyphen inside a word (as Chromium does)."""
+    return [w for w in re.split(r"[ \t\r\n]+|(?<=[/-])(?=\w)", text) if w]
 
 
 def table_min_width(table) -> float:

@@ -187,12 +187,12 @@ def short_commit(commit: str) -> str:
 
 
 def provenance_table(profile: str = "full", root: Path | None = None) -> str:
-    """A Markdown table of every finished artifact of ``profile`` under the results root: when
-    and where it was made (commit, machine, torch), its wall time, and whether the code that
-    computed it is unchanged (see :func:`code_status`); a resumed run, or one whose commit changed
-    while it ran, lists each stretch of steps (see :func:`provenance`)."""
+    """Markdown: for each chapter, a table of its finished ``profile`` artifacts: when (the date,
+    UTC) and where each was made (machine, torch), by which commit, its wall time, and whether the
+    code that computed it is unchanged (see :func:`code_status`); a resumed run, or one whose commit
+    changed while it ran, lists each stretch of steps (see :func:`provenance`)."""
     root = Path(root) if root is not None else results_root()
-    rows = []
+    chapters: dict[str, list[list[str]]] = {}
     for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
         prov = read_artifact(path.parent, arrays=False, weights=False).provenance
         segments = prov.get("segments")
@@ -203,11 +203,13 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
                 for seg in segments for a, b in [seg["steps"]])
         else:
             where = _where(prov)
-        rows.append([path.parts[-4], f"`{path.parts[-2]}`", prov.get("finished_utc", "?"),
-                     f"{prov.get('wall_time_s', 0) / 60:,.1f} min",
-                     short_commit(prov.get("git_commit", "?")), code_status(prov), where])
-    return markdown_table(["chapter", "experiment", "finished (UTC)", "wall time", "git commit", "code",
-                           "where"], rows)
+        chapters.setdefault(path.parts[-4], []).append(
+            [f"`{path.parts[-2]}`", prov.get("finished_utc", "?")[:10],
+             f"{prov.get('wall_time_s', 0) / 60:,.1f} min", short_commit(prov.get("git_commit", "?")),
+             code_status(prov), where])
+    return "\n\n".join(f"**{chapter}**\n\n" + markdown_table(
+        ["experiment", "finished", "wall time", "git commit", "code", "where"], rows)
+        for chapter, rows in chapters.items())
 
 
 def provenance_summary(profile: str = "full", root: Path | None = None) -> str:
