@@ -85,7 +85,9 @@ def test_table_min_width_follows_the_unbreakable_words():
     code = width("<table><tr><td><code>table2.row10.voting</code> and words</td></tr></table>")
     assert code == 19 * check_book.CODE_CHAR_PX + check_book.CELL_PADDING_PX
     path = width("<table><tr><td>(benchmarks/competition_vs_bindsnet.py)</td></tr></table>")
-    assert path == len("competition_vs_bindsnet.py)") * check_book.CHAR_PX + check_book.CELL_PADDING_PX
+    assert path == len("(benchmarks/competition_vs_bindsnet.py)") * check_book.CHAR_PX + check_book.CELL_PADDING_PX
+    hinted = width("<table><tr><td>(benchmarks/\u200bcompetition_vs_bindsnet.py) 25-channel</td></tr></table>")
+    assert hinted == len("competition_vs_bindsnet.py)") * check_book.CHAR_PX + check_book.CELL_PADDING_PX
 
 
 def test_bibliography_needs_years_and_citations(tmp_path):

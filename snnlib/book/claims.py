@@ -158,7 +158,7 @@ def claims_table(claims: Iterable[Claim], digits: int = 2, *, caption: str | Non
         diff = c.difference
         diff_text = "—" if diff is None else (("+" if diff > 0 else "") + _fmt(diff, None, digits)
                                               + _difference_unit(c.unit))
-        rows.append([c.what,
+        rows.append([c.what.replace("/", "/\u200b"),  # a path may break after its slashes
                      _fmt(c.paper, c.paper_sd, digits) + (unit if c.paper is not None else ""),
                      _fmt(c.ours, c.ours_sd, digits) + (unit if c.ours is not None else ""),
                      diff_text, claim_status(c)])
