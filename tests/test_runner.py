@@ -278,7 +278,7 @@ def test_provenance_table_lists_artifacts_and_stretches(tmp_path):
     Experiment("ch1", "quick_one", {}, "quick", 0, tmp_path).finish({"x": 3})
     text = runner.provenance_table("full", tmp_path)
     first, second = text.split("\n\n**ch2**\n\n")
-    assert first.startswith("**ch1**\n\n| experiment | finished | wall time |")
+    assert first.startswith("**ch1**\n\n| experiment | finished, wall time | git commit |")
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == 2  # the quick artifact is not listed
     assert rows[0].startswith("| `plain` |") and "steps" not in rows[0]

@@ -204,11 +204,11 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
         else:
             where = _where(prov)
         chapters.setdefault(path.parts[-4], []).append(
-            [f"`{path.parts[-2]}`", prov.get("finished_utc", "?")[:10],
-             f"{prov.get('wall_time_s', 0) / 60:,.1f} min", short_commit(prov.get("git_commit", "?")),
-             code_status(prov), where])
+            [f"`{path.parts[-2]}`",
+             f"{prov.get('finished_utc', '?')[:10]}, {prov.get('wall_time_s', 0) / 60:,.1f} min",
+             short_commit(prov.get("git_commit", "?")), code_status(prov), where])
     return "\n\n".join(f"**{chapter}**\n\n" + markdown_table(
-        ["experiment", "finished", "wall time", "git commit", "code", "where"], rows)
+        ["experiment", "finished, wall time", "git commit", "code", "where"], rows)
         for chapter, rows in chapters.items())
 
 
