@@ -509,7 +509,8 @@ claim_list = claims.chapter_claims(profile, results, bench,
                                    settings["replicas"])
 write_claims(p002_competition.CHAPTER, p002_competition.PAPER, claim_list,
              profile)
-display(Markdown(claims_table(claim_list, digits=1)))
+display(Markdown(claims_table(claim_list, digits=1, label="tab-002-claims",
+                                caption=f"Paper 002's numbers and ours ({profile} profile).")))
 
 # %% [markdown]
 # ## Appendix: simulation speed

@@ -526,7 +526,7 @@ write_claims(paper003.CHAPTER, paper003.PAPER, chapter_claims, profile)
 # the per-digit GAN numbers are in the GAN tables above; the rest here
 shown = [c for c in chapter_claims if not claims.is_per_digit_gan(c)]
 display(Markdown(claims_table(
-    shown, digits=2, label="tab-003-claims",
+    shown, digits=1, label="tab-003-claims",
     caption=f"Paper 003's numbers and ours ({profile} profile).")))
 
 # %% [markdown]

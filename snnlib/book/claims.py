@@ -102,24 +102,23 @@ def all_claims(root: Path | None = None) -> dict[str, tuple[str, list[Claim]]]:
 
 
 def _fmt(value: float | None, sd: float | None = None, digits: int = 2) -> str:
-    """``value ± sd`` with ``digits`` decimals, trailing zeros dropped, but never a bare "± 0":
-    where the sd needs more decimals to show, both get them (:func:`~snnlib.book.tables.sd_digits`)."""
+    """``value ± sd`` with ``digits`` decimals, or more where the sd needs them to show a
+    significant digit (:func:`~snnlib.book.tables.sd_digits`): never a bare "± 0"."""
     if value is None:
         return "—"
     shown = sd_digits(sd, digits)
-
-    def number(x: float) -> str:
-        text = f"{x:,.{shown}f}"
-        return text.rstrip("0").rstrip(".") if shown == digits and digits else text
-
-    return number(value) + ("" if sd is None else f"{NBSP}±{NBSP}{number(sd)}")
+    return f"{value:,.{shown}f}" + ("" if sd is None else f"{NBSP}±{NBSP}{sd:,.{shown}f}")
 
 
-# A claim's status, computed from its numbers (never typed).
-WITHIN, OUTSIDE, NO_SPREAD, NO_PAPER_NUMBER, NOT_RUN = (
-    "within the paper's spread", "outside the paper's spread", "paper gives no spread",
-    "paper gives no number", "not run")
-STATUSES = (WITHIN, OUTSIDE, NO_SPREAD, NO_PAPER_NUMBER, NOT_RUN)
+# A claim's status, computed from its numbers (never typed): short labels for the table's status
+# column, and the phrase each takes in a summary.
+WITHIN, OUTSIDE, NO_SPREAD, NO_PAPER_NUMBER, NOT_RUN = "within", "outside", "no spread", "no number", "not run"
+STATUSES = {WITHIN: "within the paper's spread", OUTSIDE: "outside it",
+            NO_SPREAD: "compared with a paper value that has no spread",
+            NO_PAPER_NUMBER: "with no paper number to compare", NOT_RUN: "not run yet"}
+STATUS_LEGEND = ("Status: *within* means |ours − paper| ≤ 2 × the paper's sd; *outside*, more than "
+                 "that; *no spread*, the paper gives a single number; *no number*, the paper reports "
+                 "none (our measurement stands alone).")
 
 
 def claim_status(claim: Claim) -> str:
@@ -136,9 +135,10 @@ def claim_status(claim: Claim) -> str:
 
 
 def status_summary(claims: Iterable[Claim]) -> str:
-    """One line: how many claims have each status (statuses with none are left out)."""
+    """One sentence: how many claims have each status (statuses with none are left out)."""
     statuses = [claim_status(c) for c in claims]
-    parts = [f"{statuses.count(status)} {status}" for status in STATUSES if statuses.count(status)]
+    parts = [f"{statuses.count(status)} {phrase}" for status, phrase in STATUSES.items()
+             if statuses.count(status)]
     return f"{len(statuses)} claims: " + ", ".join(parts) + "."
 
 
@@ -166,6 +166,5 @@ def claims_table(claims: Iterable[Claim], digits: int = 2, *, caption: str | Non
     table = markdown_table(["claim", "paper", "ours", "ours − paper", "status"], rows, "lrrrl",
                            caption=caption, label=label)
     detail_table = markdown_table(["claim id", "n", "profile", "paper's source"], details)
-    return (f"{table}\n\n{status_summary(claims)} Status: within the paper's spread means "
-            "|ours − paper| ≤ 2 × the paper's sd.\n\n"
+    return (f"{table}\n\n{status_summary(claims)} {STATUS_LEGEND}\n\n"
             f"::::{{dropdown}} Claim ids, sample sizes and sources\n{detail_table}\n::::")
