@@ -72,3 +72,26 @@ def test_papermill_runs_a_chapter_converted_by_jupytext_without_extra_flags(tmp_
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Reproduction record" in executed.read_text()
+
+
+@pytest.mark.parametrize("name", PAPERS)
+def test_run_all_reaches_every_committed_experiment_and_trains_nothing(name, monkeypatch):
+    """The launcher enumerates a chapter's experiments through `experiments.run_all`: it must reach
+    every committed full-profile artifact (a benchmark's record, made outside the chapter, aside)."""
+    from snnlib.book.runner import RunContext
+
+    package = importlib.import_module(f"snnlib.papers.{name}")
+    experiments = importlib.import_module(f"snnlib.papers.{name}.experiments")
+    requested = []
+    original = RunContext.experiment
+
+    def recording(self, experiment_name, settings, body):
+        requested.append(experiment_name)
+        return original(self, experiment_name, settings, body)
+
+    monkeypatch.setattr(RunContext, "experiment", recording)
+    ctx = package.run_context("full")
+    experiments.run_all(ctx)
+    assert ctx.pending == []
+    committed = {p.parent.name for p in (ROOT / "data" / "results" / package.CHAPTER / "full").glob("*/metrics.json")}
+    assert committed - set(requested) <= {"bindsnet_benchmark"}

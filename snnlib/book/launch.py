@@ -6,9 +6,9 @@ as one SLURM job array through submitit.
     python -m snnlib.book.launch 002_competition --list            # what is still to run
 
 **What runs.**  A chapter's paper package (``snnlib.papers.<pkg>``, found by its ``CHAPTER``)
-builds every claim of the chapter from its protocols (``claims.build_claims(ctx)``); with
-``ctx.train = False`` nothing trains, and ``ctx.pending`` lists the experiments that have no
-artifact yet (:func:`pending_experiments`).  Each pending experiment becomes one job
+runs every protocol of the chapter in ``experiments.run_all(ctx)``; with ``ctx.train = False``
+nothing trains, and ``ctx.pending`` lists the experiments that have no artifact yet
+(:func:`pending_experiments`).  Each pending experiment becomes one job
 (:func:`run_job`), which does the same with ``train`` set to that one name: it trains that
 experiment and reads every other one back.  An experiment that needs another's result (a GAN
 configured by a pilot's artifact) is not pending until that result exists, so the launcher works
@@ -76,15 +76,15 @@ def _context(package: ModuleType, profile: str, train: bool | str) -> RunContext
     return package.run_context(profile, train)
 
 
-def _build_claims(package: ModuleType, ctx: RunContext) -> None:
-    importlib.import_module(f"{package.__name__}.claims").build_claims(ctx)
+def _run_all(package: ModuleType, ctx: RunContext) -> None:
+    importlib.import_module(f"{package.__name__}.experiments").run_all(ctx)
 
 
 def pending_experiments(package: ModuleType, profile: str) -> list[str]:
     """The experiments of the package's chapter that have no artifact for ``profile`` yet (those
     whose settings depend on a missing artifact are not among them until it exists)."""
     ctx = _context(package, profile, False)
-    _build_claims(package, ctx)
+    _run_all(package, ctx)
     return list(dict.fromkeys(ctx.pending))
 
 
@@ -117,7 +117,7 @@ def run_job(job: Job) -> str:
     ctx = _context(package, job.profile, glob.escape(job.name))  # this experiment only
     if job.gpus and torch.cuda.is_available():
         ctx.device = "cuda"
-    _build_claims(package, ctx)
+    _run_all(package, ctx)
     if not (ctx.artifact_directory(job.name) / "metrics.json").exists():
         raise RuntimeError(f"{job.name}: the protocols ran but wrote no artifact")
     return job.name

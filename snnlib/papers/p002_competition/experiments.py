@@ -28,12 +28,12 @@ from snnlib.book.runner import Experiment, RunContext
 
 from . import network as cn
 from . import readouts
-from .config import (CLAMPS, COMPETITION_STRENGTHS, anti_stdp_config, repo_fig10_config,
-                     row_config, row_iterations, strength_config)
+from .config import (CLAMPS, COMPETITION_STRENGTHS, anti_stdp_config, profile_settings,
+                     repo_fig10_config, row_config, row_iterations, strength_config)
 from .reference import ANTI_STDP, REPO_FIG10
 
 __all__ = ["READOUT_KEYS", "CurveSettings", "MnistSplits", "anti_stdp", "bindsnet_benchmark",
-           "clamps", "competition_strength", "evaluate", "repo_fig10", "row1_cost",
+           "clamps", "competition_strength", "evaluate", "repo_fig10", "row1_cost", "run_all",
            "spike_counts", "summarise", "table2", "train_network"]
 
 READOUT_KEYS = ("all", "patch", "preselect", "best_voting", "linear")
@@ -320,3 +320,16 @@ def bindsnet_benchmark(ctx: RunContext) -> Optional[Artifact]:
     """The recorded run of ``benchmarks/competition_vs_bindsnet.py`` (full profile; ``None`` if
     it has not been recorded)."""
     return ctx.recorded("bindsnet_benchmark", profile="full")
+
+
+def run_all(ctx: RunContext) -> None:
+    """Every protocol the chapter runs, in its order, with its profile's settings: what the
+    launcher (:mod:`snnlib.book.launch`) enumerates (``ctx.train = False``) and runs one
+    experiment at a time (``ctx.train`` = that name)."""
+    data, settings = MnistSplits(), profile_settings(ctx.profile)
+    table2(ctx, data, settings)
+    competition_strength(ctx, data, settings)
+    anti_stdp(ctx, data, settings)
+    repo_fig10(ctx, data, settings)
+    clamps(ctx, data, settings)
+    row1_cost(ctx, data, *settings["row1_cost"])

@@ -33,14 +33,15 @@ from snnlib.core import temporal as tp
 from snnlib.core.metrics import class_share, frechet_distance, sample_spread
 from snnlib.papers.p003_spiking_gan import spiking_gan
 from snnlib.papers.p003_spiking_gan.config import (ANN_GAN_BATCH, ANN_GAN_BETAS, ANN_GAN_LR,
-                                                   CLASSIFIERS, G_LR_CANDIDATES, GAN_BASE)
+                                                   CLASSIFIERS, G_LR_CANDIDATES, GAN_BASE,
+                                                   profile_settings)
 from snnlib.papers.p003_spiking_gan.s4nn import (S4NNClassifierConfig, evaluate,
                                                  reset_dead_hidden, train_epoch)
 
 __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlation",
            "norm_pilot", "train_classifier", "train_classifiers", "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
-           "train_spiking_gan", "train_ann_gan", "train_gans"]
+           "train_spiking_gan", "train_ann_gan", "train_gans", "run_all"]
 
 T_MAX = tp.S4NN_T_MAX
 
@@ -455,3 +456,18 @@ def train_gans(ctx: RunContext, config: spiking_gan.SpikingGANConfig, settings: 
         if art is not None:
             spiking_gans[digit] = art
     return spiking_gans, ann_gans
+
+
+def run_all(ctx: RunContext) -> None:
+    """Every protocol the chapter runs, in its order, with its profile's settings: what the
+    launcher (:mod:`snnlib.book.launch`) enumerates (``ctx.train = False``) and runs one
+    experiment at a time (``ctx.train`` = that name).  The GANs are configured by the learning-rate
+    pilot's artifact, so they are run (and listed) only once it exists."""
+    settings, data = profile_settings(ctx.profile), load_data()
+    norm_pilot(ctx, settings, data)
+    train_classifiers(ctx, settings, data)
+    gan_mask_pilot(ctx, settings, data)
+    scorer = DigitScorer(data)
+    lr_pilot = gan_lr_pilot(ctx, settings, data, scorer)
+    if lr_pilot is not None:
+        train_gans(ctx, gan_config(lr_pilot), settings, data, scorer)

@@ -13,10 +13,10 @@ def _count(exp, steps):
     return exp.finish({"total": state["total"]})
 
 
-def build_claims(ctx):
+def run_all(ctx):
     first = ctx.experiment("count_a", {"steps": 6}, lambda exp: _count(exp, 6))
     ctx.experiment("count_b", {"steps": 4}, lambda exp: _count(exp, 4))
     if first is not None:  # configured by another experiment's result
         total = first.metrics["total"]
         ctx.experiment("after_a", {"from": total}, lambda exp: exp.finish({"double": 2 * total}))
-    return []
+
