@@ -35,6 +35,7 @@ def test_debug_executor_runs_the_grid_in_process_wave_after_wave(results, tmp_pa
     assert read_artifact(results / "after_a").metrics == {"double": 42}
     assert art.provenance["launcher"]["executor"] == "debug"
     assert art.provenance["launcher"]["host"] and art.provenance["launcher"]["job_id"]
+    assert "SNN_LAUNCH_EXECUTOR" not in os.environ  # the in-process jobs leave no trace behind
     again = launch.launch(CHAPTER, "quick", "debug", folder=tmp_path / "jobs", papers=PAPERS)
     assert again.waves == 0 and again.finished == []  # finished experiments are skipped
 

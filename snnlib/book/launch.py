@@ -72,10 +72,6 @@ def paper_package(chapter: str, papers: str = PAPERS) -> ModuleType:
     raise ValueError(f"no paper package for chapter {chapter!r}; chapters: {sorted(found)}")
 
 
-def _context(package: ModuleType, profile: str, train: bool | str) -> RunContext:
-    return package.run_context(profile, train)
-
-
 def _run_all(package: ModuleType, ctx: RunContext) -> None:
     importlib.import_module(f"{package.__name__}.experiments").run_all(ctx)
 
@@ -83,7 +79,7 @@ def _run_all(package: ModuleType, ctx: RunContext) -> None:
 def pending_experiments(package: ModuleType, profile: str) -> list[str]:
     """The experiments of the package's chapter that have no artifact for ``profile`` yet (those
     whose settings depend on a missing artifact are not among them until it exists)."""
-    ctx = _context(package, profile, False)
+    ctx = package.run_context(profile, False)
     _run_all(package, ctx)
     return list(dict.fromkeys(ctx.pending))
 
@@ -109,18 +105,30 @@ def _job_id() -> str:
 
 def run_job(job: Job) -> str:
     """Run one experiment (in a worker): train it through the chapter's protocols, with the
-    executor, host and job id in its provenance.  Returns its name; raises if no artifact results."""
+    executor, host and job id in its provenance.  Returns its name; raises if no artifact results.
+    The launch variables and thread count are restored afterwards (the debug executor runs jobs
+    in the caller's process)."""
+    saved_env = {var: os.environ.get(var) for var in LAUNCH_VARIABLES.values()}
+    saved_threads = torch.get_num_threads()
     os.environ[LAUNCH_VARIABLES["executor"]] = job.executor
     os.environ[LAUNCH_VARIABLES["job_id"]] = _job_id()
     torch.set_num_threads(job.threads)
-    package = importlib.import_module(job.package)
-    ctx = _context(package, job.profile, glob.escape(job.name))  # this experiment only
-    if job.gpus and torch.cuda.is_available():
-        ctx.device = "cuda"
-    _run_all(package, ctx)
-    if not (ctx.artifact_directory(job.name) / "metrics.json").exists():
-        raise RuntimeError(f"{job.name}: the protocols ran but wrote no artifact")
-    return job.name
+    try:
+        package = importlib.import_module(job.package)
+        ctx = package.run_context(job.profile, glob.escape(job.name))  # this experiment only
+        if job.gpus and torch.cuda.is_available():
+            ctx.device = "cuda"
+        _run_all(package, ctx)
+        if not (ctx.artifact_directory(job.name) / "metrics.json").exists():
+            raise RuntimeError(f"{job.name}: the protocols ran but wrote no artifact")
+        return job.name
+    finally:
+        torch.set_num_threads(saved_threads)
+        for var, value in saved_env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 class CheckpointableJob(submitit.helpers.Checkpointable):

@@ -186,15 +186,23 @@ def short_commit(commit: str) -> str:
     return head[:7] + (f"-{rest}" if rest else "") if len(head) == 40 else commit
 
 
+def committed_provenance(profile: str = "full", root: Path | None = None
+                         ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(chapter, experiment, provenance)`` of every finished ``profile`` artifact under the
+    results root, in path order (the one reader behind the provenance and cost tables)."""
+    root = Path(root) if root is not None else results_root()
+    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
+        yield (path.parts[-4], path.parts[-2],
+               read_artifact(path.parent, arrays=False, weights=False).provenance)
+
+
 def provenance_table(profile: str = "full", root: Path | None = None) -> str:
     """Markdown: for each chapter, a table of its finished ``profile`` artifacts: when (the date,
     UTC) and where each was made (machine, torch), by which commit, its wall time, and whether the
     code that computed it is unchanged (see :func:`code_status`); a resumed run, or one whose commit
     changed while it ran, lists each stretch of steps (see :func:`provenance`)."""
-    root = Path(root) if root is not None else results_root()
     chapters: dict[str, list[list[str]]] = {}
-    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
-        prov = read_artifact(path.parent, arrays=False, weights=False).provenance
+    for chapter, name, prov in committed_provenance(profile, root):
         segments = prov.get("segments")
         if segments:
             where = "<br>".join(
@@ -203,8 +211,8 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
                 for seg in segments for a, b in [seg["steps"]])
         else:
             where = _where(prov)
-        chapters.setdefault(path.parts[-4], []).append(
-            [f"`{path.parts[-2]}`",
+        chapters.setdefault(chapter, []).append(
+            [f"`{name}`",
              f"{prov.get('finished_utc', '?')[:10]}, {prov.get('wall_time_s', 0) / 60:,.1f} min",
              short_commit(prov.get("git_commit", "?")), code_status(prov), where])
     return "\n\n".join(f"**{chapter}**\n\n" + markdown_table(
@@ -215,14 +223,13 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
 def provenance_summary(profile: str = "full", root: Path | None = None) -> str:
     """Markdown bullets stating, from the artifacts' provenance, where the ``profile`` results were
     made: each machine size (CPU count) and torch version with the number of artifacts (or
-    stretches of resumed runs) made there, how many were made from a commit with uncommitted changes (``-dirty``), and
-    how many were computed by library code that has changed since (:func:`code_status`)."""
-    root = Path(root) if root is not None else results_root()
+    stretches of resumed runs) made there, how many were made from a commit with uncommitted
+    changes (``-dirty``), and how many were computed by library code that has changed since
+    (:func:`code_status`)."""
     places: dict[str, int] = {}
     dirty, total = 0, 0
     status: dict[str, int] = {}
-    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
-        prov = read_artifact(path.parent, arrays=False, weights=False).provenance
+    for _, _, prov in committed_provenance(profile, root):
         total += 1
         stretches = prov.get("segments") or [prov]
         for stretch in stretches:
@@ -248,11 +255,9 @@ def cost_table(profile: str = "full", root: Path | None = None) -> str:
     """A Markdown table of what each chapter's ``profile`` artifacts cost to make, from their
     provenance: how many, their summed wall time, and the longest one (the least wall time a
     cluster running every experiment at once would need)."""
-    root = Path(root) if root is not None else results_root()
     chapters: dict[str, list[tuple[float, str]]] = {}
-    for path in sorted(root.glob(f"*/{profile}/*/metrics.json")):
-        prov = read_artifact(path.parent, arrays=False, weights=False).provenance
-        chapters.setdefault(path.parts[-4], []).append((prov.get("wall_time_s", 0.0), path.parts[-2]))
+    for chapter, name, prov in committed_provenance(profile, root):
+        chapters.setdefault(chapter, []).append((prov.get("wall_time_s", 0.0), name))
     rows = [[chapter, len(runs), f"{sum(t for t, _ in runs) / 3600:,.1f} h",
              f"{max(runs)[0] / 3600:,.1f} h (`{max(runs)[1]}`)"] for chapter, runs in chapters.items()]
     return markdown_table(["chapter", "artifacts", "wall time, summed", "longest artifact"], rows, "lrrl")
@@ -378,25 +383,30 @@ class Experiment:
         return self.directory / "checkpoint.pt"
 
     # ---- finished artifacts
+    def _matches(self, stored: Mapping[str, Any]) -> bool:
+        """Whether a stored provenance was made with this experiment's config and seed."""
+        return stored["config"] == to_jsonable(self.config) and stored["seed"] == self.seed
+
     def is_complete(self) -> bool:
         """True when a finished artifact with this exact config and seed is on disk."""
-        path = self.directory / "metrics.json"
-        if not path.exists():
+        if not (self.directory / "metrics.json").exists():
             return False
-        stored = read_artifact(self.directory, arrays=False, weights=False).provenance
-        return stored["config"] == to_jsonable(self.config) and stored["seed"] == self.seed
+        return self._matches(read_artifact(self.directory, arrays=False, weights=False).provenance)
 
     def generator(self) -> torch.Generator:
         """Seed everything with this experiment's seed; the seeded generator (:func:`seed_everything`)."""
         return seed_everything(self.seed)
 
     def load(self) -> Artifact:
-        if not self.is_complete():
+        """The finished artifact with this config and seed (metrics, arrays and weights read once)."""
+        artifact = (read_artifact(self.directory) if (self.directory / "metrics.json").exists()
+                    else None)
+        if artifact is None or not self._matches(artifact.provenance):
             raise FileNotFoundError(
                 f"no finished artifact for {self.chapter}/{self.profile}/{self.name} with this "
                 f"config and seed under {self.directory}; run the chapter with "
                 f"profile={self.profile!r} to produce it")
-        return read_artifact(self.directory)
+        return artifact
 
     def finish(self, metrics: Mapping[str, Any], arrays: Mapping[str, Any] | None = None,
                weights: Mapping[str, Any] | None = None) -> Artifact:
