@@ -25,7 +25,7 @@ from typing import Iterable
 from snnlib.book.artifacts import atomic_write_json
 from snnlib.book.paths import results_root
 from snnlib.book.runner import PROFILES
-from snnlib.book.tables import NBSP, markdown_table, sd_digits
+from snnlib.book.tables import markdown_table, mean_sd
 
 FIELDS = ("id", "what", "paper", "paper_sd", "ours", "ours_sd", "n", "unit", "profile", "source")
 
@@ -101,13 +101,10 @@ def all_claims(root: Path | None = None) -> dict[str, tuple[str, list[Claim]]]:
             for p in sorted(base.glob("*/claims.json"))}
 
 
-def _fmt(value: float | None, sd: float | None = None, digits: int = 2) -> str:
-    """``value ± sd`` with ``digits`` decimals, or more where the sd needs them to show a
-    significant digit (:func:`~snnlib.book.tables.sd_digits`): never a bare "± 0"."""
-    if value is None:
-        return "—"
-    shown = sd_digits(sd, digits)
-    return f"{value:,.{shown}f}" + ("" if sd is None else f"{NBSP}±{NBSP}{sd:,.{shown}f}")
+def _fmt(value: float | None, sd: float | None, digits: int, unit: str = "") -> str:
+    """A claim's number for its table (:func:`~snnlib.book.tables.mean_sd`, digits grouped), or
+    an em dash where there is none."""
+    return mean_sd(value, sd, digits, unit, thousands=True) or "—"
 
 
 # A claim's status, computed from its numbers (never typed): short labels for the table's status
@@ -142,10 +139,6 @@ def status_summary(claims: Iterable[Claim]) -> str:
     return f"{len(statuses)} claims: " + ", ".join(parts) + "."
 
 
-def _difference_unit(unit: str) -> str:
-    return f"{NBSP}pp" if unit == "%" else (f"{NBSP}{unit}" if unit else "")
-
-
 def claims_table(claims: Iterable[Claim], digits: int = 2, *, caption: str | None = None,
                  label: str | None = None) -> str:
     """Markdown: a five-column table (what, paper, ours, ours − paper, status), then a collapsible
@@ -154,13 +147,11 @@ def claims_table(claims: Iterable[Claim], digits: int = 2, *, caption: str | Non
     claims = list(claims)
     rows, details = [], []
     for c in claims:
-        unit = f"{NBSP}{c.unit}" if c.unit else ""
         diff = c.difference
-        diff_text = "—" if diff is None else (("+" if diff > 0 else "") + _fmt(diff, None, digits)
-                                              + _difference_unit(c.unit))
+        diff_text = "—" if diff is None else ("+" if diff > 0 else "") + _fmt(
+            diff, None, digits, "pp" if c.unit == "%" else c.unit)
         rows.append([c.what.replace("/", "/\u200b"),  # a path may break after its slashes
-                     _fmt(c.paper, c.paper_sd, digits) + (unit if c.paper is not None else ""),
-                     _fmt(c.ours, c.ours_sd, digits) + (unit if c.ours is not None else ""),
+                     _fmt(c.paper, c.paper_sd, digits, c.unit), _fmt(c.ours, c.ours_sd, digits, c.unit),
                      diff_text, claim_status(c)])
         details.append([f"`{c.id}`", c.n if c.n is not None else "—", c.profile, c.source])
     table = markdown_table(["claim", "paper", "ours", "ours − paper", "status"], rows, "lrrrl",

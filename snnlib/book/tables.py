@@ -56,12 +56,14 @@ def sd_digits(sd: float | None, digits: int) -> int:
     return max(digits, -math.floor(math.log10(sd)))
 
 
-def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1, unit: str = "") -> str | None:
+def mean_sd(mean: float | None, sd: float | None = None, digits: int = 1, unit: str = "", *,
+            thousands: bool = False) -> str | None:
     """``"89.6 ± 0.2"`` (or ``"89.6"`` without an sd), joined by no-break spaces so that a table
     cell never wraps it; ``unit`` is appended the same way; more decimals where the sd needs them
-    (:func:`sd_digits`: ``9.30 ± 0.05``).  ``None`` for a missing mean."""
+    (:func:`sd_digits`: ``9.30 ± 0.05``); ``thousands`` groups digits (``173,745.0``).  ``None``
+    for a missing mean."""
     if mean is None:
         return None
-    digits = sd_digits(sd, digits)
-    text = f"{mean:.{digits}f}" + ("" if sd is None else f"{NBSP}±{NBSP}{sd:.{digits}f}")
+    spec = f"{',' if thousands else ''}.{sd_digits(sd, digits)}f"
+    text = format(mean, spec) + ("" if sd is None else f"{NBSP}±{NBSP}{format(sd, spec)}")
     return text + (f"{NBSP}{unit}" if unit else "")
