@@ -15,11 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXPECTED = ROOT / "tests" / "expected" / "quick_numbers.json"
+from snnlib.book.claims import Claim, read_claims
+from snnlib.book.paths import project_root, results_root
 
-sys.path.insert(0, str(ROOT))
-from snnlib.book.claims import Claim, read_claims  # noqa: E402
+EXPECTED = project_root() / "tests" / "expected" / "quick_numbers.json"
 
 
 def default_tolerance(value: float, unit: str) -> float:
@@ -67,12 +66,11 @@ def update(root: Path) -> None:
                                  default_tolerance(claim.ours, claim.unit)}
     EXPECTED.parent.mkdir(parents=True, exist_ok=True)
     EXPECTED.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {EXPECTED.relative_to(ROOT)}: "
+    print(f"wrote {EXPECTED.relative_to(project_root())}: "
           + ", ".join(f"{chapter} {len(ids)}" for chapter, ids in new.items()))
 
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["update"]:
         sys.exit(__doc__)
-    from snnlib.book.paths import results_root
     update(results_root())
