@@ -378,3 +378,133 @@ def test_silent_pairs_option_lets_a_silent_layer_receive_error():
     fired = s4nn_backward(t_in, [torch.tensor([[5]])], [weight], delta, lr=0.5,
                           weight_decay=0.0, norm=None, silent_pairs_at=8)
     assert float(fired.grads[0]) == 0
+
+
+# --------------------------------------------------------------------------------------
+# Fast paths: s4nn_forward_times and the in-place training kernel s4nn_train_image_
+# --------------------------------------------------------------------------------------
+
+
+def test_fast_forward_times_hand_worked_and_waits_for_all_inputs_of_a_step():
+    # pins eq-003-if for the sorted-input kernel: the hand values of the first test above
+    fast = temporal.s4nn_forward_times(T_IN_HAND, [W_HAND], 2.0, t_max=8)
+    assert torch.equal(fast.times[0], torch.tensor([[6, 3], [8, 2], [8, 4]]))
+    assert torch.allclose(fast.output_probe, torch.tensor([[3.0, 5.5], [2.0, 2.5], [1.0, 3.0]]))
+    fast = temporal.s4nn_forward_times(T_IN_HAND, [W_HAND], [torch.tensor([0.5, 10.0])], t_max=8)
+    assert torch.equal(fast.times[0], torch.tensor([[1, 8], [2, 8], [4, 8]]))
+    # partial sum of a step crosses (3 > 2) but the full step does not (3 - 2 = 1): no spike then
+    weight = torch.tensor([[3.0, -2.0, 5.0], [-2.0, 3.0, 0.0]])
+    fast = temporal.s4nn_forward_times(torch.tensor([[1, 1, 4]]), [weight], 2.0, t_max=10)
+    assert torch.equal(fast.times[0], torch.tensor([[5, 10]]))
+    # all inputs silent, and no inputs spiking inside the window at all
+    fast = temporal.s4nn_forward_times(torch.tensor([[8, 9, 8]]), [W_HAND], 0.0, t_max=8)
+    assert torch.equal(fast.times[0], torch.tensor([[8, 8]]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fast_forward_times_match_dense_time_loop_and_s4nn_forward(seed):
+    gen = torch.Generator().manual_seed(seed)
+    t_max = 12  # 40 inputs over 12 steps: many inputs share a step
+    t_in = torch.randint(0, t_max + 3, (20, 40), generator=gen)
+    t_in[0] = t_max  # a silent image
+    t_in[1, :35] = 3  # nearly all inputs in one step
+    weights = [torch.rand(25, 40, generator=gen, dtype=torch.float64) * 3 - 0.7,
+               torch.rand(6, 25, generator=gen, dtype=torch.float64) * 4 - 1.0]
+    thr = [torch.rand(25, generator=gen, dtype=torch.float64) * 10 + 2, 5.0]
+    fast = temporal.s4nn_forward_times(t_in, weights, thr, t_max)
+    slow = s4nn_forward(t_in, weights, thr, t_max)
+    hidden = dense_time_loop(t_in, weights[0], thr[0], t_max)
+    assert torch.equal(fast.times[0], hidden)
+    assert torch.equal(fast.times[1], dense_time_loop(hidden, weights[1], torch.tensor(5.0,
+                                                      dtype=torch.float64), t_max))
+    for ours, theirs in zip(fast.times, slow.times):
+        assert torch.equal(ours, theirs)
+    assert 0 < (hidden < t_max).float().mean() < 1 and 0 < (fast.times[1] < t_max).float().mean() < 1
+    assert torch.allclose(fast.output_probe, slow.v_probe[-1], rtol=0, atol=1e-12)
+
+
+def test_numpy_targets_hand_values():
+    out = np.array([5, 6, 9, 10])
+    assert temporal._np_targets(out, 2, 10, "s4nn", 3).tolist() == [8, 8, 5, 10]
+    assert temporal._np_targets(np.full(4, 10), 1, 10, "s4nn", 3).tolist() == [10, 7, 10, 10]
+    assert temporal._np_targets(np.array([7, 4]), 1, 10, "aggressive", 3).tolist() == [10, 4]
+    assert temporal._np_targets(np.array([10, 10]), 1, 10, "aggressive", 3).tolist() == [10, 0]
+
+
+def _torch_path_update(weights, t_in, label, t_max, loss, norm, backprop, lr, decay):
+    fwd = s4nn_forward(t_in, weights, [4.0, 6.0], t_max)
+    if loss == "s4nn":
+        targets = s4nn_relative_targets(fwd.times[-1], label, t_max)
+    else:
+        targets = aggressive_ttfs_targets(fwd.times[-1], label, t_max)
+    error = temporal_error(fwd.times[-1], targets, t_max, dtype=weights[0].dtype)
+    back = s4nn_backward(t_in, fwd.times, weights, error, lr=lr, weight_decay=decay, norm=norm,
+                         backprop_weights=backprop)
+    return [w + d for w, d in zip(weights, back.delta_w)], fwd.times
+
+
+@pytest.mark.parametrize("loss,norm,backprop,lr,decay", [
+    ("s4nn", "l2", "updated", [0.2, 0.2], [1e-3, 1e-3]),
+    ("aggressive", "l1", "current", [0.5, 0.1], [0.0, 1e-2]),
+    ("s4nn", None, "current", [0.0, 0.3], [0.0, 0.0]),  # frozen first layer
+])
+def test_train_image_kernel_matches_torch_path(loss, norm, backprop, lr, decay):
+    gen = torch.Generator().manual_seed(7)
+    t_max = 16
+    weights = [torch.rand(30, 50, generator=gen, dtype=torch.float64) * 1.5 - 0.3,
+               torch.rand(4, 30, generator=gen, dtype=torch.float64) * 2 - 0.4]
+    weights_t = [np.array(w.numpy().T, order="C") for w in weights]
+    t_all = torch.randint(0, t_max + 4, (40, 50), generator=gen)
+    labels = torch.randint(0, 4, (40,), generator=gen)
+    fired = 0
+    for i in range(40):
+        weights, times = _torch_path_update(weights, t_all[i:i + 1], labels[i:i + 1], t_max, loss,
+                                            norm, backprop, lr, decay)
+        ours = temporal.s4nn_train_image_(
+            weights_t, t_all[i].numpy(), int(labels[i]), thresholds=[4.0, 6.0], t_max=t_max,
+            lr=lr, weight_decay=decay, norm=norm, loss=loss, backprop_weights=backprop)
+        for mine, theirs in zip(ours, times):
+            assert np.array_equal(mine, theirs[0].numpy())
+        fired += int((times[-1] < t_max).sum())
+        for mine, theirs in zip(weights_t, weights):
+            assert np.allclose(mine.T, theirs.numpy(), rtol=0, atol=1e-12)
+    assert fired > 0  # the outputs fired, so the errors were not all of silent networks
+    if lr[0] == 0 and decay[0] == 0:
+        assert np.array_equal(weights_t[0].T, weights[0].numpy())
+
+
+def test_train_image_kernel_is_bit_identical_to_s4nn_py_restatement(mnist_train_small):
+    # Same spike times -> same floating-point operations as S4NN.py: the weights agree bit for bit.
+    images, labels = mnist_train_small
+    t_in = ttfs_encode(images[:30].flatten(1)).numpy()
+    start = s4nn_init_weights([784, 40, 10], generator=torch.Generator().manual_seed(1),
+                              dtype=torch.float64)
+    reference = [w.numpy().copy() for w in start]
+    weights_t = [np.array(w.numpy().T, order="C") for w in start]
+    settings = dict(thresholds=[S4NN_THRESHOLD] * 2, t_max=S4NN_T_MAX, lr=[0.2, 0.2],
+                    weight_decay=[1e-6, 1e-6])
+    for i in range(30):
+        reference, ref_times = s4nn_per_image_update(t_in[i], int(labels[i]), reference)
+        ours = temporal.s4nn_train_image_(weights_t, t_in[i], int(labels[i]), **settings)
+        for mine, theirs in zip(ours, ref_times):
+            assert np.array_equal(mine, theirs)
+    for mine, theirs in zip(weights_t, reference):
+        assert np.array_equal(mine.T, theirs)
+    assert not np.array_equal(weights_t[0].T, start[0].numpy())
+
+
+def test_train_image_kernel_float32_matches_torch_path_times():
+    gen = torch.Generator().manual_seed(11)
+    weights = [torch.rand(30, 50, generator=gen) * 1.5 - 0.3, torch.rand(4, 30, generator=gen) * 2]
+    weights_t = [np.array(w.numpy().T, order="C") for w in weights]
+    t_all = torch.randint(0, 20, (20, 50), generator=gen)
+    for i in range(20):
+        weights, times = _torch_path_update(weights, t_all[i:i + 1], i % 4, 16, "s4nn", "l2",
+                                            "updated", [0.2, 0.2], [1e-6, 1e-6])
+        ours = temporal.s4nn_train_image_(weights_t, t_all[i].numpy(), i % 4,
+                                          thresholds=[4.0, 6.0], t_max=16, lr=[0.2, 0.2],
+                                          weight_decay=[1e-6, 1e-6])
+        assert all(np.array_equal(m, t[0].numpy()) for m, t in zip(ours, times))
+    assert all(w.dtype == np.float32 for w in weights_t)
+    for mine, theirs in zip(weights_t, weights):
+        assert np.allclose(mine.T, theirs.numpy(), rtol=1e-5, atol=1e-5)
