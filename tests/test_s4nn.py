@@ -106,3 +106,48 @@ def test_reset_dead_hidden_redraws_only_silent_neurons():
     # 0.1 % of 2000 images = 2 firings: neuron 0 (0 firings) is dead, 5 and 2000 are not.
     assert dead == 1 and bool((new[0][0] >= 0).all()) and torch.equal(new[0][1:], weights[0][1:])
     assert new[1] is weights[1]
+
+
+def test_train_epoch_fast_path_equals_per_image_torch_path(mnist_train_small):
+    # train_epoch runs the in-place kernel; the same epoch with the torch functions
+    # (s4nn_forward + targets + s4nn_backward, one image at a time, in the epoch's order)
+    # gives the same spike times, online score, fire counts and (to rounding) weights.
+    from snnlib.core import temporal as tp
+
+    t_in, labels = mnist_train_small
+    t_in, labels = t_in[:40], labels[:40]
+    config = S4NNClassifierConfig(hidden=30, loss="aggressive")
+    start = s4nn_init_weights(config.layer_sizes(), generator=torch.Generator().manual_seed(5),
+                              dtype=torch.float64)
+    epoch = train_epoch(start, t_in, labels, config, generator=torch.Generator().manual_seed(9))
+    order = torch.randperm(40, generator=torch.Generator().manual_seed(9))
+    weights, fired, outputs = start, torch.zeros(30, dtype=torch.long), []
+    for i in order.tolist():
+        fwd = tp.s4nn_forward(t_in[i:i + 1], weights, config.threshold, config.t_max)
+        error = tp.temporal_error(fwd.times[-1], config.targets(fwd.times[-1], labels[i:i + 1]),
+                                  config.t_max, dtype=torch.float64)
+        back = tp.s4nn_backward(t_in[i:i + 1], fwd.times, weights, error,
+                                backprop_weights="updated")
+        weights = [w + d for w, d in zip(weights, back.delta_w)]
+        fired += (fwd.times[0][0] < config.t_max).long()
+        outputs.append(fwd.times[-1][0])
+    strict = (torch.stack(outputs).argmin(1) == labels[order]) & (
+        (torch.stack(outputs) == torch.stack(outputs).min(1, keepdim=True).values).sum(1) == 1)
+    assert torch.equal(epoch.hidden_fire_counts, fired)
+    assert epoch.online_accuracy == pytest.approx(float(strict.float().mean()))
+    for ours, theirs in zip(epoch.weights, weights):
+        assert ours.shape == theirs.shape and ours.dtype == torch.float64
+        assert torch.allclose(ours, theirs, rtol=0, atol=1e-10)
+    assert not torch.equal(epoch.weights[0], start[0])
+    assert torch.equal(start[0], s4nn_init_weights(config.layer_sizes(), generator=torch.Generator(
+        ).manual_seed(5), dtype=torch.float64)[0])  # the caller's weights are not updated in place
+
+
+def test_train_step_batch_of_one_uses_the_kernel_and_checks_inputs():
+    with pytest.raises(ValueError):
+        train_step([W_HIDDEN, W_OUT], torch.tensor([[1.0, 3.0]]), torch.tensor([0]), HAND)
+    with pytest.raises(ValueError):
+        train_step([W_HIDDEN, W_OUT], torch.tensor([[1, 3]]), torch.tensor([3]), HAND)
+    step = train_step([W_HIDDEN, W_OUT], torch.tensor([[1, 3]]), torch.tensor([0]), HAND)
+    assert [t.tolist() for t in step.times] == [[[2, 4]], [[3, 5, 5]]]
+    assert step.weights[0].dtype == W_HIDDEN.dtype and step.weights[1].shape == W_OUT.shape

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -81,14 +82,62 @@ class TrainStep(NamedTuple):
     """``[B, n_l]`` firing times of every layer before the update."""
 
 
+def _check_network(weights: list[Tensor], input_times: Tensor, labels: Tensor) -> None:
+    """Shapes and values the fast paths rely on (checked once per call, not per image)."""
+    if input_times.dim() != 2 or input_times.is_floating_point() or input_times.dtype == torch.bool:
+        raise ValueError(f"input_times must be [B, n] integer times, got {input_times.dtype} "
+                         f"{tuple(input_times.shape)}")
+    if input_times.numel() and int(input_times.min()) < 0:
+        raise ValueError("input_times must be non-negative")
+    if labels.shape != (input_times.shape[0],):
+        raise ValueError(f"labels must be [B={input_times.shape[0]}], got {tuple(labels.shape)}")
+    n_in = input_times.shape[1]
+    for layer, w in enumerate(weights):
+        if w.dim() != 2 or w.shape[1] != n_in or not w.is_floating_point():
+            raise ValueError(f"layer {layer}: weight must be a float [n_out, {n_in}], got "
+                             f"{w.dtype} {tuple(w.shape)}")
+        n_in = w.shape[0]
+    if labels.numel() and not (0 <= int(labels.min()) and int(labels.max()) < n_in):
+        raise ValueError(f"labels must lie in [0, {n_in})")
+
+
+def _to_fast(weights: list[Tensor]) -> list[np.ndarray]:
+    """Transposed, C-contiguous numpy copies ``[n_in, n_out]`` for :func:`_train_images`."""
+    return [np.array(w.detach().cpu().numpy().T, order="C") for w in weights]
+
+
+def _from_fast(weights_t: list[np.ndarray]) -> list[Tensor]:
+    return [torch.from_numpy(np.ascontiguousarray(w.T)) for w in weights_t]
+
+
+def _train_images(weights_t: list[np.ndarray], input_times: np.ndarray, labels: np.ndarray,
+                  order: list[int], config: S4NNClassifierConfig) -> list[list[np.ndarray]]:
+    """S4NN's per-image loop over ``order`` with the in-place kernel
+    :func:`snnlib.core.temporal.s4nn_train_image_`; returns each image's layer times."""
+    n_layers = len(weights_t)
+    settings = dict(thresholds=[config.threshold] * n_layers, t_max=config.t_max,
+                    lr=[config.lr] * n_layers, weight_decay=[config.weight_decay] * n_layers,
+                    norm=config.norm, loss=config.loss, gamma=config.gamma,
+                    backprop_weights=config.backprop_weights)
+    return [tp.s4nn_train_image_(weights_t, input_times[i], int(labels[i]), **settings)
+            for i in order]
+
+
 def train_step(weights: list[Tensor], input_times: Tensor, labels: Tensor,
                config: S4NNClassifierConfig) -> TrainStep:
     """One S4NN update: forward, targets of ``config.loss``, temporal backprop, apply.
 
     With one image (``B = 1``) this is exactly one iteration of the S4NN training loop
-    (checked against a dense re-statement of ``S4NN.py`` in the tests); with ``B > 1`` the
-    per-image updates are averaged.
+    (checked against a dense re-statement of ``S4NN.py`` in the tests), computed by the fast
+    kernel :func:`snnlib.core.temporal.s4nn_train_image_`; with ``B > 1`` the per-image
+    updates are averaged (:func:`snnlib.core.temporal.s4nn_backward`).
     """
+    if input_times.shape[0] == 1:
+        _check_network(weights, input_times, labels)
+        weights_t = _to_fast(weights)
+        (times,) = _train_images(weights_t, input_times.cpu().numpy(), labels.cpu().numpy(), [0],
+                                 config)
+        return TrainStep(_from_fast(weights_t), [torch.from_numpy(t).unsqueeze(0) for t in times])
     forward = tp.s4nn_forward(input_times, weights, config.threshold, config.t_max)
     out = forward.times[-1]
     error = tp.temporal_error(out, config.targets(out, labels), config.t_max,
@@ -126,17 +175,18 @@ def strict_prediction(decision: TTFSDecision) -> Tensor:
 
 def evaluate(weights: list[Tensor], input_times: Tensor, labels: Tensor,
              config: S4NNClassifierConfig, *, batch_size: int = 1000) -> Evaluation:
-    """Score a classifier on ``input_times`` (batched exact forward pass)."""
+    """Score a classifier on ``input_times`` (batched exact forward pass,
+    :func:`snnlib.core.temporal.s4nn_forward_times`)."""
     parts = []
     for start in range(0, len(input_times), batch_size):
         t_in = input_times[start:start + batch_size]
         y = labels[start:start + batch_size]
-        fwd = tp.s4nn_forward(t_in, weights, config.threshold, config.t_max)
+        fwd = tp.s4nn_forward_times(t_in, weights, config.threshold, config.t_max)
         out = fwd.times[-1]
         strict = decode_ttfs_class(out, config.t_max)
         prediction = strict_prediction(strict)
         lenient = decode_ttfs_class(out, config.t_max, silent="potential",
-                                    potentials=fwd.v_probe[-1])
+                                    potentials=fwd.output_probe)
         label_first = lenient.winners.gather(1, y.unsqueeze(1)).squeeze(1)
         lenient_ok = torch.where(lenient.silent, lenient.prediction == y, label_first)
         decision = out.min(dim=1).values
@@ -178,16 +228,18 @@ def train_epoch(weights: list[Tensor], input_times: Tensor, labels: Tensor,
     if len(weights) != 2:
         raise ValueError("train_epoch trains one-hidden-layer classifiers")
     order = torch.randperm(len(input_times), generator=generator)
-    fired = torch.zeros(weights[0].shape[0], dtype=torch.long)
-    outputs = []  # output times of each image, as the network saw it just before its update
-    for i in order.tolist():
-        step = train_step(weights, input_times[i:i + 1], labels[i:i + 1], config)
-        weights = step.weights
-        fired += (step.times[0][0] < config.t_max).long()
-        outputs.append(step.times[-1][0])
-    if not outputs:
-        return EpochResult(weights, 0.0, fired)
-    prediction = strict_prediction(decode_ttfs_class(torch.stack(outputs), config.t_max))
+    _check_network(weights, input_times, labels)
+    weights_t = _to_fast(weights)
+    times = _train_images(weights_t, input_times.cpu().numpy(), labels.cpu().numpy(),
+                          order.tolist(), config)
+    weights = _from_fast(weights_t)
+    if not times:
+        return EpochResult(weights, 0.0, torch.zeros(weights[0].shape[0], dtype=torch.long))
+    # output times of each image, as the network saw it just before its update
+    hidden = torch.from_numpy(np.stack([t[0] for t in times]))
+    fired = (hidden < config.t_max).sum(dim=0)
+    outputs = torch.from_numpy(np.stack([t[-1] for t in times]))
+    prediction = strict_prediction(decode_ttfs_class(outputs, config.t_max))
     return EpochResult(weights, float((prediction == labels[order]).float().mean()), fired)
 
 
