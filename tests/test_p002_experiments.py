@@ -23,7 +23,8 @@ from snnlib.papers.p002_competition.reference import TABLE2
 CHAPTER = p002_competition.CHAPTER
 TINY = CompetitionNetConfig(arch="lc", channels=4, kernel=12)  # 9 locations, 36 Y neurons
 TINY_PROFILE = {"rows": [5, 4], "replicas": 1, "train_iterations": 2, "n_calibration": 20, "n_test": 20,
-                "curve_every": 1, "curve_calibration": 10, "curve_test": 10, "curve_rows": [5],
+                "curve_every": 1, "curve_calibration": 10, "curve_test": 10,
+                "variants": {5: ["refrac2"]}, "curves": {"table2_row5": "random"},
                 "anti_stdp_iterations": 2, "anti_stdp_replicas": 1, "strength_iterations": 2,
                 "clamp_iterations": 2, "row1_cost": (1, 2)}
 
@@ -51,7 +52,8 @@ def test_train_network_writes_the_artifact_with_its_settings(tiny):
     _, art = tiny
     assert art.provenance["config"] == to_jsonable({"net": dataclasses.asdict(TINY),
                                         "replicas": 2, "iterations": 3, "n_calibration": 20, "n_test": 20,
-                                        "curve_every": 2, "curve_calibration": 10, "curve_test": 10})
+                                        "curve_every": 2, "curve_calibration": 10, "curve_test": 10,
+                                        "curve_subset": "random"})
     assert art.provenance["code"]["roots"] == ["snnlib.papers.p002_competition"]
     m = art.metrics
     assert len(m["per_replica"]) == 2 and all(r["n_test"] == 20 for r in m["per_replica"])
@@ -93,7 +95,7 @@ def test_protocols_name_their_experiments(data, tmp_path):
     assert experiments.clamps(ctx, data, TINY_PROFILE) == {}
     assert experiments.row1_cost(ctx, data, 1, 2) is None
     assert ctx.pending == [
-        "table2_row5", "table2_row4", "competition_strength_10", "competition_strength_100",
+        "table2_row5", "table2_row5_refrac2", "table2_row4", "competition_strength_10", "competition_strength_100",
         "anti_stdp_very_weak", "anti_stdp_weak", "anti_stdp_medium", "anti_stdp_strong",
         "anti_stdp_repo_very_weak", "anti_stdp_repo_weak", "anti_stdp_repo_medium",
         "clamped_wmax_-100", "clamped_wmin_-350", "row1_cost"]
@@ -128,17 +130,27 @@ def test_full_profile_protocols_find_every_committed_artifact():
     settings = config.profile_settings("full")
     data = experiments.MnistSplits()  # never loaded: nothing trains
     results = experiments.table2(ctx, data, settings)
-    assert sorted(results) == sorted(TABLE2)
-    assert results[4].provenance["config"]["iterations"] == 4000
-    assert "votes" in results[5].arrays and "w_xy" not in results[1].arrays
-    assert results[4].weights is not None
+    committed = sorted(p.name for p in ctx.artifact_directory("x").parent.glob("table2_row*")
+                       if (p / "metrics.json").exists())
+    assert sorted(results) == committed and len(committed) >= 12
+    assert "w_xy" not in results["table2_row1_refrac2"].arrays
+    for name, art in results.items():
+        row = int(name.split("_")[1][3:])
+        assert art.provenance["config"]["iterations"] == (4000 if row == 4 else 5000)
+    if "table2_row4" in results:
+        assert results["table2_row4"].weights is not None
+    if "table2_row5" in results:
+        assert "votes" in results["table2_row5"].arrays
     assert len(experiments.competition_strength(ctx, data, settings)) == 2
     assert len(experiments.anti_stdp(ctx, data, settings)) == 4
     assert len(experiments.repo_fig10(ctx, data, settings)) == 3
     assert len(experiments.clamps(ctx, data, settings)) == 2
     assert experiments.row1_cost(ctx, data, *settings["row1_cost"]) is not None
     assert experiments.bindsnet_benchmark(ctx) is not None
-    assert ctx.pending == []
+    # only Table 2 experiments can still be pending, and each is either committed or pending
+    names = [config.experiment_name(row, variant) for row in settings["rows"]
+             for variant in ["", *settings["variants"].get(row, [])]]
+    assert sorted(committed + ctx.pending) == sorted(names)
 
 
 # --------------------------------------------------------------------------- analysis and claims
@@ -221,7 +233,19 @@ def test_parameter_counts_and_row_configs():
     lines = analysis.parameter_count_text().splitlines()
     assert lines[0] == "row  1: LCSNN 1000 ch, k 12:  9000 Y neurons, 1,296,000 XY + 8,991,000 YY = 10,287,000 weights"
     assert lines[11] == "row 12: FCSNN  100 ch, k 20:   100 Y neurons,    40,000 XY +     9,900 YY =     49,900 weights"
-    assert config.row_config(4).learn_competition and config.row_config(5).competition_weight == -50.0
+    assert config.row_config(4).learn_competition and config.row_config(5).competition_weight == -126.6667
+    # the paper-era refractory period for LC rows, and the earlier runs' settings as variants
+    assert config.row_config(3).neuron.refrac == 5.0 and config.row_config(3, "refrac2").neuron.refrac == 2.0
+    earlier_row5 = config.row_config(5, "cw50_defaults_refrac2")
+    assert (earlier_row5.mean_weight, earlier_row5.competition_weight, earlier_row5.neuron.refrac) == (0.4, -50.0, 2.0)
+    assert config.row_config(5, "cw50").mean_weight == 0.46
+    assert (config.row_config(7).mean_weight, config.row_config(7).competition_weight) == (0.4, -100.0)
+    assert config.row_config(10, "defaults") == config.row_config(10).replace(mean_weight=0.4, competition_weight=-100.0)
+    with pytest.raises(ValueError, match="always 5 ms"):
+        config.row_config(10, "refrac2")
+    with pytest.raises(ValueError, match="unknown variant"):
+        config.row_config(5, "refrac3")
+    assert config.strength_config(-10.0).neuron.refrac == 2.0
     assert config.row_iterations(4, "full", config.PROFILES["full"]) == 4000
     assert config.row_iterations(4, "quick", config.PROFILES["quick"]) == 150
     assert config.anti_stdp_config("strong").competition_nu == (-0.1, -1.6)

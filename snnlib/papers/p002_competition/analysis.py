@@ -1,13 +1,15 @@
 """Numbers derived from chapter 002's artifacts, and the generated text that reports them.
 
-Each ``*_markdown`` / ``*_text`` function returns what the chapter displays; ``results`` is
-``{Table 2 row: artifact}`` as returned by :func:`.experiments.table2`.
+Each ``*_markdown`` / ``*_text`` function returns what the chapter displays; ``runs`` is
+``{experiment name: artifact}`` as returned by :func:`.experiments.table2`, and ``results`` is
+``{Table 2 row: artifact}`` of the rows' networks or of one variant (:func:`table2_rows`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, NamedTuple, Optional
+import re
+from typing import Any, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
 import torch
@@ -19,12 +21,39 @@ from snnlib.core.coding import poisson_encode
 from snnlib.core.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
 
 from . import network as cn
-from .config import row_config
+from .config import VARIANTS, experiment_name, row_config
 from .experiments import READOUT_KEYS, MnistSplits, replica_state
-from .reference import (ANTI_STDP, ARCH_NAME, PAPER_FIG13_UNCLAMPED, REPO_CLAMPED_SCORES, REPO_FIG10,
-                        REPO_STRONG, REPO_STRONG_PRINTED, REPO_UNCLAMPED_5000, REPO_VERY_WEAK_NO_DECAY, TABLE2)
+from .reference import (ANTI_STDP, ARCH_NAME, PAPER_FIG13_UNCLAMPED, REPO_CLAMPED_SCORES, REPO_COMMIT, REPO_CW50,
+                        REPO_FIG10, REPO_LC_REFRACTORY, REPO_STRONG, REPO_STRONG_PRINTED, REPO_UNCLAMPED_5000,
+                        REPO_VERY_WEAK_NO_DECAY, TABLE2, architecture_networks, best_stored_fixed,
+                        learned_search_scores, reference_curve_at, stored_network,
+                        stored_refractory_counts)
 
 Results = Mapping[int, Artifact]
+Runs = Mapping[str, Artifact]
+
+_NAME = re.compile(r"table2_row(\d+)(?:_(.+))?$")
+
+
+def table2_rows(runs: Runs, variant: str = "") -> dict[int, Artifact]:
+    """``{row: artifact}`` of the Table 2 networks (``variant`` empty) or of one variant, from
+    :func:`.experiments.table2`'s ``{experiment name: artifact}``."""
+    return {row: runs[experiment_name(row, variant)] for row in TABLE2 if experiment_name(row, variant) in runs}
+
+
+def row_of(name: str) -> int:
+    """The Table 2 row of experiment ``name`` (``table2_row<N>`` or ``table2_row<N>_<variant>``)."""
+    return int(_NAME.match(name).group(1))
+
+
+def variants_of(runs: Runs) -> dict[int, dict[str, Artifact]]:
+    """``{row: {variant: artifact}}`` of the variants (not the rows' networks) in ``runs``."""
+    out: dict[int, dict[str, Artifact]] = {}
+    for name, art in runs.items():
+        match = _NAME.match(name)
+        if match and match.group(2):
+            out.setdefault(int(match.group(1)), {})[match.group(2)] = art
+    return out
 
 
 # --------------------------------------------------------------------------- the neuron and the rule
@@ -209,6 +238,179 @@ def claims_checked_markdown(results: Results) -> str:
                           label="tab-002-claims-checked")
 
 
+# --------------------------------------------------------------------------- per-row settings and gaps
+
+
+def settings_markdown() -> str:
+    """Each row's network settings (refractory period, mean weight, c_w) and where they come
+    from (the reference repository's best stored network of the architecture, or the code's
+    defaults where it stores none), as a numbered table."""
+    rows, refractory = [], stored_refractory_counts()
+    for row in TABLE2:
+        config, best = row_config(row), best_stored_fixed(row)
+        if row == 4:
+            source = f"learned competition: `networks/{REPO_STRONG.directory}…` ({100 * REPO_STRONG.stored_score:.1f})"
+        elif best is None:
+            source = "code defaults (no stored network of this architecture)"
+        else:
+            source = (f"`networks/{best.directory}…` ({100 * best.stored_score:.1f}, "
+                      f"{best.iterations:,} it.)")
+        rows.append([row, network_name(row), f"{config.neuron.refrac:g}", f"{config.mean_weight:g}",
+                     f"{config.competition_weight:g}", source])
+    return markdown_table(
+        ["row", "network", "refractory (ms)", "mean weight", "$c_w$", "source (its stored voting %)"], rows,
+        "rlrrrl", caption="The settings of each row's network (`config.row_config`): the reference's paper-era "
+        f"refractory period ({refractory.get(5.0, 0)} of the {sum(refractory.values())} stored LCSNNs whose "
+        f"pickled network we could read have 5 ms, {refractory.get(2.0, 0)} have 2 ms), and the mean weight and "
+        "$c_w$ of the reference repository's best stored network of the architecture (`danielgafni/Bachelor` at "
+        f"`{REPO_COMMIT[:8]}`; chosen by its authors on the test set).", label="tab-002-settings")
+
+
+def _setting(art: Artifact) -> str:
+    net = art.provenance["config"]["net"]
+    return f"{net['neuron'][4]:g} ms, {net['mean_weight']:g}, {net['competition_weight']:g}"
+
+
+def variants_markdown(runs: Runs) -> str:
+    """Each row's network next to its paired variants (same seed; the components of a variant's
+    name are :data:`.config.VARIANTS`): best voting and linear accuracy, and the variant's
+    difference from the row's network, as a numbered table."""
+    rows = []
+    for row, variants in sorted(variants_of(runs).items()):
+        base = runs.get(experiment_name(row))
+        config = row_config(row)
+        rows.append([row, "the row's network", f"{config.neuron.refrac:g} ms, {config.mean_weight:g}, "
+                     f"{config.competition_weight:g}",
+                     None if base is None else mean_sd(*percent(base.metrics, "best_voting")),
+                     None if base is None else mean_sd(*percent(base.metrics, "linear")), "", ""])
+        for variant, art in sorted(variants.items()):
+            cells = [row, f"`{variant}`", _setting(art)]
+            cells += [mean_sd(*percent(art.metrics, readout)) for readout in ("best_voting", "linear")]
+            cells += [None if base is None else f"{_effect(art, base, readout):+.1f}"
+                      for readout in ("best_voting", "linear")]
+            rows.append(cells)
+    return markdown_table(["row", "run", "refractory, $\\bar w$, $c_w$", "best voting (%)", "linear (%)",
+                           "Δ voting (pp)", "Δ linear (pp)"], rows, "rllrrrr",
+                          caption="Paired comparisons: each row's network and its variants, trained from the same "
+                          "seed with one or two settings changed (`refrac2`: refractory 2 ms; `defaults`: the "
+                          "code's default mean weight 0.4 and $c_w$ −100; `cw50`: $c_w$ −50), mean ± sd over the "
+                          "replicas; Δ: the variant minus the row's network. \"not run\": no artifact yet.",
+                          label="tab-002-variants")
+
+
+def _effect(art: Artifact, base: Artifact, readout: str) -> float:
+    return 100 * (art.metrics[f"{readout}_mean"] - base.metrics[f"{readout}_mean"])
+
+
+def _cell_within(row: int, readout: str, ours: Optional[float]) -> Optional[bool]:
+    paper = TABLE2[row].paper_value(readout)
+    return None if ours is None else abs(ours - paper.mean) <= 2 * paper.sd
+
+
+def agreement_count(runs: Runs, rows=range(2, 13)) -> tuple[int, int]:
+    """``(cells within 2 paper-sd, cells)`` of the rows' networks in ``rows`` (both readouts)."""
+    results = table2_rows(runs)
+    within = [_cell_within(row, readout, percent(results[row].metrics, readout)[0] if row in results else None)
+              for row in rows for readout in ("best_voting", "linear")]
+    return sum(bool(w) for w in within), len(within)
+
+
+def gap_causes(runs: Runs, row: int, readout: str) -> list[tuple[str, str, str]]:
+    """The measured causes behind a Table 2 cell: ``(cause, evidence, size)`` with ``size`` in
+    percentage points (the cause's effect on our number, or for the paper's side the reference's
+    own number minus the table's)."""
+    base, variants = runs.get(experiment_name(row)), variants_of(runs).get(row, {})
+    causes = []
+    if base is not None:
+        for variant, art in sorted(variants.items()):
+            if variant == "refrac2":
+                causes.append(("refractory 5 ms (paper era) instead of 2 ms", f"paired runs, `{variant}`",
+                               f"{-_effect(art, base, readout):+.1f}"))
+            elif variant in ("defaults", "defaults_refrac2"):
+                what = "stored best mean weight and $c_w$" + (" and 5 ms" if "refrac2" in variant else "")
+                causes.append((f"{what} instead of the code's defaults", f"paired runs, `{variant}`",
+                               f"{-_effect(art, base, readout):+.1f}"))
+            elif variant == "cw50":
+                causes.append(("stored best $c_w$ instead of the paper's sentence's −50", f"paired runs, `{variant}`",
+                               f"{-_effect(art, base, readout):+.1f}"))
+        if readout == "linear" and "linear_cal5000_mean" in base.metrics:
+            causes.append(("calibration: every calibration image once, not the reference's 5 000 draws with "
+                           "replacement", "same networks, `linear_cal5000`",
+                           f"{100 * (base.metrics['linear_mean'] - base.metrics['linear_cal5000_mean']):+.1f}"))
+    reference = (reference_curve_at(row, "lc", 5000) if readout == "linear" else
+                 max((v for v in (reference_curve_at(row, r, 5000) for r in ("patch_voting", "all_voting",
+                                                                               "spikes_first")) if v is not None),
+                     default=None))
+    if reference is not None:
+        causes.append(("the paper's table against its own Fig. 7 data", "reference curve at 5 000 iterations: "
+                       f"{100 * reference:.1f} (table {TABLE2[row].paper_value(readout).mean:.1f})",
+                       f"{100 * reference - TABLE2[row].paper_value(readout).mean:+.1f}"))
+    if row == 4 and readout == "best_voting":
+        scores = learned_search_scores()
+        causes.append(("the paper's number is the best of the authors' search",
+                       f"{len(scores)} stored networks, median {100 * float(np.median(scores)):.1f}, best "
+                       f"{100 * scores[-1]:.1f}; same settings retrained {REPO_UNCLAMPED_5000.iterations:,} it.: "
+                       f"{100 * REPO_UNCLAMPED_5000.stored_score:.1f}",
+                       f"{100 * REPO_UNCLAMPED_5000.stored_score - TABLE2[4].best_voting.mean:+.1f}"))
+    return causes
+
+
+def differences_markdown(runs: Runs) -> str:
+    """Why our numbers differ: for every cell of rows 2-12 outside 2 paper-sd (or not run), the
+    gap and each measured cause with its evidence and size, as a numbered table."""
+    results, rows = table2_rows(runs), []
+    for row in range(2, 13):
+        for readout, label in (("best_voting", "voting"), ("linear", "linear")):
+            ours = percent(results[row].metrics, readout)[0] if row in results else None
+            if _cell_within(row, readout, ours):
+                continue
+            gap = None if ours is None else f"{ours - TABLE2[row].paper_value(readout).mean:+.1f}"
+            causes = gap_causes(runs, row, readout) or [("no cause measured", "", "")]
+            for i, (cause, evidence, size) in enumerate(causes):
+                rows.append([f"{row} {label}" if i == 0 else "", gap if i == 0 else "", cause, evidence, size])
+    within, cells = agreement_count(runs)
+    return markdown_table(["cell", "gap (pp)", "cause", "evidence", "size (pp)"], rows, "lrllr",
+                          caption=f"Why our numbers differ: the cells of rows 2–12 outside 2 paper-sd ({cells - within} "
+                          f"of {cells}), the gap ours − paper, and each cause measured here. Size: the cause's effect on "
+                          "our number (paired runs, same seed), or, for the paper's side, the reference's own number "
+                          "minus the table's.", label="tab-002-differences")
+
+
+def row5_markdown() -> str:
+    """Why row 5's network takes the stored best c_w and not the paper's sentence's -50."""
+    cw50 = stored_network(REPO_CW50)
+    near = [n for n in architecture_networks(5) if -150 <= n["c_w"] <= -100 and (n["n_iter"] or 0) >= 4000]
+    scores = [100 * n["scores"].get("patch_voting", n["scores"].get("all_voting")) for n in near]
+    return (f"Row 5 is, in the paper's words, row 4's configuration with \"fixed competition −50\". The "
+            f"reference repository's only such network (`networks/{cw50.directory}…`, mean weight "
+            f"{cw50.settings['mean_weight']:g}) stored {100 * cw50.stored_score:.1f} %, while its {len(near)} networks "
+            f"of the same architecture with $c_w$ between −100 and −150, trained 4 000 iterations or more, stored {min(scores):.1f}–{max(scores):.1f} %, "
+            f"where the paper's {TABLE2[5].best_voting.mean:g} lies. Row 5's network takes the best stored setting "
+            "({numref}`tab-002-settings`); the variant `cw50` keeps the sentence's $c_w = -50$.")
+
+
+def search_spread(row4: Artifact) -> tuple[list[float], list[float], float]:
+    """``(stored scores of the authors' learned-competition search, our replicas' best voting,
+    the paper's number)`` for :func:`.figures.search_spread`."""
+    return (learned_search_scores(), [r["best_voting"] for r in row4.metrics["per_replica"]],
+            TABLE2[4].best_voting.mean)
+
+
+def silent_halves_text(runs: Runs) -> str:
+    """The share of silent test images in the first and second half of the test set, over the
+    runs that record it."""
+    first, second = [], []
+    for art in runs.values():
+        for replica in art.metrics["per_replica"]:
+            if "silent_first_half" in replica:
+                first.append(replica["silent_first_half"])
+                second.append(replica["silent_second_half"])
+    if not first:
+        return "no run records the silent images per half of the test set yet"
+    return (f"silent test images, mean over {len(first)} networks: {100 * np.mean(first):.1f} % in the first half "
+            f"of the test set, {100 * np.mean(second):.1f} % in the second")
+
+
 # --------------------------------------------------------------------------- votes and learning curves
 
 
@@ -234,17 +436,28 @@ def plateau_iteration(iterations: np.ndarray, mean: np.ndarray, tolerance: float
     return int(iterations[min(first, len(iterations) - 1)])
 
 
-def plateau_markdown(results: Results, curve_rows) -> str:
-    """Plateau iterations of the best-voting and linear curves of each row with a curve (the
+def curve_panels(runs: Runs, curves: Mapping[str, str]) -> dict[int, list[tuple[str, str]]]:
+    """``{row: [(experiment name, subset), ...]}`` of the learning curves in ``runs`` (``curves``:
+    a profile's ``{experiment name: subset}``), the row's network first."""
+    panels: dict[int, list[tuple[str, str]]] = {}
+    for name in sorted(curves, key=lambda n: (len(n), n)):
+        if name in runs:
+            panels.setdefault(row_of(name), []).append((name, curves[name]))
+    return panels
+
+
+def plateau_markdown(runs: Runs, panels: Mapping[int, Sequence[tuple[str, str]]]) -> str:
+    """Plateau iterations of the best-voting and linear curves of each run with a curve (the
     final point, on the whole calibration and test sets, left out), as a numbered table."""
     rows = []
-    for row in curve_rows:
-        its = results[row].arrays["curve_iterations"][:-1]
-        acc = results[row].arrays["curve_accuracy"][:-1]
-        rows.append([row, network_name(row)] + [
-            f"{plateau_iteration(its, acc[:, :, READOUT_KEYS.index(key)].mean(1)):,}"
-            for key in ("best_voting", "linear")])
-    return markdown_table(["row", "network", "best voting", "linear"], rows, "rlrr",
+    for row, curves in sorted(panels.items()):
+        for name, subset in curves:
+            its = runs[name].arrays["curve_iterations"][:-1]
+            acc = runs[name].arrays["curve_accuracy"][:-1]
+            rows.append([row, f"`{name}`", subset] + [
+                f"{plateau_iteration(its, acc[:, :, READOUT_KEYS.index(key)].mean(1)):,}"
+                for key in ("best_voting", "linear")])
+    return markdown_table(["row", "run", "test images", "best voting", "linear"], rows, "rllrr",
                           caption="Training iterations after which each learning curve of "
                           "{numref}`fig-002-curves` stays within 2 pp of its plateau.",
                           label="tab-002-plateau")
@@ -326,7 +539,7 @@ def anti_stdp_text(learned) -> str:
                      for label, (cfg, art) in learned.items())
 
 
-def anti_stdp_markdown(learned, iterations: int, results: Results) -> str:
+def anti_stdp_markdown(learned, iterations: int, results: Mapping[Any, Artifact]) -> str:
     """The paper Fig. 10 settings ordered by the median magnitude of their learned weights, and
     whether that order and the voting accuracy follow the paper's reading; the replica sds of the
     Table 2 rows in ``results`` give the scale of noise."""
@@ -339,7 +552,7 @@ def anti_stdp_markdown(learned, iterations: int, results: Results) -> str:
     paper_order = [label for label in ANTI_STDP if label in learned]  # the paper's names, weakest first
     ours_order = [label for label, _ in by_strength]
     sds = [100 * art.metrics["best_voting_sd"] for art in results.values() if art.metrics["best_voting_sd"]]
-    spread = (" (the best-voting sd over the replicas of each network of {numref}`tab-002-table2`: "
+    spread = (" (the best-voting sd over the replicas of each Table 2 run, rows and variants: "
               f"{min(sds):.1f}–{max(sds):.1f} pp)"
               if sds else "")
     return (markdown_table(["setting", "median YY weight", "best voting (%)", "linear (%)"], rows, "lrrr",
@@ -463,6 +676,22 @@ def clamp_markdown(results: Results, clamped, clamp_iterations: int, replicas: i
             + ("Both clamps lower the voting accuracy by more than a point, as in the paper." if min(drops) > 1 else
                "Not both clamps lower the voting accuracy by more than a point (our threshold for a change "
                "beyond the replica spread), so here the paper's finding does not clearly hold."))
+
+
+def clamp_thresholds_markdown(scored: Artifact) -> str:
+    """Paper Fig. 13's networks scored with their learned thresholds and with them reset to 0
+    (as the reference's ``load_network`` scored its clamped runs), as a numbered table."""
+    names = sorted({key.rsplit(".", 1)[0] for key in scored.metrics})
+    rows = []
+    for name in names:
+        learned, zero = scored.metrics[f"{name}.learned"], scored.metrics[f"{name}.zero"]
+        rows.append([f"`{name}`"] + [f"{100 * m[key]:.1f}" for key in ("all", "best_voting") for m in (learned, zero)])
+    return markdown_table(["network (replica 0)", "all-neuron voting, learned θ", "… θ = 0", "best voting, learned θ",
+                           "… θ = 0"], rows, "lrrrr",
+                          caption="The networks of paper Fig. 13 scored with their learned adaptive thresholds and with "
+                          "the thresholds reset to 0, as the reference repository scored its clamped runs (accuracy "
+                          f"in %; the repository stores {' and '.join(f'{100 * v:.1f}' for v in REPO_CLAMPED_SCORES)} "
+                          "all-neuron voting for its two clamped runs).", label="tab-002-clamp-theta")
 
 
 # --------------------------------------------------------------------------- cost and speed

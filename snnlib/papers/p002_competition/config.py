@@ -11,24 +11,38 @@ from __future__ import annotations
 
 from snnlib.book.runner import select_profile
 from snnlib.core import stdp
+from snnlib.core.neurons import AdaptiveLIFParams
 
 from .network import CompetitionNetConfig
-from .reference import ANTI_STDP, REPO_FIG10, TABLE2
+from .reference import (ANTI_STDP, REPO_CW50, REPO_FIG10, REPO_LC_REFRACTORY, TABLE2, best_stored_fixed,
+                        stored_network)
 
-__all__ = ["CLAMPS", "COMPETITION_STRENGTHS", "LEARNED_YY", "PROFILES", "anti_stdp_config",
-           "profile_settings", "repo_fig10_config", "row_config", "row_iterations", "strength_config"]
+__all__ = ["CLAMPS", "COMPETITION_STRENGTHS", "FIGURE_VARIANT", "LEARNED_YY", "PROFILES", "VARIANTS",
+           "anti_stdp_config", "clamp_config", "experiment_name", "profile_settings", "repo_fig10_config", "row_config",
+           "row_iterations", "strength_config"]
 
 PROFILES = {
-    "quick": {"rows": [4, 5, 10, 12], "replicas": 2, "train_iterations": 150, "n_calibration": 500,
-              "n_test": 500, "curve_every": 50, "curve_calibration": 300, "curve_test": 300,
-              "curve_rows": [5], "anti_stdp_iterations": 100, "anti_stdp_replicas": 1,
-              "strength_iterations": 100, "clamp_iterations": 100, "row1_cost": (1, 2)},
-    "full": {"rows": [5, 4, 6, 10, 11, 2, 3, 8, 7, 9, 12, 1], "replicas": 5, "train_iterations": 5000,
-             "n_calibration": 10000, "n_test": 10000, "curve_every": 250,
-             "curve_calibration": 5000, "curve_test": 1000, "curve_rows": [2, 9, 12],
+    "quick": {"rows": [4, 5, 10, 12], "variants": {5: ["refrac2"]}, "replicas": 2, "train_iterations": 150,
+              "n_calibration": 500, "n_test": 500, "curve_every": 50, "curve_calibration": 300,
+              "curve_test": 300, "curves": {"table2_row5": "random"}, "anti_stdp_iterations": 100,
+              "anti_stdp_replicas": 1, "strength_iterations": 100, "clamp_iterations": 100,
+              "row1_cost": (1, 2)},
+    "full": {"rows": [5, 4, 6, 10, 11, 2, 3, 8, 7, 9, 12, 1],
+             "variants": {5: ["refrac2", "cw50", "cw50_defaults_refrac2"], 4: ["refrac2"],
+                          10: ["defaults"], 11: ["defaults"], 6: ["defaults_refrac2"], 8: ["defaults"],
+                          12: ["defaults"], 3: ["defaults_refrac2"], 2: ["defaults_refrac2"], 1: ["refrac2"]},
+             "replicas": 5, "train_iterations": 5000, "n_calibration": 10000, "n_test": 10000,
+             "curve_every": 250, "curve_calibration": 5000, "curve_test": 1000,
+             "curves": {"table2_row12": "random", "table2_row2": "random",
+                        "table2_row9": "first", "table2_row12_defaults": "first",
+                        "table2_row2_defaults_refrac2": "first"},
              "anti_stdp_iterations": 4000, "anti_stdp_replicas": 1, "strength_iterations": 1000,
              "clamp_iterations": 5000, "row1_cost": (3, 20)},
 }
+"""``variants`` lists, per Table 2 row, the paired comparisons trained beside the row's network
+(:data:`VARIANTS`; same seed); ``curves`` names the experiments that record a learning curve and on
+which images (``"random"``: a fixed random subset of the calibration and test splits; ``"first"``:
+their first images, as the earliest runs did)."""
 
 LEARNED_ROW_FULL_ITERATIONS = 4000  # row 4 in the full profile, as the reference repository's run
 
@@ -50,17 +64,55 @@ def profile_settings(profile: str) -> dict:
     return select_profile(PROFILES, profile)
 
 
-def row_config(row: int) -> CompetitionNetConfig:
-    """The network of Table 2 row ``row``: the reference code's defaults for its architecture,
-    except row 4 (learned competition, ``LEARNED_YY``) and row 5, which the paper compares with
-    row 4 as "the same configuration, fixed competition -50"."""
+VARIANTS = {
+    "refrac2": "refractory period 2 ms (the reference's later code) instead of the paper-era 5 ms",
+    "defaults": "the code's default mean weight 0.4 and c_w -100 instead of the stored best",
+    "cw50": "fixed c_w -50 (the paper's sentence; the reference's network c55f1129) instead of the stored best",
+}
+"""The components a Table 2 variant is built from (joined by ``_``, e.g. ``defaults_refrac2``):
+each changes one thing of the row's network (:func:`row_config`)."""
+
+FIGURE_VARIANT = "refrac2"
+"""The figure experiments built on rows 4 and 5 (paper Figs. 9, 10 and 13) were trained with the
+2 ms refractory period; they compare settings with each other, all at 2 ms."""
+
+
+def row_config(row: int, variant: str = "") -> CompetitionNetConfig:
+    """The network of Table 2 row ``row`` (``variant`` empty) or of one of its paired variants.
+
+    The row's network: its architecture with the reference's paper-era Y refractory period
+    (5 ms, :data:`.reference.REPO_LC_REFRACTORY`; conv and fc networks always had it) and the
+    mean weight and c_w of the reference repository's best stored network of the architecture
+    (:func:`.reference.best_stored_fixed`; the code's defaults where it stores none); row 4 learns
+    its competition (``LEARNED_YY``).  ``variant`` joins components of :data:`VARIANTS` with
+    ``_``: ``refrac2`` (2 ms), ``defaults`` (mean weight 0.4, c_w -100, as the code's defaults),
+    ``cw50`` (row 5 only: c_w -50 with the row's mean weight, the paper's sentence and
+    :data:`.reference.REPO_CW50`)."""
+    parts = [p for p in variant.split("_") if p]
+    unknown = set(parts) - set(VARIANTS)
+    if unknown:
+        raise ValueError(f"unknown variant component(s) {sorted(unknown)}; known: {sorted(VARIANTS)}")
+    if "cw50" in parts and row != 5:
+        raise ValueError("the c_w -50 variant belongs to row 5")
     entry = TABLE2[row]
-    config = CompetitionNetConfig(arch=entry.arch, channels=entry.channels, kernel=entry.kernel)
+    refractory = REPO_LC_REFRACTORY["later" if "refrac2" in parts else "paper_era"]
+    if entry.arch != "lc" and "refrac2" in parts:
+        raise ValueError(f"row {row} is a {entry.arch} network: its refractory period was always 5 ms")
+    config = CompetitionNetConfig(arch=entry.arch, channels=entry.channels, kernel=entry.kernel,
+                                  neuron=AdaptiveLIFParams(refrac=refractory, dt=1.0))
     if row == 4:
-        config = config.replace(**LEARNED_YY)
-    if row == 5:
-        config = config.replace(competition_weight=-50.0)
+        return config.replace(**LEARNED_YY)
+    best = best_stored_fixed(row)
+    if best is not None and "defaults" not in parts:
+        config = config.replace(**best.settings)
+    if "cw50" in parts:
+        config = config.replace(competition_weight=stored_network(REPO_CW50).settings["competition_weight"])
     return config
+
+
+def experiment_name(row: int, variant: str = "") -> str:
+    """The experiment (and artifact folder) of Table 2 row ``row`` or its ``variant``."""
+    return f"table2_row{row}" + (f"_{variant}" if variant else "")
 
 
 def row_iterations(row: int, profile: str, settings: dict) -> int:
@@ -72,20 +124,29 @@ def row_iterations(row: int, profile: str, settings: dict) -> int:
 
 
 def anti_stdp_config(label: str) -> CompetitionNetConfig:
-    """Row 4's network with the anti-STDP setting ``label`` of the paper's Fig. 10 table."""
+    """Row 4's network (at :data:`FIGURE_VARIANT`) with the anti-STDP setting ``label`` of the
+    paper's Fig. 10 table."""
     setting = ANTI_STDP[label]
-    return row_config(4).replace(
+    return row_config(4, FIGURE_VARIANT).replace(
         competition_tau=(setting.tau_plus, setting.tau_minus),
         competition_nu=stdp.nu_from_paper_amplitudes(setting.a_plus, setting.a_minus))
 
 
 def repo_fig10_config(label: str) -> CompetitionNetConfig:
-    """Row 4's network with the reference repository's settings of Fig. 10 panel ``label``."""
-    return row_config(4).replace(**REPO_FIG10[label].settings)
+    """Row 4's network (at :data:`FIGURE_VARIANT`) with the reference repository's settings of
+    Fig. 10 panel ``label``."""
+    return row_config(4, FIGURE_VARIANT).replace(**REPO_FIG10[label].settings)
+
+
+def clamp_config(clamp: dict) -> CompetitionNetConfig:
+    """Row 4's network (at :data:`FIGURE_VARIANT`) with its learned competition clamped
+    (:data:`CLAMPS`, paper Fig. 13)."""
+    return row_config(4, FIGURE_VARIANT).replace(**clamp)
 
 
 def strength_config(competition_weight: float) -> CompetitionNetConfig:
-    """Row 5's network with a fixed competition weight ``competition_weight`` (paper Fig. 9)."""
-    return row_config(5).replace(competition_weight=competition_weight)
+    """Row 5's network with the code's default mean weight, at :data:`FIGURE_VARIANT`, and a
+    fixed competition weight ``competition_weight`` (paper Fig. 9)."""
+    return row_config(5, "defaults_" + FIGURE_VARIANT).replace(competition_weight=competition_weight)
 
 

@@ -28,12 +28,12 @@ from snnlib.book.runner import Experiment, RunContext
 
 from . import network as cn
 from . import readouts
-from .config import (CLAMPS, COMPETITION_STRENGTHS, anti_stdp_config, profile_settings,
-                     repo_fig10_config, row_config, row_iterations, strength_config)
+from .config import (CLAMPS, COMPETITION_STRENGTHS, FIGURE_VARIANT, anti_stdp_config, clamp_config, experiment_name,
+                     profile_settings, repo_fig10_config, row_config, row_iterations, strength_config)
 from .reference import ANTI_STDP, REPO_FIG10
 
-__all__ = ["READOUT_KEYS", "CurveSettings", "MnistSplits", "anti_stdp", "bindsnet_benchmark",
-           "clamps", "competition_strength", "evaluate", "repo_fig10", "row1_cost", "run_all",
+__all__ = ["CURVE_SUBSET_SEED", "READOUT_KEYS", "REFERENCE_CALIBRATION_DRAWS", "CurveSettings", "MnistSplits", "anti_stdp", "bindsnet_benchmark",
+           "clamp_networks", "clamps", "clamps_without_thresholds", "competition_strength", "curve_indices", "evaluate", "test_halves", "linear_with_reference_calibration", "repo_fig10", "row1_cost", "run_all",
            "spike_counts", "summarise", "table2", "train_network"]
 
 READOUT_KEYS = ("all", "patch", "preselect", "best_voting", "linear")
@@ -75,14 +75,46 @@ class MnistSplits:
         return MnistSplits({name: tuple(t[:n] for t in self.split(name)) for name, n in sizes.items()})
 
 
+CURVE_SUBSET_SEED = 2020
+"""Seed of the fixed random subset of calibration and test images that learning curves use."""
+
+
 @dataclass(frozen=True)
 class CurveSettings:
-    """A learning curve: evaluate every ``every`` iterations on the first ``calibration`` and
-    ``test`` images (paper Fig. 7: every 250 iterations, 5000 and 1000 images)."""
+    """A learning curve: evaluate every ``every`` iterations on ``calibration`` and ``test``
+    images (paper Fig. 7: every 250 iterations, 5000 and 1000 images): a fixed random subset of
+    each split (``subset="random"``, :func:`curve_indices`), or its first images (``"first"``,
+    the earliest runs; the first half of the MNIST test set holds about four times the silent
+    images of the second, so these read low)."""
 
     every: int
     calibration: int
     test: int
+    subset: str = "random"
+
+    def settings(self) -> dict[str, Any]:
+        """The curve's part of an experiment's settings (``curve_subset`` only when random, so
+        the earliest artifacts keep their identity)."""
+        out = {"curve_every": self.every, "curve_calibration": self.calibration, "curve_test": self.test}
+        if self.subset != "first":
+            out["curve_subset"] = self.subset
+        return out
+
+
+def curve_indices(n_split: int, n: int, subset: str) -> torch.Tensor:
+    """The ``n`` image indices of a split of ``n_split`` images that a learning curve scores:
+    the first ``n``, or (``"random"``) ``n`` drawn without replacement with
+    :data:`CURVE_SUBSET_SEED`, the same for every run."""
+    if subset == "first":
+        return torch.arange(n)
+    if subset != "random":
+        raise ValueError(f"curve subset must be 'first' or 'random', not {subset!r}")
+    return torch.randperm(n_split, generator=torch.Generator().manual_seed(CURVE_SUBSET_SEED))[:n]
+
+
+REFERENCE_CALIBRATION_DRAWS = 5000
+"""The reference code's default calibration: 5000 images drawn with replacement from the last
+10 000 training images (our calibration split)."""
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -100,27 +132,55 @@ def spike_counts(state: cn.CompetitionState, images: torch.Tensor, config: cn.Co
 
 
 def evaluate(state: cn.CompetitionState, config: cn.CompetitionNetConfig, data: MnistSplits,
-             n_calibration: int, n_test: int, generator: torch.Generator, linear: bool = True):
-    """Readout accuracies of every replica on the first ``n_calibration`` calibration and
-    ``n_test`` test images: ``(scores, calibration counts, test counts)`` with ``scores`` a list of
-    dicts, one per replica (see :func:`.readouts.evaluate_readouts`)."""
+             n_calibration: int, n_test: int, generator: torch.Generator, linear: bool = True,
+             subset: str = "first"):
+    """Readout accuracies of every replica on ``n_calibration`` calibration and ``n_test`` test
+    images (the first of each split, or the fixed random subset of :func:`curve_indices`):
+    ``(scores, calibration counts, test counts)`` with ``scores`` a list of dicts, one per replica
+    (see :func:`.readouts.evaluate_readouts`)."""
     cal_x, cal_y = data.calibration
     test_x, test_y = data.test
-    cal = spike_counts(state, cal_x[:n_calibration], config, generator)
-    test = spike_counts(state, test_x[:n_test], config, generator)
-    scores = [readouts.evaluate_readouts(cal[r], cal_y[:n_calibration], test[r], test_y[:n_test],
+    cal_i, test_i = curve_indices(len(cal_x), n_calibration, subset), curve_indices(len(test_x), n_test, subset)
+    cal = spike_counts(state, cal_x[cal_i], config, generator)
+    test = spike_counts(state, test_x[test_i], config, generator)
+    scores = [readouts.evaluate_readouts(cal[r], cal_y[cal_i], test[r], test_y[test_i],
                                          config.num_locations, seed=r, layout="channel_major",
                                          linear=linear)
               for r in range(cal.shape[0])]
     return scores, cal, test
 
 
+def test_halves(test: torch.Tensor) -> list[dict[str, float]]:
+    """Per replica (counts ``[R, N, Y]``), the share of silent images in the first and the second
+    half of the test images: the MNIST test set's first half holds more of the images on which no
+    Y neuron fires, so a curve scored on its first images reads low."""
+    half = test.shape[1] // 2
+    silent = test.sum(-1) == 0
+    return [{"silent_first_half": float(s[:half].float().mean()), "silent_second_half": float(s[half:].float().mean())}
+            for s in silent]
+
+
+def linear_with_reference_calibration(cal: torch.Tensor, cal_labels: torch.Tensor, test: torch.Tensor,
+                                      test_labels: torch.Tensor, draws: int = REFERENCE_CALIBRATION_DRAWS
+                                      ) -> list[float]:
+    """Linear-readout accuracy of every replica (counts ``[R, N, Y]``) calibrated as the reference
+    code does by default: on ``draws`` calibration images drawn with replacement (replica ``r``'s
+    draw and classifier seeded with ``r``) instead of every calibration image once."""
+    out = []
+    for r in range(cal.shape[0]):
+        draw = torch.randint(0, cal.shape[1], (draws,), generator=torch.Generator().manual_seed(r))
+        model = readouts.fit_linear_readout(cal[r][draw], cal_labels[draw], seed=r)
+        out.append(readouts.accuracy(readouts.linear_predict(model, test[r]), test_labels))
+    return out
+
+
 def summarise(scores: list[dict]) -> dict[str, Any]:
     """Per-replica readout accuracies, with their mean and sample sd (None for one replica)."""
+    keys = [k for k in (*READOUT_KEYS, "linear_cal5000") if k in scores[0]]
     return {"per_replica": scores,
-            **{f"{k}_mean": float(np.mean([s[k] for s in scores])) for k in READOUT_KEYS},
+            **{f"{k}_mean": float(np.mean([s[k] for s in scores])) for k in keys},
             **{f"{k}_sd": float(np.std([s[k] for s in scores], ddof=1)) if len(scores) > 1 else None
-               for k in READOUT_KEYS}}
+               for k in keys}}
 
 
 def _as_state(net: Mapping[str, torch.Tensor]) -> cn.CompetitionState:
@@ -153,11 +213,13 @@ def train_network(ctx: RunContext, data: MnistSplits, name: str, config: cn.Comp
     initial and final XY weights (unless ``keep_xy`` is false) and YY weights (if any), the
     calibration votes (``keep_votes``), and with ``curve`` the learning curve
     (``curve_iterations`` and ``curve_accuracy`` ``[points, R, readouts]``, its last point the
-    final evaluation).  ``keep_weights`` stores every replica's final state."""
+    final evaluation).  ``keep_weights`` stores every replica's final state.  Each replica's
+    scores also hold ``linear_cal5000``, the linear readout calibrated as the reference code's
+    default (:func:`linear_with_reference_calibration`)."""
     settings = {"net": dataclasses.asdict(config), "replicas": replicas, "iterations": iterations,
                 "n_calibration": n_calibration, "n_test": n_test}
     if curve is not None:
-        settings.update(curve_every=curve.every, curve_calibration=curve.calibration, curve_test=curve.test)
+        settings.update(curve.settings())
 
     def body(exp: Experiment) -> Artifact:
         train_x, _ = data.train
@@ -170,14 +232,18 @@ def train_network(ctx: RunContext, data: MnistSplits, name: str, config: cn.Comp
         for it in exp.steps(iterations, loop, every=250, desc=name):
             if curve is not None and it % curve.every == 0:
                 scores, _, _ = evaluate(_as_state(loop["net"]), config, data, curve.calibration,
-                                        curve.test, loop["gen"])
+                                        curve.test, loop["gen"], subset=curve.subset)
                 loop["curve"] = loop["curve"] + [[it, _scores_row(scores)]]
             index = torch.randint(0, len(train_x), (replicas,), generator=loop["gen"])
             spikes = cn.encode_images(train_x[index], config, generator=loop["gen"])  # [T, R, P]
             new, _ = cn.train_step(_as_state(loop["net"]), spikes, config)
             loop["net"] = {k: v for k, v in new._asdict().items() if v is not None}
         final = _as_state(loop["net"])
-        scores, cal, _ = evaluate(final, config, data, n_calibration, n_test, loop["gen"])
+        scores, cal, test = evaluate(final, config, data, n_calibration, n_test, loop["gen"])
+        cal5000 = linear_with_reference_calibration(cal, data.calibration[1][:n_calibration], test,
+                                                    data.test[1][:n_test])
+        halves = test_halves(test)
+        scores = [dict(s, linear_cal5000=c, **h) for s, c, h in zip(scores, cal5000, halves)]
         arrays = {"theta": final.theta[0]}
         if keep_xy:
             arrays.update(w_xy_init=init.w_xy[0], w_xy=final.w_xy[0])
@@ -206,24 +272,31 @@ def _train(ctx, data, profile_settings, name, config, iterations, **options):
 # --------------------------------------------------------------------------- the chapter's experiments
 
 
-def table2(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str, Any]) -> dict[int, Artifact]:
-    """Table 2: the rows of the profile (``profile_settings["rows"]``), each ``replicas``
-    networks; ``{row: artifact}`` of those that have finished.
+def table2(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str, Any]
+           ) -> dict[str, Artifact]:
+    """Table 2: the rows of the profile (``profile_settings["rows"]``) and their paired variants
+    (``profile_settings["variants"]``, :data:`.config.VARIANTS`), each ``replicas`` networks of the
+    same seed; ``{experiment name: artifact}`` (:func:`.config.experiment_name`) of those that
+    have finished.
 
     Row 4 (learned competition) trains 4000 iterations in the full profile
     (:func:`.config.row_iterations`) and keeps every replica's weights; row 5 keeps its
     calibration votes (the votes figure); row 1 keeps no XY weights (two 5 MB arrays no figure
-    shows); the rows of ``curve_rows`` record a learning curve."""
-    curve = CurveSettings(profile_settings["curve_every"], profile_settings["curve_calibration"],
-                          profile_settings["curve_test"])
+    shows); the experiments of ``profile_settings["curves"]`` record a learning curve."""
     results = {}
     for row in profile_settings["rows"]:
-        art = _train(ctx, data, profile_settings, f"table2_row{row}", row_config(row),
-                     row_iterations(row, ctx.profile, profile_settings),
-                     curve=curve if row in profile_settings["curve_rows"] else None,
-                     keep_votes=row == 5, keep_weights=row == 4, keep_xy=row != 1)
-        if art is not None:
-            results[row] = art
+        for variant in ["", *profile_settings["variants"].get(row, [])]:
+            name = experiment_name(row, variant)
+            subset = profile_settings["curves"].get(name)
+            curve = None if subset is None else CurveSettings(
+                profile_settings["curve_every"], profile_settings["curve_calibration"],
+                profile_settings["curve_test"], subset)
+            art = _train(ctx, data, profile_settings, name, row_config(row, variant),
+                         row_iterations(row, ctx.profile, profile_settings), curve=curve,
+                         keep_votes=row == 5 and not variant, keep_weights=row == 4 and not variant,
+                         keep_xy=row != 1)
+            if art is not None:
+                results[name] = art
     return results
 
 
@@ -271,16 +344,50 @@ def repo_fig10(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str
     return trained
 
 
+def clamp_networks(unclamped: Artifact, clamped: Mapping[str, Artifact]
+                   ) -> dict[str, tuple[cn.CompetitionNetConfig, Artifact]]:
+    """The networks of paper Fig. 13 by experiment name, with their configurations: the unclamped
+    row-4 network (at :data:`.config.FIGURE_VARIANT`) and the clamped ones (:data:`.config.CLAMPS`)."""
+    names = {bounds: (name, clamp) for bounds, (name, clamp) in CLAMPS.items()}
+    out = {experiment_name(4, FIGURE_VARIANT): (row_config(4, FIGURE_VARIANT), unclamped)}
+    out.update({names[bounds][0]: (clamp_config(names[bounds][1]), art) for bounds, art in clamped.items()})
+    return out
+
+
 def clamps(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str, Any]) -> dict[str, Artifact]:
     """Paper Fig. 13: row 4's network trained with its competition weights clamped
     (:data:`.config.CLAMPS`); ``{bounds: artifact}``."""
     clamped = {}
     for bounds, (name, clamp) in CLAMPS.items():
-        art = _train(ctx, data, profile_settings, name, row_config(4).replace(**clamp),
+        art = _train(ctx, data, profile_settings, name, clamp_config(clamp),
                      profile_settings["clamp_iterations"], replicas=profile_settings["anti_stdp_replicas"])
         if art is not None:
             clamped[bounds] = art
     return clamped
+
+
+def clamps_without_thresholds(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str, Any],
+                              networks: Mapping[str, tuple[cn.CompetitionNetConfig, Artifact]]
+                              ) -> Optional[Artifact]:
+    """Paper Fig. 13 as the reference repository scored it: its ``load_network`` drops the
+    learned adaptive thresholds, so its clamped networks were evaluated with ``theta = 0``.  Replica
+    0 of each of ``networks`` (``{experiment name: (config, artifact)}``: the unclamped row-4
+    network and the clamped ones) is scored with its learned thresholds and with them reset to 0,
+    on the profile's calibration and test images; metrics ``{"<name>.learned" | "<name>.zero":
+    readout scores}``."""
+    n_calibration, n_test = profile_settings["n_calibration"], profile_settings["n_test"]
+    settings = {"networks": sorted(networks), "n_calibration": n_calibration, "n_test": n_test}
+
+    def body(exp: Experiment) -> Artifact:
+        gen, metrics = exp.generator(), {}
+        for name, (config, art) in sorted(networks.items()):
+            state = replica_state(art.arrays)
+            for label, theta in (("learned", state.theta), ("zero", torch.zeros_like(state.theta))):
+                scores, _, _ = evaluate(state._replace(theta=theta), config, data, n_calibration, n_test, gen)
+                metrics[f"{name}.{label}"] = scores[0]
+        return exp.finish(metrics)
+
+    return ctx.experiment("clamped_thresholds_zeroed", settings, body)
 
 
 ROW1_NETWORK = cn.CompetitionNetConfig(arch="lc", channels=1000, kernel=12)
@@ -327,9 +434,12 @@ def run_all(ctx: RunContext) -> None:
     launcher (:mod:`snnlib.book.launch`) enumerates (``ctx.train = False``) and runs one
     experiment at a time (``ctx.train`` = that name)."""
     data, settings = MnistSplits(), profile_settings(ctx.profile)
-    table2(ctx, data, settings)
+    runs = table2(ctx, data, settings)
     competition_strength(ctx, data, settings)
     anti_stdp(ctx, data, settings)
     repo_fig10(ctx, data, settings)
-    clamps(ctx, data, settings)
+    clamped = clamps(ctx, data, settings)
+    unclamped = runs.get(experiment_name(4, FIGURE_VARIANT))
+    if unclamped is not None and len(clamped) == len(CLAMPS):
+        clamps_without_thresholds(ctx, data, settings, clamp_networks(unclamped, clamped))
     row1_cost(ctx, data, *settings["row1_cost"])

@@ -4,10 +4,11 @@ matplotlib Figure.  Styling that is common to the chapter (dpi, spines) is set b
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from snnlib.book.artifacts import Artifact
 
@@ -15,8 +16,9 @@ from . import network as cn
 from .analysis import AlifTrajectory, CompetitionProbe, local_yy, network_name, vote_shares
 from .config import row_config
 from .experiments import READOUT_KEYS
+from .reference import reference_curves
 
-__all__ = ["alif", "clamp", "learning_curves", "stdp_windows", "strength", "votes", "weight_mosaic",
+__all__ = ["alif", "clamp", "learning_curves", "search_spread", "stdp_windows", "strength", "votes", "weight_mosaic",
            "winner_and_loser", "xy_mosaic", "yy_histograms", "yy_pairs"]
 
 
@@ -99,22 +101,55 @@ def votes(vote_array: np.ndarray):
     return fig
 
 
-def learning_curves(results: Mapping[int, Artifact], curve_rows):
-    """Accuracy of every voting readout and the linear one during training, mean ± sd over
-    replicas, one panel per row of ``curve_rows`` (paper Fig. 7)."""
-    fig, axes = plt.subplots(1, len(curve_rows), figsize=(10, 3.4), squeeze=False, sharey=True)
-    for ax, row, panel in zip(axes[0], curve_rows, "abcdefgh"):
-        its = results[row].arrays["curve_iterations"]
-        acc = results[row].arrays["curve_accuracy"]  # [points, R, readouts]
-        for j, key in enumerate(READOUT_KEYS):
-            if key == "best_voting":
-                continue
-            ax.errorbar(its, acc[:, :, j].mean(1), yerr=acc[:, :, j].std(1, ddof=1) if acc.shape[1] > 1 else None,
-                        label=READOUT_LABELS[key], capsize=2, ms=3, fmt="o-")
-        ax.set_title(f"({panel}) row {row}: {network_name(row).removesuffix(' (learned YY)')}", fontsize=10)
+def learning_curves(runs: Mapping[str, Artifact], panels: Mapping[int, Sequence[tuple[str, str]]]):
+    """Best-voting and linear accuracy during training, mean ± sd over replicas, one panel per
+    Table 2 row of ``panels`` (``{row: [(experiment name, curve subset), ...]}``, see
+    :func:`.analysis.curve_panels`; paper Fig. 7): solid, scored on a fixed random subset of the
+    calibration and test images; dotted, on their first images; grey, the reference repository's
+    own curve of the same architecture (:func:`.reference.reference_curves`), where it has one."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(10, 3.6), squeeze=False, sharey=True)
+    reference = {panel["row"]: panel["readouts"] for panel in reference_curves()["panels"].values()}
+    for ax, (row, curves), letter in zip(axes[0], sorted(panels.items()), "abcdefgh"):
+        for name, subset in curves:
+            its, acc = runs[name].arrays["curve_iterations"], runs[name].arrays["curve_accuracy"]
+            for color, key in (("C0", "best_voting"), ("C1", "linear")):
+                values = acc[:, :, READOUT_KEYS.index(key)]
+                ax.errorbar(its, values.mean(1), yerr=values.std(1, ddof=1) if values.shape[1] > 1 else None,
+                            color=color, ls="-" if subset == "random" else ":", capsize=2, ms=2.5, fmt="o",
+                            lw=1)
+        if row in reference:
+            curves_ref = reference[row]
+            voting = np.max([curves_ref[r]["accuracy"] for r in ("patch_voting", "all_voting", "spikes_first")
+                             if r in curves_ref], axis=0)
+            its = np.asarray(curves_ref["lc"]["iterations"])
+            keep = its <= 5000
+            ax.plot(its[keep], voting[keep], color="0.45", lw=1, ls="--")
+            ax.plot(its[keep], np.asarray(curves_ref["lc"]["accuracy"])[keep], color="0.25", lw=1, ls="--")
+        ax.set_title(f"({letter}) row {row}: {network_name(row).removesuffix(' (learned YY)')}", fontsize=10)
         ax.set_xlabel("training iterations")
     axes[0][0].set_ylabel("accuracy")
-    axes[0][0].legend(fontsize=8, frameon=False)
+    handles = [Line2D([], [], color="C0", marker="o", ms=3, label="ours: best voting"),
+               Line2D([], [], color="C1", marker="o", ms=3, label="ours: linear"),
+               Line2D([], [], color="k", ls="-", label="random subset"),
+               Line2D([], [], color="k", ls=":", label="first images (earlier runs)"),
+               Line2D([], [], color="0.45", ls="--", label="reference: best voting"),
+               Line2D([], [], color="0.25", ls="--", label="reference: linear")]
+    fig.legend(handles=handles, fontsize=8, frameon=False, loc="upper center", ncol=3)
+    fig.tight_layout(rect=(0, 0, 1, 0.84))
+    return fig
+
+
+def search_spread(scores: Sequence[float], replicas: Sequence[float], paper: float):
+    """The stored voting scores of the authors' learned-competition search (histogram), our
+    replicas of the same configuration (ticks) and the paper's Table 2 number (line), in %."""
+    fig, ax = plt.subplots(figsize=(8, 2.6))
+    ax.hist(100 * np.asarray(scores), bins=30, color="0.7", label=f"reference: {len(scores)} stored networks")
+    for i, value in enumerate(replicas):
+        ax.axvline(100 * value, color="C0", lw=1.5, label="ours: replicas" if i == 0 else None)
+    ax.axvline(paper, color="C3", ls="--", lw=1.5, label=f"paper Table 2: {paper:g}")
+    ax.set_xlabel("best voting accuracy (%)")
+    ax.set_ylabel("networks")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
     fig.tight_layout()
     return fig
 

@@ -7,13 +7,20 @@ or off the authors' thesis repository ``danielgafni/Bachelor`` (its saved networ
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping, Optional
 
+from snnlib.book.paths import project_root
+
 __all__ = ["ARCH_NAME", "ANTI_STDP", "AntiStdpSetting", "PAPER_FIG13_UNCLAMPED", "PaperValue",
-           "REPO_CLAMPED_SCORES", "REPO_EARLY_TRACE_COMMIT", "REPO_FIG10", "REPO_STRONG",
+           "REFERENCE_DATA", "REPO_CLAMPED_SCORES", "REPO_COMMIT", "REPO_CW50", "REPO_LC_REFRACTORY", "REPO_EARLY_TRACE_COMMIT", "REPO_FIG10", "REPO_STRONG",
            "REPO_STRONG_PRINTED", "REPO_UNCLAMPED_5000", "REPO_VERY_WEAK_NO_DECAY", "RepositoryNetwork",
-           "TABLE2", "Table2Row"]
+           "TABLE2", "Table2Row",
+           "architecture_networks", "best_stored_fixed", "learned_search_scores",
+           "reference_curve_at", "reference_curves", "stored_network", "stored_networks",
+           "stored_refractory_counts"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +147,117 @@ REPO_EARLY_TRACE_COMMIT = "6c22a003"
 """The commit of the repository's vendored BindsNET (``bindsnet/learning/learning.py``) whose
 ``PostPre`` read the two traces of the Y layer the other way round; the "weak" and "medium"
 networks of paper Fig. 10 were trained with it."""
+
+
+REPO_COMMIT = "1ee7ca82af22000defd89f904fea417345600c1d"
+"""The commit of ``danielgafni/Bachelor`` whose ``networks/*/parameters.json`` and ``score.json``
+the records below are read from (its newest; the networks were trained Jan.-May 2020)."""
+
+REFERENCE_DATA = "data/reference/002_competition"
+"""The reference repository's data extracted by ``tools/extract_reference_data.py`` (relative to
+the project root): ``stored_networks.json`` (every ``networks/<id>/parameters.json`` and
+``score.json``) and ``learning_curves.json`` (paper Fig. 7's raw data), each with its source
+commit (:data:`REPO_COMMIT`)."""
+
+_REPO_TYPE = {"lc": "LC_SNN", "conv": "C_SNN", "fc": "FC_SNN"}
+
+
+@lru_cache(maxsize=None)
+def _reference_file(name: str) -> dict:
+    return json.loads((project_root() / REFERENCE_DATA / name).read_text())
+
+
+def stored_networks() -> list[dict]:
+    """Every network stored in the reference repository: ``id``, ``network_type``,
+    ``n_filters``, ``kernel_size``, ``stride``, ``mean_weight``, ``c_w``, ``c_l`` (learned
+    competition), ``n_iter``, ``refrac`` (the Y layer's refractory period read from the pickled
+    network; ``None`` where it could not be read) and ``scores`` (``{readout: accuracy on 10 000 test images}``)."""
+    return _reference_file("stored_networks.json")["networks"]
+
+
+def _stored_score(network: Mapping[str, Any]) -> Optional[float]:
+    scores = network["scores"]
+    return scores.get("patch_voting", scores.get("all_voting"))
+
+
+def _as_record(network: Mapping[str, Any]) -> RepositoryNetwork:
+    return RepositoryNetwork(network["id"][:8], _stored_score(network), network["n_iter"],
+                             dict(mean_weight=round(network["mean_weight"], 4),
+                                  competition_weight=round(float(network["c_w"]), 4)))
+
+
+def architecture_networks(row: int, learned: bool = False) -> list[dict]:
+    """The stored networks of Table 2 row ``row``'s architecture (type, channels, kernel) with
+    fixed (or, ``learned``, learned) competition and a stored voting score."""
+    entry = TABLE2[row]
+    return [n for n in stored_networks()
+            if n["network_type"] == _REPO_TYPE[entry.arch] and n["n_filters"] == entry.channels
+            and (entry.arch == "fc" or n["kernel_size"] == entry.kernel) and bool(n["c_l"]) == learned
+            and _stored_score(n) is not None]
+
+
+def best_stored_fixed(row: int) -> Optional[RepositoryNetwork]:
+    """The reference repository's fixed-competition network of row ``row``'s architecture with
+    the highest stored patch-voting score (its id prefix, score, iterations, and mean weight and
+    c_w rounded to four digits); ``None`` where it stores none (rows 1 and 7).  The repository's
+    own search chose these settings on the test set, so they are best-of-search settings."""
+    networks = architecture_networks(row)
+    return _as_record(max(networks, key=_stored_score)) if networks and row != 4 else None
+
+
+def stored_network(prefix: str) -> RepositoryNetwork:
+    """The stored network whose id starts with ``prefix``."""
+    matches = [n for n in stored_networks() if n["id"].startswith(prefix)]
+    if len(matches) != 1:
+        raise KeyError(f"{len(matches)} stored networks match {prefix!r}")
+    return _as_record(matches[0])
+
+
+REPO_CW50 = "c55f1129"
+"""The repository's only 25-channel kernel-12 LCSNN with fixed c_w = -50 (:func:`stored_network`):
+row 4's configuration (mean weight 0.46) with its competition fixed at -50, the network of the
+paper's sentence that compares row 4 with "fixed competition -50"."""
+
+
+def learned_search_scores() -> list[float]:
+    """The stored scores of every 25-channel kernel-12 LCSNN with learned competition: the
+    authors' search behind Table 2 row 4, whose best network is :data:`REPO_STRONG`."""
+    return sorted(_stored_score(n) for n in architecture_networks(4, learned=True))
+
+
+REPO_LC_REFRACTORY = {"paper_era": 5.0, "later": 2.0}
+"""The Y refractory period (ms) of the reference's LCSNN: ``LC_SNN`` passed no ``refrac`` to
+``AdaptiveLIFNodes`` (BindsNET's default, 5 ms) until commit 08d378c9 (2020-05-20) added
+``refrac=2``, three months after the Table 2 statistics (February 2020); the stored networks
+record which they had (:func:`stored_refractory_counts`).  ``C_SNN`` and ``FC_SNN`` never set it
+(5 ms throughout)."""
+
+
+def stored_refractory_counts(network_type: str = "LC_SNN") -> dict[float, int]:
+    """``{refractory period (ms): stored networks}`` of ``network_type`` whose pickled network
+    could be read."""
+    counts: dict[float, int] = {}
+    for n in stored_networks():
+        if n["network_type"] == network_type and n.get("refrac") is not None:
+            counts[n["refrac"]] = counts.get(n["refrac"], 0) + 1
+    return counts
+
+
+def reference_curves() -> dict:
+    """Paper Fig. 7's learning curves as the reference repository stores them (its
+    ``misc/*_SNN-learning-curve.pt``, :data:`REFERENCE_DATA`): ``{"source": {...}, "panels":
+    {panel: {"file", "row", "readouts": {readout: {"iterations", "accuracy", "error"}}}}}`` with
+    panels LCSNN (row 2), CSNN (row 9) and FCSNN (row 12) and readouts ``patch_voting``,
+    ``all_voting`` (``spikes_first`` for the LCSNN) and ``lc`` (the linear classifier)."""
+    return _reference_file("learning_curves.json")
+
+
+def reference_curve_at(row: int, readout: str, iteration: int) -> Optional[float]:
+    """The reference curve's accuracy (a fraction) of Table 2 row ``row``'s network for
+    ``readout`` (``"lc"`` = linear) at ``iteration``; ``None`` where it stores none."""
+    for panel in reference_curves()["panels"].values():
+        if panel["row"] == row and readout in panel["readouts"]:
+            curve = panel["readouts"][readout]
+            if iteration in curve["iterations"]:
+                return curve["accuracy"][curve["iterations"].index(iteration)]
+    return None
