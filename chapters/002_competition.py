@@ -43,8 +43,7 @@ from snnlib.book.claims import claims_table, write_claims
 from snnlib.book.provenance import figure_provenance
 from snnlib.book.runner import check_parameters
 from snnlib.papers import p002_competition
-from snnlib.papers.p002_competition import (analysis, claims, config,
-                                            experiments, figures)
+from snnlib.papers.p002_competition import analysis, claims, config, experiments, figures
 
 # unknown profile: ValueError; train neither bool nor str: TypeError
 check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
@@ -52,8 +51,7 @@ check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors
 # at most 2 threads (the frozen-network products gain little beyond);
 # OMP_NUM_THREADS=1 lowers it, e.g. to run two chapters side by side
 torch.set_num_threads(min(2, torch.get_num_threads()))
-plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False,
-                     "axes.spines.right": False})
+plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
 # chapter, profile, train selector, seed 0
 ctx = p002_competition.run_context(profile, train)
 # MNIST's training, calibration and test splits, loaded when first used
@@ -74,9 +72,7 @@ data = experiments.MnistSplits()
 
 # %%
 settings = config.profile_settings(profile)  # config.PROFILES[profile]
-print(f"profile {profile}:")
-for key, value in settings.items():
-    print(f"  {key}: {value}")
+print(f"profile {profile}:", *(f"  {key}: {value}" for key, value in settings.items()), sep="\n")
 
 # %% [markdown]
 # ## The neuron
@@ -169,8 +165,6 @@ display(Markdown(figure_provenance(ctx, drawn_by="snnlib.papers.p002_competition
 display(Markdown(analysis.parameter_count_markdown()))
 
 # %% [markdown]
-#
-#
 # ## Readouts
 #
 # After training, the network is frozen and shown the calibration images. Each Y neuron $i$ gets
@@ -181,8 +175,7 @@ display(Markdown(analysis.parameter_count_markdown()))
 # $$ (eq-002-votes)
 #
 # (`snnlib.papers.p002_competition.readouts.class_votes`), and a test image with spike counts $s_i$
-# is classified by one of four readouts
-# (`snnlib.papers.p002_competition.readouts`):
+# is classified by one of four readouts (`snnlib.papers.p002_competition.readouts`):
 #
 # * **all-neuron voting**: $\arg\max_c \sum_i s_i v_{c,i}$ (`vote_all`);
 # * **patch voting**: per location, the neuron with the largest $s_i v_{c,i}$, summed over
@@ -275,10 +268,17 @@ display(Markdown(analysis.variants_markdown(runs)))
 # Table 2; and row 4's number is the best network of the authors' search
 # ({numref}`fig-002-search`). The linear readout is also calibrated differently: the reference's
 # default fits it on 5 000 draws with replacement from the calibration images, ours on every
-# calibration image once (`experiments.linear_with_reference_calibration` scores both).
+# calibration image once (`experiments.linear_with_reference_calibration`; {numref}`tab-002-linear`).
+
+# %%
+# the linear readout of rows whose runs predate the reference calibration, re-scored on replica 0
+calibration = experiments.reference_calibration_replica0(ctx, data, settings, runs, settings["calibration_rows"])
 
 # %% tags=["remove-input"]
-display(Markdown(analysis.differences_markdown(runs)))
+display(Markdown(analysis.differences_markdown(runs, calibration)))
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.linear_markdown(runs)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Row 4 (learned competition): the voting accuracy the reference repository stores for each of its learned-competition networks of this architecture (patch voting, 10 000 test images; the search behind paper Table 2, grey), the best voting of our replicas of the row's network (blue) and the paper's number (red), which is the search's best network.", "name": "fig-002-search"}}
 if 4 in results:
@@ -367,8 +367,7 @@ if curve_panels:
 
 # %%
 if 5 in results:
-    probe = analysis.competition_probe(results[5], config.row_config(5),
-                                       data)
+    probe = analysis.competition_probe(results[5], config.row_config(5), data)
     print(analysis.probe_text(probe))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Voltage of two neurons at the same location of a trained 25-channel LCSNN (row 5, replica 0) during one test image: (a) a neuron that lost the competition and never fired, (b) the winner. Dashed: each neuron's own firing threshold $\\theta_0 + \\theta$, with the adaptive $\\theta$ the neuron reached in training (fixed while learning is off); dotted: the base threshold $\\theta_0$. The winner's spikes reach the loser through the competition weights (downward jumps). After paper Fig. 8.", "name": "fig-002-winner"}}
@@ -517,12 +516,9 @@ if thresholds:
 # %% [markdown]
 # ## Where our setting differs from the paper
 #
-# * **Hyper-parameters per row.** The paper says the parameters of each architecture were "chosen
-#   approximately" and may miss the best accuracy by 1–2 %, but does not list them. We take the
-#   reference repository's best stored setting per architecture ({numref}`tab-002-settings`), a
-#   choice its authors made on the test set; rows 1 and 7 keep the code's defaults (mean weight
-#   $\bar w = 0.4$, $c_w = -100$), and row 4 the repository's best learned-competition network
-#   (`LEARNED_YY` in `snnlib.papers.p002_competition.config`).
+# * **Hyper-parameters per row.** The paper lists none ("chosen approximately"; they may miss the
+#   best accuracy by 1–2 %); we take the reference repository's best stored settings
+#   ({numref}`tab-002-settings`).
 # * **Training length.** The paper trains for "at most 5 000 iterations"; we train every fixed-
 #   competition row for exactly 5 000 and row 4 for 4 000, as its reference run.
 # * **What the ± means.** The paper measured each network $N = 5$ times without saying whether the
@@ -530,7 +526,7 @@ if thresholds:
 #   independently initialised networks, each trained on its own random sequence of images, so our
 #   standard deviations include training variability.
 # * **Refractory period.** 5 ms in every network, as the reference code's networks had when the
-#   paper's Table 2 was measured; the paper does not state it. The figure experiments below
+#   paper's Table 2 was measured; the paper does not state it. The figure experiments above
 #   (paper Figs. 9, 10 and 13) were trained at the reference's later 2 ms and compare with the
 #   2 ms run of row 4 (`table2_row4_refrac2`).
 # * **Random numbers.** The Poisson spike trains have BindsNET's distribution but are drawn in a
@@ -583,8 +579,7 @@ if cost:
 # the recorded benchmark run (full profile)
 bench = experiments.bindsnet_benchmark(ctx)
 claim_list = claims.chapter_claims(profile, runs, bench)
-write_claims(p002_competition.CHAPTER, p002_competition.PAPER, claim_list,
-             profile)
+write_claims(p002_competition.CHAPTER, p002_competition.PAPER, claim_list, profile)
 display(Markdown(claims_table(claim_list, digits=1, label="tab-002-claims",
                                 caption=f"Paper 002's numbers and ours ({profile} profile).")))
 

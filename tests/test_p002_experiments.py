@@ -12,11 +12,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from snnlib.book.artifacts import to_jsonable
 from snnlib.book.runner import RunContext
 from snnlib.papers import p002_competition
-from snnlib.papers.p002_competition import analysis, claims, config, experiments, figures
+from snnlib.papers.p002_competition import analysis, claims, config, experiments, figures, reference
 from snnlib.papers.p002_competition.network import CompetitionNetConfig
 from snnlib.papers.p002_competition.reference import TABLE2
 
@@ -156,10 +157,81 @@ def test_full_profile_protocols_find_every_committed_artifact():
 # --------------------------------------------------------------------------- analysis and claims
 
 
-def _fake(best_voting, linear, sd=0.01):
+def _fake(best_voting, linear, sd=0.01, **extra):
     metrics = {"best_voting_mean": best_voting, "best_voting_sd": sd, "linear_mean": linear, "linear_sd": sd,
-               "per_replica": [{"n_silent": 1.0, "n_test": 100.0}]}
+               "per_replica": [{"n_silent": 1.0, "n_test": 100.0}], **extra}
     return SimpleNamespace(metrics=metrics, arrays={}, provenance={})
+
+
+def test_variant_claims_and_causes_come_from_the_paired_runs():
+    runs = {"table2_row5": _fake(0.80, 0.86, linear_cal5000_mean=0.84, linear_cal5000_sd=0.01),
+            "table2_row5_refrac2": _fake(0.78, 0.85), "table2_row5_cw50": _fake(0.70, 0.80),
+            "table2_row9": _fake(0.77, 0.876)}
+    assert analysis.table2_rows(runs) == {5: runs["table2_row5"], 9: runs["table2_row9"]}
+    assert analysis.table2_rows(runs, "refrac2") == {5: runs["table2_row5_refrac2"]}
+    assert analysis.variants_of(runs) == {5: {"refrac2": runs["table2_row5_refrac2"], "cw50": runs["table2_row5_cw50"]}}
+    by_id = {c.id: c for c in claims.chapter_claims("full", runs, None)}
+    assert by_id["table2.row5.refrac2.voting"].ours == pytest.approx(78.0)
+    assert by_id["table2.row5.refrac2.voting"].paper == TABLE2[5].best_voting.mean
+    assert by_id["table2.row5.cw50.linear"].ours == pytest.approx(80.0)
+    assert by_id["table2.row5.cal5000.linear"].ours == pytest.approx(84.0)
+    causes = {cause: size for cause, _, size in analysis.gap_causes(runs, 5, "linear")}
+    assert causes["refractory 5 ms (paper era) instead of 2 ms"] == "+1.0"  # 86 - 85
+    assert causes["stored best $c_w$ instead of the paper's sentence's −50"] == "+6.0"
+    assert [size for cause, _, size in analysis.gap_causes(runs, 5, "linear") if cause.startswith("calibration")] == ["+2.0"]
+    # row 9's linear cell: the reference's own Fig. 7 data at 5000 iterations against the table
+    (cause, evidence, size), = analysis.gap_causes(runs, 9, "linear")
+    assert size == f"{100 * reference.reference_curve_at(9, 'lc', 5000) - 82.1:+.1f}" and "(table 82.1)" in evidence
+    within, cells = analysis.agreement_count(runs)
+    # row 5: voting 80.0 (paper 80.1 ± 2 × 1.0), linear 86.0 (85.5 ± 2 × 0.8); row 9 voting 77.0 (77.4 ± 2 × 1.9)
+    assert cells == 22 and within == 3
+    assert "| 9 linear | +5.5 |" in analysis.differences_markdown(runs)
+
+
+def test_reference_data_gives_the_rows_settings():
+    assert reference.best_stored_fixed(5) == reference.RepositoryNetwork(
+        "4d590394", 0.8179, 4000, {"mean_weight": 0.46, "competition_weight": -126.6667})
+    assert reference.best_stored_fixed(1) is None and reference.best_stored_fixed(7) is None
+    assert reference.stored_network(reference.REPO_CW50).settings == {"mean_weight": 0.46, "competition_weight": -50.0}
+    counts = reference.stored_refractory_counts()
+    assert counts[5.0] > 100 * counts.get(2.0, 0)  # the paper-era networks ran at 5 ms
+    scores = reference.learned_search_scores()
+    assert scores[-1] == reference.REPO_STRONG.stored_score and len(scores) > 200
+    assert reference.reference_curves()["source"]["commit"] == reference.REPO_COMMIT
+
+
+def test_curve_subsets_and_test_halves():
+    first = experiments.curve_indices(100, 10, "first")
+    assert first.tolist() == list(range(10))
+    random = experiments.curve_indices(100, 10, "random")
+    assert random.tolist() == experiments.curve_indices(100, 10, "random").tolist()  # fixed
+    assert len(set(random.tolist())) == 10 and random.max() < 100 and random.tolist() != first.tolist()
+    with pytest.raises(ValueError, match="first' or 'random"):
+        experiments.curve_indices(100, 10, "last")
+    counts = torch.zeros(1, 4, 3)
+    counts[0, 1, 0] = counts[0, 2, 2] = counts[0, 3, 1] = 1.0  # image 0 silent: first half 1/2, second 0/2
+    assert experiments.test_halves(counts) == [{"silent_first_half": 0.5, "silent_second_half": 0.0}]
+
+
+def test_reference_calibration_draws_with_replacement():
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(200) % 10
+    counts = torch.nn.functional.one_hot(labels, 10).float()[None] * 5 + torch.rand(1, 200, 10, generator=gen)
+    scores = experiments.linear_with_reference_calibration(counts, labels, counts, labels, draws=300)
+    assert scores == [1.0]  # separable counts: any reasonable calibration classifies them all
+    few = experiments.linear_with_reference_calibration(counts, labels, counts, labels, draws=3)
+    assert few[0] < 0.5  # three draws see at most three classes
+
+
+def test_thresholds_reset_to_zero_make_the_network_fire_more(tiny, data, tmp_path):
+    _, art = tiny
+    ctx = RunContext(CHAPTER, "quick", True, root=tmp_path)
+    settings = {"n_calibration": 20, "n_test": 20}
+    scored = experiments.clamps_without_thresholds(ctx, data, settings, {"tiny": (TINY, art)})
+    learned, zero = scored.metrics["tiny.learned"], scored.metrics["tiny.zero"]
+    assert art.arrays["theta"].max() > 0  # the network did adapt its thresholds
+    assert zero["n_silent"] <= learned["n_silent"]
+    assert analysis.clamp_thresholds_markdown(scored).splitlines()[1] == ":name: tab-002-clamp-theta"
 
 
 def test_agreement_uses_the_combined_sd():
@@ -208,10 +280,10 @@ def test_benchmark_ratios_follow_from_the_times_shown():
 
 
 def test_chapter_claims_mark_rows_not_run():
-    found = claims.chapter_claims("quick", {5: _fake(0.742, 0.848)}, None, replicas=2)
+    found = claims.chapter_claims("quick", {"table2_row5": _fake(0.742, 0.848)}, None)
     by_id = {c.id: c for c in found}
     assert len(found) == 2 * len(TABLE2) + 1
-    assert by_id["table2.row5.voting"].ours == pytest.approx(74.2) and by_id["table2.row5.voting"].n == 2
+    assert by_id["table2.row5.voting"].ours == pytest.approx(74.2) and by_id["table2.row5.voting"].n == 1
     assert by_id["table2.row4.linear"].ours is None
     assert by_id["table2.row4.linear"].what.endswith("(learned YY): linear readout — not run yet in this profile")
     assert by_id["speed.bindsnet_ratio"].ours is None

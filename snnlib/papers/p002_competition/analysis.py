@@ -315,10 +315,13 @@ def agreement_count(runs: Runs, rows=range(2, 13)) -> tuple[int, int]:
     return sum(bool(w) for w in within), len(within)
 
 
-def gap_causes(runs: Runs, row: int, readout: str) -> list[tuple[str, str, str]]:
+def gap_causes(runs: Runs, row: int, readout: str, calibration_replica0: Optional[Artifact] = None
+               ) -> list[tuple[str, str, str]]:
     """The measured causes behind a Table 2 cell: ``(cause, evidence, size)`` with ``size`` in
     percentage points (the cause's effect on our number, or for the paper's side the reference's
-    own number minus the table's)."""
+    own number minus the table's); ``calibration_replica0`` is
+    :func:`.experiments.reference_calibration_replica0`'s artifact for rows that predate the
+    reference-calibration readout."""
     base, variants = runs.get(experiment_name(row)), variants_of(runs).get(row, {})
     causes = []
     if base is not None:
@@ -333,10 +336,14 @@ def gap_causes(runs: Runs, row: int, readout: str) -> list[tuple[str, str, str]]
             elif variant == "cw50":
                 causes.append(("stored best $c_w$ instead of the paper's sentence's −50", f"paired runs, `{variant}`",
                                f"{-_effect(art, base, readout):+.1f}"))
+        calibration = "calibration: every calibration image once, not the reference's 5 000 draws with replacement"
         if readout == "linear" and "linear_cal5000_mean" in base.metrics:
-            causes.append(("calibration: every calibration image once, not the reference's 5 000 draws with "
-                           "replacement", "same networks, `linear_cal5000`",
+            causes.append((calibration, "same networks, `linear_cal5000`",
                            f"{100 * (base.metrics['linear_mean'] - base.metrics['linear_cal5000_mean']):+.1f}"))
+        elif readout == "linear" and calibration_replica0 is not None and f"row{row}" in calibration_replica0.metrics:
+            m = calibration_replica0.metrics[f"row{row}"]
+            causes.append((calibration, "replica 0, `linear_calibration_replica0`",
+                           f"{100 * (m['linear'] - m['linear_cal5000']):+.1f}"))
     reference = (reference_curve_at(row, "lc", 5000) if readout == "linear" else
                  max((v for v in (reference_curve_at(row, r, 5000) for r in ("patch_voting", "all_voting",
                                                                                "spikes_first")) if v is not None),
@@ -355,7 +362,7 @@ def gap_causes(runs: Runs, row: int, readout: str) -> list[tuple[str, str, str]]
     return causes
 
 
-def differences_markdown(runs: Runs) -> str:
+def differences_markdown(runs: Runs, calibration_replica0: Optional[Artifact] = None) -> str:
     """Why our numbers differ: for every cell of rows 2-12 outside 2 paper-sd (or not run), the
     gap and each measured cause with its evidence and size, as a numbered table."""
     results, rows = table2_rows(runs), []
@@ -365,7 +372,7 @@ def differences_markdown(runs: Runs) -> str:
             if _cell_within(row, readout, ours):
                 continue
             gap = None if ours is None else f"{ours - TABLE2[row].paper_value(readout).mean:+.1f}"
-            causes = gap_causes(runs, row, readout) or [("no cause measured", "", "")]
+            causes = gap_causes(runs, row, readout, calibration_replica0) or [("no cause measured", "", "")]
             for i, (cause, evidence, size) in enumerate(causes):
                 rows.append([f"{row} {label}" if i == 0 else "", gap if i == 0 else "", cause, evidence, size])
     within, cells = agreement_count(runs)
@@ -394,6 +401,27 @@ def search_spread(row4: Artifact) -> tuple[list[float], list[float], float]:
     the paper's number)`` for :func:`.figures.search_spread`."""
     return (learned_search_scores(), [r["best_voting"] for r in row4.metrics["per_replica"]],
             TABLE2[4].best_voting.mean)
+
+
+def linear_markdown(runs: Runs) -> str:
+    """The linear readout of every row: ours, ours calibrated as the reference's default (5 000
+    draws with replacement), the reference's own paper Fig. 7 value at 5 000 iterations where it
+    has one, and paper Table 2's, as a numbered table."""
+    results, rows = table2_rows(runs), []
+    for row in TABLE2:
+        m = results[row].metrics if row in results else {}
+        reference = reference_curve_at(row, "lc", 5000)
+        rows.append([row, network_name(row), mean_sd(*percent(m, "linear")) if m else None,
+                     mean_sd(*percent(m, "linear_cal5000")) if "linear_cal5000_mean" in m else None,
+                     "" if reference is None else f"{100 * reference:.1f}",
+                     mean_sd(TABLE2[row].linear.mean, TABLE2[row].linear.sd)])
+    return markdown_table(["row", "network", "ours (%)", "ours, 5 000 draws (%)", "reference Fig. 7 (%)",
+                           "paper Table 2 (%)"], rows, "rlrrrr",
+                          caption="The linear readout: ours (fitted on every calibration image once), ours fitted as "
+                          "the reference code's default (5 000 draws with replacement from the calibration images), "
+                          "the reference's own value at 5 000 iterations in the raw data of paper Fig. 7 (one "
+                          f"network; `misc/*_SNN-learning-curve.pt` at `{REPO_COMMIT[:8]}`), and paper Table 2's.",
+                          label="tab-002-linear")
 
 
 def silent_halves_text(runs: Runs) -> str:

@@ -26,7 +26,7 @@ PROFILES = {
               "n_calibration": 500, "n_test": 500, "curve_every": 50, "curve_calibration": 300,
               "curve_test": 300, "curves": {"table2_row5": "random"}, "anti_stdp_iterations": 100,
               "anti_stdp_replicas": 1, "strength_iterations": 100, "clamp_iterations": 100,
-              "row1_cost": (1, 2)},
+              "row1_cost": (1, 2), "calibration_rows": [12]},
     "full": {"rows": [5, 4, 6, 10, 11, 2, 3, 8, 7, 9, 12, 1],
              "variants": {5: ["refrac2", "cw50", "cw50_defaults_refrac2"], 4: ["refrac2"],
                           10: ["defaults"], 11: ["defaults"], 6: ["defaults_refrac2"], 8: ["defaults"],
@@ -37,12 +37,13 @@ PROFILES = {
                         "table2_row9": "first", "table2_row12_defaults": "first",
                         "table2_row2_defaults_refrac2": "first"},
              "anti_stdp_iterations": 4000, "anti_stdp_replicas": 1, "strength_iterations": 1000,
-             "clamp_iterations": 5000, "row1_cost": (3, 20)},
+             "clamp_iterations": 5000, "row1_cost": (3, 20), "calibration_rows": [7, 9]},
 }
 """``variants`` lists, per Table 2 row, the paired comparisons trained beside the row's network
 (:data:`VARIANTS`; same seed); ``curves`` names the experiments that record a learning curve and on
 which images (``"random"``: a fixed random subset of the calibration and test splits; ``"first"``:
-their first images, as the earliest runs did)."""
+their first images, as the earliest runs did); ``calibration_rows`` are rows whose artifacts predate
+the reference-calibration readout, re-scored on replica 0."""
 
 LEARNED_ROW_FULL_ITERATIONS = 4000  # row 4 in the full profile, as the reference repository's run
 

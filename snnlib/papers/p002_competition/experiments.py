@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -33,7 +33,7 @@ from .config import (CLAMPS, COMPETITION_STRENGTHS, FIGURE_VARIANT, anti_stdp_co
 from .reference import ANTI_STDP, REPO_FIG10
 
 __all__ = ["CURVE_SUBSET_SEED", "READOUT_KEYS", "REFERENCE_CALIBRATION_DRAWS", "CurveSettings", "MnistSplits", "anti_stdp", "bindsnet_benchmark",
-           "clamp_networks", "clamps", "clamps_without_thresholds", "competition_strength", "curve_indices", "evaluate", "test_halves", "linear_with_reference_calibration", "repo_fig10", "row1_cost", "run_all",
+           "clamp_networks", "clamps", "reference_calibration_replica0", "clamps_without_thresholds", "competition_strength", "curve_indices", "evaluate", "test_halves", "linear_with_reference_calibration", "repo_fig10", "row1_cost", "run_all",
            "spike_counts", "summarise", "table2", "train_network"]
 
 READOUT_KEYS = ("all", "patch", "preselect", "best_voting", "linear")
@@ -344,6 +344,32 @@ def repo_fig10(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str
     return trained
 
 
+def reference_calibration_replica0(ctx: RunContext, data: MnistSplits, profile_settings: Mapping[str, Any],
+                                   runs: Mapping[str, Artifact], rows: Sequence[int]) -> Optional[Artifact]:
+    """The linear readout calibrated both ways (every calibration image once, and the reference's
+    default of :func:`linear_with_reference_calibration`) for replica 0 of the rows' networks in
+    ``rows`` whose artifacts predate that measurement (only replica 0's weights are kept); metrics
+    ``{"row<N>": {"linear": ..., "linear_cal5000": ...}}``."""
+    present = [row for row in rows if experiment_name(row) in runs]
+    if not present:
+        return None
+    n_calibration, n_test = profile_settings["n_calibration"], profile_settings["n_test"]
+    settings = {"rows": present, "n_calibration": n_calibration, "n_test": n_test}
+
+    def body(exp: Experiment) -> Artifact:
+        gen, metrics = exp.generator(), {}
+        for row in present:
+            config = row_config(row)
+            scores, cal, test = evaluate(replica_state(runs[experiment_name(row)].arrays), config, data,
+                                         n_calibration, n_test, gen)
+            cal5000 = linear_with_reference_calibration(cal, data.calibration[1][:n_calibration], test,
+                                                        data.test[1][:n_test])
+            metrics[f"row{row}"] = {"linear": scores[0]["linear"], "linear_cal5000": cal5000[0]}
+        return exp.finish(metrics)
+
+    return ctx.experiment("linear_calibration_replica0", settings, body)
+
+
 def clamp_networks(unclamped: Artifact, clamped: Mapping[str, Artifact]
                    ) -> dict[str, tuple[cn.CompetitionNetConfig, Artifact]]:
     """The networks of paper Fig. 13 by experiment name, with their configurations: the unclamped
@@ -438,6 +464,7 @@ def run_all(ctx: RunContext) -> None:
     competition_strength(ctx, data, settings)
     anti_stdp(ctx, data, settings)
     repo_fig10(ctx, data, settings)
+    reference_calibration_replica0(ctx, data, settings, runs, settings["calibration_rows"])
     clamped = clamps(ctx, data, settings)
     unclamped = runs.get(experiment_name(4, FIGURE_VARIANT))
     if unclamped is not None and len(clamped) == len(CLAMPS):
