@@ -67,6 +67,27 @@ def test_train_classifier_tiny_artifact_then_read_back(tmp_path, data, monkeypat
     assert again.metrics == art.metrics
 
 
+def test_train_classifier_runs_the_fast_paths(tmp_path, data, monkeypatch):
+    # training (s4nn_train_image_ through train_epoch) and scoring (s4nn_forward_times through
+    # evaluate) never reach the time-binned forward pass or the batched backward
+    from snnlib.core import temporal
+
+    calls = {"kernel": 0}
+    kernel = temporal.s4nn_train_image_
+
+    def counted(*args, **kwargs):
+        calls["kernel"] += 1
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(temporal, "s4nn_train_image_", counted)
+    for slow in ("if_layer_forward", "s4nn_forward", "s4nn_backward"):
+        monkeypatch.setattr(temporal, slow, lambda *a, **k: pytest.fail("slow path"))
+    art = experiments.train_classifier(context(tmp_path), "clf_fast", S4NNClassifierConfig(hidden=20),
+                                       TINY, data)
+    assert calls["kernel"] == TINY["n_train"] * TINY["epochs"]
+    assert art.arrays["test_prediction"].shape == (TINY["n_test"],)
+
+
 def test_nothing_trains_without_train_and_pending_is_listed(tmp_path, data):
     ctx = context(tmp_path, train=False)
     assert experiments.train_classifiers(ctx, TINY, data) == {}

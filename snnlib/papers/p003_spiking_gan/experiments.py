@@ -147,7 +147,8 @@ def norm_pilot(ctx: RunContext, settings: Mapping[str, Any], data: MnistSplits) 
             held_out = ones[d_steps:d_steps + 500]
             fakes = spiking_gan.generate_times(
                 gan, spiking_gan.noise_times(500, gan_config, generator=gen), gan_config)
-            d_real, d_fake = (tp.s4nn_forward(x, gan.discriminator, gan_config.threshold, T_MAX).times[-1]
+            d_real, d_fake = (tp.s4nn_forward_times(x, gan.discriminator, gan_config.threshold,
+                                                    T_MAX).times[-1]
                               for x in (held_out, fakes.times[-1]))
             metrics[f"discriminator_{norm}_real"] = float(spiking_gan.says_real(d_real).float().mean())
             metrics[f"discriminator_{norm}_fake"] = float(spiking_gan.says_fake(d_fake).float().mean())
