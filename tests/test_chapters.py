@@ -94,4 +94,5 @@ def test_run_all_reaches_every_committed_experiment_and_trains_nothing(name, mon
     experiments.run_all(ctx)
     assert ctx.pending == []
     committed = {p.parent.name for p in (ROOT / "data" / "results" / package.CHAPTER / "full").glob("*/metrics.json")}
-    assert committed - set(requested) <= {"bindsnet_benchmark"}
+    # benchmark records (benchmarks/*.py --record) are made outside the chapter
+    assert {n for n in committed - set(requested) if not n.endswith("_benchmark")} == set()
