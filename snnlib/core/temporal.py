@@ -7,7 +7,8 @@ spike per neuron (refractory period = simulation length), discrete time, and the
 S4NN "temporal backpropagation" rule with the targets of both papers.
 
 Everything is a pure function of explicit tensors (times, weights, thresholds);
-nothing is updated in place.  Times are integer tensors ``[B, n]`` (batch first);
+nothing is updated in place, except by the training kernel :func:`s4nn_train_image_`, which
+updates numpy weight arrays in place (the fast path of per-image training).  Times are integer tensors ``[B, n]`` (batch first);
 weights are ``[n_out, n_in]``.  The equations of Spiking-GAN are missing from its
 text (only their numbers survive); the forms below are **RECONSTRUCTED** from the S4NN
 paper and code and from Spiking-GAN's prose, and are labelled as such.  Chapter 003 of the
@@ -69,6 +70,9 @@ Functions
 * :func:`s4nn_backward` -- deltas, gradients and weight updates of all layers.
 * :func:`s4nn_init_weights`, :func:`reinit_dead_neurons` -- initialisation and S4NN's
   dead-neuron reset.
+* Fast paths (same spike times, see the section comment): :func:`s4nn_forward_times` -- the
+  times of every layer for many images (evaluation); :func:`s4nn_train_image_` -- one S4NN.py
+  training iteration on one image, in place, bit-identical to S4NN.py's float operations.
 
 Classification from the output times: :func:`snnlib.core.coding.decode_ttfs_class` with
 ``no_spike_time=t_max`` and ``potentials=forward.v_probe[-1]`` (S4NN's silent rule).
