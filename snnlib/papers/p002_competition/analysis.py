@@ -372,7 +372,12 @@ def differences_markdown(runs: Runs, calibration_replica0: Optional[Artifact] = 
             if _cell_within(row, readout, ours):
                 continue
             gap = None if ours is None else f"{ours - TABLE2[row].paper_value(readout).mean:+.1f}"
-            causes = gap_causes(runs, row, readout, calibration_replica0) or [("no cause measured", "", "")]
+            causes = gap_causes(runs, row, readout, calibration_replica0)
+            if ours is None:
+                earlier = [f"`{variant}`: {100 * art.metrics[f'{readout}_mean']:.1f}"
+                           for variant, art in sorted(variants_of(runs).get(row, {}).items())]
+                causes.insert(0, ("the row's network has not run yet", "; ".join(earlier), ""))
+            causes = causes or [("no cause measured", "", "")]
             for i, (cause, evidence, size) in enumerate(causes):
                 rows.append([f"{row} {label}" if i == 0 else "", gap if i == 0 else "", cause, evidence, size])
     within, cells = agreement_count(runs)
