@@ -196,6 +196,19 @@ def _thresholds(threshold: float | Tensor, n_out: int, like: Tensor) -> Tensor:
     return thr.expand(n_out)
 
 
+def _layers(weights: Sequence[Tensor], thresholds) -> tuple[list[Tensor], list]:
+    """``(weights, thresholds)`` as lists of one entry per layer (a scalar threshold is shared)."""
+    weights = list(weights)
+    if not weights:
+        raise ValueError("need at least one layer")
+    if isinstance(thresholds, (int, float)) or (isinstance(thresholds, Tensor) and thresholds.dim() == 0):
+        thresholds = [thresholds] * len(weights)
+    thresholds = list(thresholds)
+    if len(thresholds) != len(weights):
+        raise ValueError(f"{len(thresholds)} thresholds for {len(weights)} layers")
+    return weights, thresholds
+
+
 def _per_layer(value: float | Sequence[float], n_layers: int, name: str) -> list[float]:
     if isinstance(value, (int, float)) or (isinstance(value, Tensor) and value.dim() == 0):
         return [value] * n_layers
@@ -371,16 +384,7 @@ def s4nn_forward(
     Returns:
         :class:`S4NNForward` ``(times, v_probe, v_spike)`` with one ``[B, n_l]`` entry per layer.
     """
-    weights = list(weights)
-    if not weights:
-        raise ValueError("need at least one layer")
-    if isinstance(thresholds, (int, float)) or (
-        isinstance(thresholds, Tensor) and thresholds.dim() == 0
-    ):
-        thresholds = [thresholds] * len(weights)
-    thresholds = list(thresholds)
-    if len(thresholds) != len(weights):
-        raise ValueError(f"{len(thresholds)} thresholds for {len(weights)} layers")
+    weights, thresholds = _layers(weights, thresholds)
     times, v_probe, v_spike = [], [], []
     layer_input = input_times
     for weight, threshold in zip(weights, thresholds):
@@ -873,16 +877,7 @@ def s4nn_forward_times(
         :class:`S4NNTimes` ``(times, output_probe)`` (on the device of ``weights[-1]``).
     """
     _check_t_max(t_max)
-    weights = list(weights)
-    if not weights:
-        raise ValueError("need at least one layer")
-    if isinstance(thresholds, (int, float)) or (
-        isinstance(thresholds, Tensor) and thresholds.dim() == 0
-    ):
-        thresholds = [thresholds] * len(weights)
-    thresholds = list(thresholds)
-    if len(thresholds) != len(weights):
-        raise ValueError(f"{len(thresholds)} thresholds for {len(weights)} layers")
+    weights, thresholds = _layers(weights, thresholds)
     if probe_step is None:
         probe_step = t_max - S4NN_PROBE_OFFSET
     times_in = _as_times(input_times, "input_times")
