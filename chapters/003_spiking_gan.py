@@ -65,8 +65,9 @@ ctx = paper003.run_context(profile, train)
 # for training and 10 000 for validation (every choice, including the epoch we report, is made on
 # the validation images; the test images are scored once), for 20 epochs, one image per update as
 # in S4NN. Paper 003 does not say how long it trained its classifiers; the S4NN code runs 40
-# (notebook) or 100 (script) epochs, which would take 3-9 CPU hours per network here, so 20 is our
-# compromise and the validation curves below show how far from converged that is. The GANs train for
+# (notebook) or 100 (script) epochs. These 20-epoch runs were made with an earlier, slower version
+# of our simulator; the validation curves below show how far from converged they are, and the
+# speed appendix gives what an epoch costs now. The GANs train for
 # the paper's 50 epochs, one GAN per digit on that digit's images of the 60 000. The **quick**
 # profile trains on a few thousand images for a couple of epochs and the GANs for a hundred-odd
 # steps; its numbers only check that the code works.
@@ -519,9 +520,10 @@ if spiking_gans:
 # distance), which the paper does not give; they are shown in {numref}`tab-003-gan-quality`.
 
 # %%
+bench = experiments.s4nn_benchmark(ctx)  # the recorded speed benchmark (full profile)
 chapter_claims = claims.claims_from(
     profile, classifiers, cost, spiking_gans, ann_gans,
-    scorer.classifier.test_accuracy)
+    scorer.classifier.test_accuracy, bench)
 write_claims(paper003.CHAPTER, paper003.PAPER, chapter_claims, profile)
 # the per-digit GAN numbers are in the GAN tables above; the rest here
 shown = [c for c in chapter_claims if not claims.is_per_digit_gan(c)]
@@ -551,3 +553,20 @@ display(Markdown(claims_table(
 #   stored, and its TTFS count is the upper bound of one spike per pixel.
 # - **GAN numbers.** The paper reports none; ours use a digit classifier, not Inception-v3, so
 #   they compare our generators with each other, not with published FID or IS values.
+
+# %% [markdown]
+# ## Appendix: simulation speed
+#
+# The S4NN networks of this chapter run on `snnlib.core.temporal`'s exact single-spike kernels:
+# `s4nn_forward_times` computes each layer's first-spike times from its time-sorted spiking inputs,
+# and `s4nn_train_image_` performs one iteration of the S4NN code in place, in the code's order of
+# float operations. The benchmark `benchmarks/s4nn_vs_numpy_port.py` trains and scores the
+# 784-400-10 classifier with these kernels and with a numpy port of the authors' `S4NN.py`, from the
+# same initial weights on the same images; its recorded run (with provenance) gives
+# {numref}`tab-003-speed`.
+
+# %% tags=["remove-input"]
+if bench:
+    display(Markdown(analysis.s4nn_benchmark_markdown(bench, settings["n_train"])))
+else:
+    print("no recorded benchmark run")

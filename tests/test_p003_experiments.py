@@ -214,7 +214,8 @@ def test_claims_from_nothing_say_not_run_yet():
     cost = analysis.InputCodeCost(stored=1.0, inverted=2.0, ttfs=3.0)
     built = claims.claims_from("quick", {}, cost, {}, {}, 0.99)
     by_id = {c.id: c for c in built}
-    assert len(built) == 54
+    assert len(built) == 55
+    assert by_id["speed.s4nn_ratio"].ours is None and "not recorded" in by_id["speed.s4nn_ratio"].what
     assert by_id["clf400.s4nn.acc"].ours is None and "not run yet" in by_id["clf400.s4nn.acc"].what
     assert by_id["clf400.s4nn.acc"].paper == 97.4
     assert by_id["gan.spiking.pooled_is"].ours is None
@@ -223,6 +224,30 @@ def test_claims_from_nothing_say_not_run_yet():
     per_digit = [c.id for c in built if claims.is_per_digit_gan(c)]
     assert len(per_digit) == 40 and "gan.spiking.digit3.fid" in per_digit
     assert not claims.is_per_digit_gan(by_id["gan.spiking.pooled_is"])
+
+
+def _bench(identical=True):
+    return Artifact({"threads": 1, "train_images": 100, "train_times_identical": identical,
+                     "train_max_abs_dw": 0.0 if identical else 1e-3, "port_train_ms": 6.0,
+                     "snnlib_train_ms": 1.5, "port_train_ms_median": 5.0, "snnlib_train_ms_median": 1.0,
+                     "train_ratio": 4.0, "snnlib_train_ms_float32": 0.5, "eval_images": 50,
+                     "eval_output_times_identical": identical, "eval_s4nn_correct_identical": identical,
+                     "port_eval_ms": 6.0, "snnlib_eval_ms": 0.3},
+                    {}, {"packages": {"torch": "2.x", "numpy": "2.y"}})
+
+
+def test_s4nn_benchmark_claim_and_table_come_from_the_record():
+    cost = analysis.InputCodeCost(stored=1.0, inverted=2.0, ttfs=3.0)
+    by_id = {c.id: c for c in claims.claims_from("full", {}, cost, {}, {}, 0.99, _bench())}
+    assert by_id["speed.s4nn_ratio"].ours == 4.0 and by_id["speed.s4nn_ratio"].unit == "×"
+    text = analysis.s4nn_benchmark_markdown(_bench(), 1000)
+    # every ratio is the quotient of the two times on its line
+    assert "| training, float64 (mean) | 1.50 | 6.00 | 4.0× |" in text
+    assert "| evaluation (best of the timed passes) | 0.30 | 6.00 | 20.0× |" in text
+    assert "bit-identical weights" in text and "costs about 0.5 s of one core" in text
+    assert analysis.epoch_cost_s(_bench(), 1000) == pytest.approx(0.5)
+    broken = analysis.s4nn_benchmark_markdown(_bench(identical=False), 1000)
+    assert "**not** identical" in broken and "bit-identical" not in broken
 
 
 def test_count_groups_thousands():

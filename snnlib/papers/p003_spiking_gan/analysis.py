@@ -31,7 +31,8 @@ __all__ = ["fmt", "count", "pct", "if_peak_rate", "refractory_trains", "InputCod
            "mask_pilot_text", "lr_pilot_lines", "lr_pilot_table", "lr_pilot_text", "spread",
            "real_spread", "read_as", "gan_lines", "gan_quality_table", "gan_spread_table",
            "samples_text", "pooled_inception_scores", "pooled_lines", "pooled_text",
-           "gan_summary_text", "gan_training_table", "gan_training_text"]
+           "gan_summary_text", "gan_training_table", "gan_training_text", "s4nn_speed_ratio",
+           "epoch_cost_s", "s4nn_benchmark_markdown"]
 
 T_MAX = tp.S4NN_T_MAX
 
@@ -639,3 +640,54 @@ def gan_training_text(spiking_gans: Mapping[int, Artifact]) -> str | None:
             + fooled + " ({numref}`tab-003-gan-training`). We report the "
             f"generator after the paper's {rows[0]['last_epoch']} epochs, as the paper does; picking the best epoch "
             "would need a stopping rule the paper does not give.")
+
+
+# --------------------------------------------------------------------------- speed
+
+def s4nn_speed_ratio(bench: Artifact | None) -> float | None:
+    """Training time per image of the numpy port of ``S4NN.py`` over snnlib's (both float64, mean
+    over the benchmark's training images), from the recorded benchmark; ``None`` if not recorded."""
+    return None if bench is None else bench.metrics["train_ratio"]
+
+
+def epoch_cost_s(bench: Artifact, n_images: int) -> float:
+    """Seconds of one core to train a 784-400-10 classifier on ``n_images`` images at the
+    benchmark's float32 time per image (the chapter's dtype; scoring not included)."""
+    return bench.metrics["snnlib_train_ms_float32"] * n_images / 1e3
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def s4nn_benchmark_markdown(bench: Artifact, n_train: int) -> str:
+    """The recorded S4NN benchmark (``benchmarks/s4nn_vs_numpy_port.py``): what was checked, the
+    timings as a numbered table in which every ratio is the quotient of the two times on its line,
+    and what one epoch of ``n_train`` images costs at that speed (:func:`epoch_cost_s`)."""
+    m, packages = bench.metrics, bench.provenance["packages"]
+    same = "identical" if m["train_times_identical"] else "**not** identical"
+    weights = ("bit-identical" if m["train_max_abs_dw"] == 0
+               else f"different (largest difference {m['train_max_abs_dw']:.1e})")
+    outputs = ("identical output spike times and identical S4NN-rule scores, image by image"
+               if m["eval_output_times_identical"] and m["eval_s4nn_correct_identical"]
+               else "**not** identical outputs")
+    lines = [("training, float64 (mean)", m["snnlib_train_ms"], m["port_train_ms"]),
+             ("training, float64 (median)", m["snnlib_train_ms_median"], m["port_train_ms_median"]),
+             ("training, ours in float32 (the chapter's dtype) against the float64 port",
+              m["snnlib_train_ms_float32"], m["port_train_ms"]),
+             ("evaluation (best of the timed passes)", m["snnlib_eval_ms"], m["port_eval_ms"])]
+    rows = [[what, f"{ours:.2f}", f"{port:.2f}", f"{port / ours:.1f}×"] for what, ours, port in lines]
+    return (f"On {count(m['train_images'])} training images, from the same initial weights, both "
+            f"implementations gave {same} hidden and output spike times and {weights} weights "
+            f"afterwards; on {count(m['eval_images'])} test images, {outputs}. Timings (torch "
+            f"{packages['torch']}, numpy {packages['numpy']}, {m['threads']} thread):\n\n"
+            + markdown_table(["measurement", "snnlib (ms per image)", "numpy port of S4NN.py (ms per image)",
+                              "port ÷ snnlib"], rows, "lrrr",
+                             caption="Time per image of the 784-400-10 S4NN classifier: snnlib's fast paths "
+                             "against a numpy port of the authors' `S4NN.py` (written for the benchmark), timed "
+                             "alternately image by image on the same machine. Training: one S4NN update per "
+                             "image; evaluation: the test images scored in one call.",
+                             label="tab-003-speed")
+            + f"\n\nAt the float32 time per image, one training epoch of {count(n_train)} images of the "
+            f"784-400-10 network costs about {_seconds(epoch_cost_s(bench, n_train))} s of one core (scoring "
+            "not included; a larger hidden layer costs more).")

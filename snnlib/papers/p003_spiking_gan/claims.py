@@ -34,9 +34,10 @@ def _classifier_claim(classifiers: Mapping[str, Artifact], profile: str, cid: st
 
 def claims_from(profile: str, classifiers: Mapping[str, Artifact], cost: analysis.InputCodeCost,
                 spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifact],
-                digit_classifier_accuracy: float) -> list[Claim]:
+                digit_classifier_accuracy: float, bench: Artifact | None = None) -> list[Claim]:
     """The chapter's claims from its classifier and GAN artifacts (by name and by digit), the
-    input-code cost and the test accuracy of the book's digit classifier (a fraction)."""
+    input-code cost, the test accuracy of the book's digit classifier (a fraction) and the recorded
+    S4NN benchmark (``bench``)."""
     def clf(cid, name, key, paper_value, what, unit, scale=1.0):
         return _classifier_claim(classifiers, profile, cid, name, key, paper_value, what, unit, scale)
 
@@ -97,6 +98,12 @@ def claims_from(profile: str, classifiers: Mapping[str, Artifact], cost: analysi
                         f"({len(spk_counts)} of 10)", paper=None,
                         ours=float(np.mean(spk_counts)) if spk_counts else None, unit="spikes",
                         profile=profile, source="not in the paper (it gives the maximum, 2 470 for G and D)"))
+    claims.append(Claim("speed.s4nn_ratio",
+                        "training time per image of a numpy port of S4NN.py over snnlib's, 784-400-10, float64, "
+                        "bit-identical weights, same machine (benchmarks/s4nn_vs_numpy_port.py)"
+                        + ("" if bench else " — not recorded"),
+                        paper=None, ours=analysis.s4nn_speed_ratio(bench), unit="×", profile=profile,
+                        source="benchmark (not in the paper)"))
     return claims
 
 
@@ -117,4 +124,5 @@ def build_claims(ctx: RunContext) -> list[Claim]:
     config = experiments.gan_config(experiments.gan_lr_pilot(ctx, settings, data))
     spiking_gans, ann_gans = experiments.train_gans(ctx, config, settings, data)
     return claims_from(ctx.profile, classifiers, analysis.input_code_cost(data.full_x),
-                       spiking_gans, ann_gans, digit_classifier.load_mnist_classifier().test_accuracy)
+                       spiking_gans, ann_gans, digit_classifier.load_mnist_classifier().test_accuracy,
+                       experiments.s4nn_benchmark(ctx))

@@ -41,7 +41,7 @@ from snnlib.papers.p003_spiking_gan.s4nn import (S4NNClassifierConfig, evaluate,
 __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlation",
            "norm_pilot", "train_classifier", "train_classifiers", "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
-           "train_spiking_gan", "train_ann_gan", "train_gans", "run_all"]
+           "train_spiking_gan", "train_ann_gan", "train_gans", "s4nn_benchmark", "run_all"]
 
 T_MAX = tp.S4NN_T_MAX
 
@@ -457,6 +457,12 @@ def train_gans(ctx: RunContext, config: spiking_gan.SpikingGANConfig, settings: 
         if art is not None:
             spiking_gans[digit] = art
     return spiking_gans, ann_gans
+
+
+def s4nn_benchmark(ctx: RunContext) -> Artifact | None:
+    """The recorded run of ``benchmarks/s4nn_vs_numpy_port.py`` (full profile; ``None`` if it has
+    not been recorded)."""
+    return ctx.recorded("s4nn_benchmark", profile="full")
 
 
 def run_all(ctx: RunContext) -> None:
