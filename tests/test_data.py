@@ -760,3 +760,29 @@ def test_cli_prepare_detects_a_corrupt_cache_and_rebuilds_it(mnist_copy, mnist_r
     assert "mnist: prepared" in captured.out
     reference = np.load(mnist_root / "cache" / "mnist" / "test_images.npy")
     assert np.array_equal(np.load(target), reference)
+
+
+def test_download_verified_fetches_checks_and_refuses(isolated, monkeypatch):
+    """A missing file is downloaded and moved into place only with the right sha256; an existing
+    copy is checked; offline, one DataError names the URL, the checksum and what to do."""
+    body, url = b"published weights", "https://example.org/w.npy"
+    digest = hashlib.sha256(body).hexdigest()
+    target = isolated / "cache" / "w" / "w.npy"
+    with pytest.raises(data.DataError) as info:  # offline (the fixture's opener)
+        data.download_verified(url, digest, target, what="The weights")
+    message = str(info.value)
+    assert "The weights" in message and url in message and digest in message
+    assert "Connect to the internet" in message and not target.exists()
+    monkeypatch.setattr(data, "_urlopen", fake_opener({url: b"something else"}))
+    with pytest.raises(data.DataError, match="sha256"):
+        data.download_verified(url, digest, target, what="The weights")
+    assert files_under(target.parent) == []  # no partial or wrong file left behind
+    requested = []
+    monkeypatch.setattr(data, "_urlopen", fake_opener({url: body}, requested))
+    assert data.download_verified(url, digest, target, what="The weights") == target
+    assert target.read_bytes() == body and requested == [url]
+    assert data.download_verified(url, digest, target, what="The weights") == target  # no second download
+    assert requested == [url]
+    target.write_bytes(b"damaged")
+    with pytest.raises(data.DataError, match="damaged"):
+        data.download_verified(url, digest, target, what="The weights")

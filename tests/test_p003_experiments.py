@@ -14,10 +14,12 @@ import pytest
 import torch
 
 from snnlib.book.artifacts import Artifact
+from snnlib.book.data import DataError
 from snnlib.book.claims import read_claims
 from snnlib.book.runner import RunContext
 from snnlib.papers import p003_spiking_gan as paper003
-from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, spiking_gan
+from snnlib.core import coding
+from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, published, spiking_gan
 from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig
 
 TINY = {"n_train": 30, "n_val": 20, "n_test": 20, "epochs": 1,
@@ -55,8 +57,13 @@ def test_train_classifier_tiny_artifact_then_read_back(tmp_path, data, monkeypat
     art = experiments.train_classifier(ctx, "clf_tiny", net, TINY, data)
     assert set(art.metrics) == {"test_strict", "test_s4nn", "test_tie", "test_silent", "decision_time",
                                 "spikes_to_decision", "fraction_firing", "hidden_firing", "best_epoch",
-                                "best_val"}
-    assert art.arrays["curve"].shape == (1, 5) and art.arrays["filters"].shape == (15, 784)
+                                "best_val", "epochs_trained", "stopped_on_plateau"}
+    assert art.arrays["curve"].shape == (1, len(experiments.CURVE_COLUMNS)) == (1, 7)
+    assert art.arrays["filters"].shape == (15, 784)
+    assert "patience" not in art.provenance["config"]  # no early stopping: the identity is unchanged
+    # the per-epoch test scores of the (only) epoch are those of the best-validation weights
+    assert art.arrays["curve"][0, 5] == pytest.approx(art.metrics["test_strict"])
+    assert art.arrays["curve"][0, 6] == pytest.approx(art.metrics["test_s4nn"])
     assert art.arrays["test_decision_time"].shape == (20,)
     assert 0 <= art.metrics["test_strict"] <= art.metrics["test_s4nn"] + 1e-9
     assert art.metrics["best_epoch"] == 1
@@ -86,6 +93,79 @@ def test_train_classifier_runs_the_fast_paths(tmp_path, data, monkeypatch):
                                        TINY, data)
     assert calls["kernel"] == TINY["n_train"] * TINY["epochs"]
     assert art.arrays["test_prediction"].shape == (TINY["n_test"],)
+
+
+def test_train_classifier_stops_on_a_validation_plateau(tmp_path, data, monkeypatch):
+    """Early stopping: with patience p the run ends once the strict validation accuracy has not
+    exceeded its best for p consecutive epochs; the test-selected (S4NN protocol) score is the best
+    per-epoch lenient test score."""
+    net = S4NNClassifierConfig(hidden=20)
+    settings = {**TINY, "epochs": 6, "patience": 2}
+    # validation accuracies by call: best at epoch 2, then two epochs without a gain -> stop before 5
+    scores = iter([0.5, 0.7, 0.7, 0.6, 0.9, 0.95])
+    real_evaluate = experiments.evaluate
+    val_labels = data.val_y[:settings["n_val"]]
+    assert not torch.equal(val_labels, data.test_y[:settings["n_test"]])
+
+    def scripted(weights, times, labels, config):
+        result = real_evaluate(weights, times, labels, config)
+        if torch.equal(labels, val_labels):
+            return result._replace(strict_accuracy=next(scores))
+        return result
+
+    monkeypatch.setattr(experiments, "evaluate", scripted)
+    art = experiments.train_classifier(context(tmp_path), "clf_plateau", net, settings, data)
+    assert art.provenance["config"]["patience"] == 2
+    assert art.metrics["epochs_trained"] == 4 and art.metrics["stopped_on_plateau"] is True
+    assert art.metrics["best_epoch"] == 2 and art.metrics["best_val"] == 0.7
+    assert art.arrays["curve"][:, 0].tolist() == [1, 2, 3, 4]
+    chosen = analysis.test_selected(art)
+    assert chosen.accuracy == art.arrays["curve"][:, 6].max()
+    assert chosen.epoch == 1 + int(np.argmax(art.arrays["curve"][:, 6]))
+
+    # without a plateau the same settings run all epochs
+    scores = iter([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    full = experiments.train_classifier(context(tmp_path / "rising"), "clf_plateau", net, settings, data)
+    assert full.metrics["epochs_trained"] == 6 and full.metrics["stopped_on_plateau"] is False
+
+
+def test_train_classifier_with_patience_resumes_from_its_checkpoint(tmp_path, data):
+    """A run killed in its second epoch resumes from the checkpoint of the first to the artifact
+    of an uninterrupted run."""
+    net = S4NNClassifierConfig(hidden=20)
+    settings = {**TINY, "epochs": 3, "patience": 1}
+    whole = experiments.train_classifier(context(tmp_path / "a"), "clf_r", net, settings, data)
+
+    class Killed(Exception):
+        pass
+
+    ctx = context(tmp_path / "b")
+    real_train_epoch = experiments.train_epoch
+    done = {"n": 0}
+
+    def dies_in_second_epoch(*args, **kwargs):
+        done["n"] += 1
+        if done["n"] == 2:
+            raise Killed
+        return real_train_epoch(*args, **kwargs)
+
+    experiments.train_epoch = dies_in_second_epoch
+    try:
+        with pytest.raises(Killed):
+            experiments.train_classifier(ctx, "clf_r", net, settings, data)
+    finally:
+        experiments.train_epoch = real_train_epoch
+    assert (ctx.artifact_directory("clf_r") / "checkpoint.pt").exists()
+    resumed = experiments.train_classifier(ctx, "clf_r", net, settings, data)
+    assert resumed.metrics == whole.metrics
+    assert np.array_equal(resumed.arrays["curve"], whole.arrays["curve"])
+
+
+def test_test_selected_needs_per_epoch_test_scores():
+    old = Artifact({}, {"curve": np.zeros((3, 5))}, {})
+    assert analysis.test_selected(old) is None
+    curve = np.array([[1, 0, 0, 0, 0, 0.8, 0.90], [2, 0, 0, 0, 0, 0.9, 0.95], [3, 0, 0, 0, 0, 0.85, 0.95]])
+    assert analysis.test_selected(Artifact({}, {"curve": curve}, {})) == (0.95, 2)  # the first best
 
 
 def test_nothing_trains_without_train_and_pending_is_listed(tmp_path, data):
@@ -214,7 +294,7 @@ def test_claims_from_nothing_say_not_run_yet():
     cost = analysis.InputCodeCost(stored=1.0, inverted=2.0, ttfs=3.0)
     built = claims.claims_from("quick", {}, cost, {}, {}, 0.99)
     by_id = {c.id: c for c in built}
-    assert len(built) == 55
+    assert len(built) == 59
     assert by_id["speed.s4nn_ratio"].ours is None and "not recorded" in by_id["speed.s4nn_ratio"].what
     assert by_id["clf400.s4nn.acc"].ours is None and "not run yet" in by_id["clf400.s4nn.acc"].what
     assert by_id["clf400.s4nn.acc"].paper == 97.4
@@ -292,3 +372,93 @@ def test_gan_tables_are_numbered_and_fit_the_column():
     assert "| 0 | 100 (2) | 200 | 2 | 2 of 2 | 3.0 % |" in training
     assert analysis.gan_training_text(spiking).startswith(
         "The Spiking-GAN's training does not settle: for 2 of the 2 digits")
+
+
+def _fake_published_file(path, monkeypatch, hidden, output, extra_global=None):
+    """A file shaped like SRKH/S4NN's weights_pretrained.npy: np.save of an object array of two
+    CuPy arrays (pickled as ``cupy.core.core.array(numpy_array)``), made with a stand-in cupy module."""
+    import hashlib
+    import sys
+    import types
+
+    cupy_core = types.ModuleType("cupy.core.core")
+
+    def array(a):
+        return a
+
+    array.__module__, array.__qualname__ = "cupy.core.core", "array"
+    cupy_core.array = array
+    for name in ("cupy", "cupy.core", "cupy.core.core"):
+        monkeypatch.setitem(sys.modules, name, cupy_core if name == "cupy.core.core" else types.ModuleType(name))
+
+    class CupyLike:
+        def __init__(self, a):
+            self.a = a
+
+        def __reduce__(self):
+            return (extra_global, ("echo hi",)) if extra_global else (array, (self.a,))
+
+    layers = np.empty(2, dtype=object)
+    layers[0], layers[1] = CupyLike(hidden), CupyLike(output)
+    np.save(path, layers, allow_pickle=True)
+    for name in ("cupy", "cupy.core", "cupy.core.core"):  # the loader must not need cupy
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(published, "PUBLISHED_WEIGHTS_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_published_weights_load_in_digit_order_without_cupy_or_other_globals(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    hidden, output = rng.normal(size=(400, 28, 28)), rng.normal(size=(10, 400, 1))
+    path = tmp_path / "weights_pretrained.npy"
+    _fake_published_file(path, monkeypatch, hidden, output)
+    w_hidden, w_out = published.load_published_weights(path)
+    assert w_hidden.dtype == torch.float64 and w_hidden.shape == (400, 784)
+    assert np.array_equal(w_hidden.numpy(), hidden.reshape(400, 784))  # pixels in row-major order
+    for digit in range(10):  # S4NN.py trains digit d as class cats.index(d)
+        assert np.array_equal(w_out[digit].numpy(), output[published.S4NN_CATS.index(digit), :, 0])
+    monkeypatch.setenv(published.PUBLISHED_WEIGHTS_ENV, str(path))  # the same file through the variable
+    assert torch.equal(published.load_published_weights()[1], w_out)
+    import os
+
+    evil = tmp_path / "evil.npy"
+    _fake_published_file(evil, monkeypatch, hidden, output, extra_global=os.system)
+    with pytest.raises(DataError, match="refused to unpickle"):
+        published.load_published_weights(evil)
+
+
+def test_published_weights_offline_without_a_copy_say_what_to_do(tmp_path, monkeypatch):
+    from snnlib.book import data as book_data
+
+    def offline(url, timeout):
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(book_data, "_urlopen", offline)
+    monkeypatch.setenv("SNN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv(published.PUBLISHED_WEIGHTS_ENV, raising=False)
+    with pytest.raises(DataError) as info:
+        published.load_published_weights()
+    assert published.PUBLISHED_WEIGHTS_URL in str(info.value)
+    assert published.PUBLISHED_WEIGHTS_SHA256 in str(info.value)
+    with pytest.raises(DataError, match="no file at"):
+        published.load_published_weights(tmp_path / "missing.npy")
+
+
+def test_score_published_scores_the_file_with_our_evaluate(tmp_path, monkeypatch, data):
+    rng = np.random.default_rng(1)
+    hidden, output = rng.uniform(0, 5, size=(400, 28, 28)), rng.uniform(0, 48, size=(10, 400, 1))
+    path = tmp_path / "weights_pretrained.npy"
+    _fake_published_file(path, monkeypatch, hidden, output)
+    assert experiments.score_published(context(tmp_path), TINY, data, path) is None  # not in this profile
+    art = experiments.score_published(context(tmp_path), {**TINY, "published": True}, data, path)
+    direct = experiments.evaluate(published.load_published_weights(path),
+                                  coding.ttfs_encode(data.test_x[:TINY["n_test"]].flatten(1)),
+                                  data.test_y[:TINY["n_test"]], S4NNClassifierConfig())
+    assert art.metrics["test_strict"] == direct.strict_accuracy
+    assert art.metrics["test_s4nn"] == direct.s4nn_accuracy
+    assert art.provenance["config"]["sha256"] == published.PUBLISHED_WEIGHTS_SHA256
+    assert np.array_equal(art.arrays["test_prediction"], direct.prediction.numpy())
+    cost = analysis.InputCodeCost(stored=1.0, inverted=2.0, ttfs=3.0)
+    by_id = {c.id: c for c in claims.claims_from("quick", {}, cost, {}, {}, 0.99, None, art)}
+    assert by_id["clf400.published.acc"].ours == pytest.approx(100 * direct.strict_accuracy)
+    assert by_id["clf400.published.acc_lenient"].ours == pytest.approx(100 * direct.s4nn_accuracy)
+    assert "published weights" in analysis.scoring_table({}, art)

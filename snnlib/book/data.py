@@ -92,6 +92,7 @@ __all__ = [
     "load_cifar10",
     "load_fashion_mnist",
     "load_mnist",
+    "download_verified",
     "prepare_cifar10",
     "prepare_fashion_mnist",
     "prepare_mnist",
@@ -379,15 +380,16 @@ _NETWORK_ERRORS = (OSError, http.client.HTTPException, urllib.error.URLError, Va
 
 
 @contextlib.contextmanager
-def _downloaded(url: str, md5: str, directory: Path) -> Iterator[Path]:
-    """Stream ``url`` to a temporary file in ``directory``, check its md5, yield its path.
+def _downloaded(url: str, md5: str, directory: Path, *, algorithm: str = "md5") -> Iterator[Path]:
+    """Stream ``url`` to a temporary file in ``directory``, check its digest (``md5`` holds the
+    expected hex digest of ``algorithm``), yield its path.
 
     The temporary file is removed afterwards, and on any failure.
     """
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temp_file(directory, "download")
     try:
-        digest = hashlib.md5(usedforsecurity=False)
+        digest = hashlib.new(algorithm, usedforsecurity=False)
         try:
             with os.fdopen(fd, "wb") as out, _urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
                 status = getattr(response, "status", 200)
@@ -402,12 +404,43 @@ def _downloaded(url: str, md5: str, directory: Path) -> Iterator[Path]:
             raise DataError(f"download of {url} failed ({type(exc).__name__}: {exc})") from exc
         if digest.hexdigest() != md5:
             raise DataError(
-                f"download of {url} has md5 {digest.hexdigest()}, expected {md5} "
+                f"download of {url} has {algorithm} {digest.hexdigest()}, expected {md5} "
                 "(incomplete or altered download)"
             )
         yield tmp
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_verified(url: str, sha256: str, destination: Path, *, what: str) -> Path:
+    """``destination`` holding the file with this ``sha256``: an existing copy is checked, a
+    missing one is downloaded from ``url`` (streamed to a temporary file next to it, checked, then
+    moved into place, so a failed download leaves nothing behind).  Every failure -- offline, a
+    damaged copy, a download with another checksum -- raises one :class:`DataError` that names
+    ``what``, the URL and the checksum."""
+    destination = Path(destination)
+    if destination.exists():
+        got = _file_sha256(destination)
+        if got != sha256:
+            raise DataError(f"{what}: {destination} has sha256 {got}, expected {sha256}; it is damaged or "
+                            f"not the published file. Delete it (it is downloaded again from {url}).")
+        return destination
+    try:
+        with _downloaded(url, sha256, destination.parent, algorithm="sha256") as tmp:
+            os.replace(tmp, destination)
+    except DataError as exc:
+        raise DataError(f"{what} is not on this machine ({destination}) and could not be downloaded: "
+                        f"{exc}. Connect to the internet, or download {url} yourself (sha256 {sha256}) "
+                        "and pass its path.") from exc
+    return destination
 
 
 def _download_idx(

@@ -8,6 +8,8 @@ returns the stored artifact, lists the experiment as pending, or runs the body g
 * :func:`norm_pilot` -- L1 against L2 error normalisation (``norm_pilot``);
 * :func:`train_classifier` -- one TTFS classifier (``clf400_aggressive``, ``clf400_s4nn``,
   ``clf1000_aggressive``);
+* :func:`score_published` -- the S4NN authors' published 784-400-10 weights, scored by our code
+  (``clf400_published``);
 * :func:`gan_mask_pilot` -- the S4NN code's strict backward mask against counting silent pairs;
 * :func:`gan_lr_pilot` and :func:`chosen_g_rates` -- G's per-layer learning rates;
 * :func:`train_spiking_gan`, :func:`train_ann_gan` -- one generator per digit
@@ -31,15 +33,16 @@ from snnlib.book.runner import Experiment, RunContext
 from snnlib.core import coding
 from snnlib.core import temporal as tp
 from snnlib.core.metrics import class_share, frechet_distance, sample_spread
-from snnlib.papers.p003_spiking_gan import spiking_gan
+from snnlib.papers.p003_spiking_gan import published, spiking_gan
 from snnlib.papers.p003_spiking_gan.config import (ANN_GAN_BATCH, ANN_GAN_BETAS, ANN_GAN_LR,
                                                    CLASSIFIERS, G_LR_CANDIDATES, GAN_BASE,
                                                    profile_settings)
-from snnlib.papers.p003_spiking_gan.s4nn import (S4NNClassifierConfig, evaluate,
+from snnlib.papers.p003_spiking_gan.s4nn import (Evaluation, S4NNClassifierConfig, evaluate,
                                                  reset_dead_hidden, train_epoch)
 
 __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlation",
-           "norm_pilot", "train_classifier", "train_classifiers", "gan_mask_pilot",
+           "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "score_published",
+           "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
            "train_spiking_gan", "train_ann_gan", "train_gans", "s4nn_benchmark", "run_all"]
 
@@ -264,21 +267,53 @@ def gan_config(lr_pilot: Artifact | None) -> spiking_gan.SpikingGANConfig:
 
 # --------------------------------------------------------------------------- classifiers
 
+CURVE_COLUMNS = ["epoch", "online training accuracy", "validation strict", "validation S4NN-code",
+                 "hidden neurons reset", "test strict", "test S4NN-code"]
+"""The columns of a classifier's ``curve`` array (one row per epoch; runs made before the test set
+was scored after every epoch have only the first five)."""
+
+
+def _test_metrics(test: Evaluation, config: S4NNClassifierConfig) -> dict[str, float]:
+    """The test-set numbers every classifier artifact records."""
+    n_neurons = 784 + config.hidden + 10
+    return {"test_strict": test.strict_accuracy, "test_s4nn": test.s4nn_accuracy,
+            "test_tie": test.tie_rate, "test_silent": test.silent_rate,
+            "decision_time": float(test.decision_time.float().mean()),
+            "spikes_to_decision": float(test.spikes_to_decision.float().mean()),
+            "fraction_firing": float(test.spikes_to_decision.float().mean()) / n_neurons,
+            "hidden_firing": float((test.hidden_times < T_MAX).float().mean())}
+
+
+def _test_arrays(test: Evaluation) -> dict[str, Tensor]:
+    return {"test_decision_time": test.decision_time.short(), "test_spikes": test.spikes_to_decision.short(),
+            "test_prediction": test.prediction.to(torch.int8)}
+
+
 def train_classifier(ctx: RunContext, name: str, config: S4NNClassifierConfig,
                      settings: Mapping[str, Any], data: MnistSplits) -> Artifact | None:
-    """Train (or load) one TTFS classifier for ``epochs`` epochs on the first ``n_train``
+    """Train (or load) one TTFS classifier for at most ``epochs`` epochs on the first ``n_train``
     training images, one image per update (S4NN).  After every epoch the network is scored on
     ``n_val`` validation images (before S4NN's dead-neuron reset) and the best epoch's weights
-    are kept; those are scored once on ``n_test`` test images.
+    are kept; those are scored once more on ``n_test`` test images for the headline numbers.
+    The test images are also scored after every epoch (recorded only, never used to choose: S4NN's
+    own protocol picks its epoch on them, which the chapter reports beside ours).
+
+    With ``patience`` in ``settings`` (not ``None``), training stops on a validation plateau:
+    before each epoch, if the strict validation accuracy has not exceeded its best for
+    ``patience`` consecutive epochs, the run ends (checked from the checkpointed state, so a resumed
+    run stops at the same epoch).
 
     Metrics: strict and S4NN-code test accuracy, tie and silent rates, mean decision step and
-    spikes to decision, ``fraction_firing``, ``hidden_firing``, ``best_epoch``, ``best_val``.
-    Arrays: ``curve`` ``[epochs, 5]`` (epoch, online training accuracy, validation strict and
-    S4NN accuracy, neurons reset), per test image ``test_decision_time``, ``test_spikes``,
+    spikes to decision, ``fraction_firing``, ``hidden_firing``, ``best_epoch``, ``best_val``,
+    ``epochs_trained``, ``stopped_on_plateau``.  Arrays: ``curve`` ``[epochs trained, 7]``
+    (:data:`CURVE_COLUMNS`), per test image ``test_decision_time``, ``test_spikes``,
     ``test_prediction``, and fifteen hidden weight vectors ``filters`` ``[15, 784]``."""
     keys = {"net": dataclasses.asdict(config), "epochs": settings["epochs"],
             "n_train": settings["n_train"], "n_val": settings["n_val"], "n_test": settings["n_test"],
             "scored_before_dead_neuron_reset": True}
+    patience = settings.get("patience")
+    if patience is not None:  # absent from the identity of runs without early stopping
+        keys["patience"] = patience
 
     def body(exp: Experiment) -> Artifact:
         train_t = coding.ttfs_encode(data.train_x[:keys["n_train"]].flatten(1))
@@ -290,32 +325,31 @@ def train_classifier(ctx: RunContext, name: str, config: S4NNClassifierConfig,
         gen = exp.generator()
         weights = tp.s4nn_init_weights(config.layer_sizes(), generator=gen)
         state = {"weights": weights, "best": weights, "gen": gen, "curve": [], "best_val": -1.0,
-                 "best_epoch": 0}
+                 "best_epoch": 0, "since_best": 0}
+        plateau = False
         for epoch in exp.steps(keys["epochs"], state, every=1, desc=name):
+            if patience is not None and state["since_best"] >= patience:
+                plateau = True
+                break
             result = train_epoch(state["weights"], train_t, train_labels, config, generator=state["gen"])
             val = evaluate(result.weights, val_t, val_labels, config)  # scored before the reset, as S4NN
+            test_now = evaluate(result.weights, test_t, test_labels, config)  # recorded, never chosen on
             if val.strict_accuracy > state["best_val"]:
-                state.update(best=result.weights, best_val=val.strict_accuracy, best_epoch=epoch + 1)
+                state.update(best=result.weights, best_val=val.strict_accuracy, best_epoch=epoch + 1,
+                             since_best=0)
+            else:
+                state["since_best"] += 1
             state["weights"], dead = reset_dead_hidden(result.weights, result, len(train_t),
                                                        generator=state["gen"])
             state["curve"] = state["curve"] + [[epoch + 1, result.online_accuracy, val.strict_accuracy,
-                                                val.s4nn_accuracy, dead]]
+                                                val.s4nn_accuracy, dead, test_now.strict_accuracy,
+                                                test_now.s4nn_accuracy]]
         test = evaluate(state["best"], test_t, test_labels, config)
-        n_neurons = 784 + config.hidden + 10
-        metrics = {
-            "test_strict": test.strict_accuracy, "test_s4nn": test.s4nn_accuracy,
-            "test_tie": test.tie_rate, "test_silent": test.silent_rate,
-            "decision_time": float(test.decision_time.float().mean()),
-            "spikes_to_decision": float(test.spikes_to_decision.float().mean()),
-            "fraction_firing": float(test.spikes_to_decision.float().mean()) / n_neurons,
-            "hidden_firing": float((test.hidden_times < T_MAX).float().mean()),
-            "best_epoch": state["best_epoch"], "best_val": state["best_val"],
-        }
+        metrics = {**_test_metrics(test, config), "best_epoch": state["best_epoch"],
+                   "best_val": state["best_val"], "epochs_trained": len(state["curve"]),
+                   "stopped_on_plateau": plateau}
         pick = torch.randperm(config.hidden, generator=torch.Generator().manual_seed(exp.seed))[:15]
-        arrays = {"curve": np.array(state["curve"], dtype=np.float64),
-                  "test_decision_time": test.decision_time.short(),
-                  "test_spikes": test.spikes_to_decision.short(),
-                  "test_prediction": test.prediction.to(torch.int8),
+        arrays = {"curve": np.array(state["curve"], dtype=np.float64), **_test_arrays(test),
                   "filters": state["best"][0][pick].to(torch.float32)}
         return exp.finish(metrics, arrays)
 
@@ -332,6 +366,32 @@ def train_classifiers(ctx: RunContext, settings: Mapping[str, Any], data: MnistS
         if art is not None:
             done[name] = art
     return done
+
+
+def score_published(ctx: RunContext, settings: Mapping[str, Any], data: MnistSplits,
+                    path: str | None = None) -> Artifact | None:
+    """``clf400_published``: the S4NN authors' published 784-400-10 weights
+    (:mod:`~snnlib.papers.p003_spiking_gan.published`; downloaded on demand and checked by sha256,
+    or a local copy given by ``path`` or ``$SNN_S4NN_WEIGHTS``) scored by :func:`evaluate` on the
+    ``n_test`` test images with S4NN's threshold and window.  Only where ``settings["published"]``
+    is true (the quick profile must run offline); ``None`` elsewhere.
+
+    Metrics: as a trained classifier's test numbers (strict and S4NN-code accuracy, ties, silent,
+    decision step, spikes to decision, firing); arrays: per test image decision step, spikes and
+    strict prediction."""
+    if not settings.get("published"):
+        return None
+    config = S4NNClassifierConfig()
+    keys = {"weights": published.PUBLISHED_WEIGHTS_URL, "sha256": published.PUBLISHED_WEIGHTS_SHA256,
+            "net": dataclasses.asdict(config), "n_test": settings["n_test"]}
+
+    def body(exp: Experiment) -> Artifact:
+        weights = published.load_published_weights(path)
+        test_t = coding.ttfs_encode(data.test_x[:keys["n_test"]].flatten(1))
+        test = evaluate(weights, test_t, data.test_y[:keys["n_test"]], config)
+        return exp.finish(_test_metrics(test, config), _test_arrays(test))
+
+    return ctx.experiment("clf400_published", keys, body)
 
 
 # --------------------------------------------------------------------------- GANs
@@ -473,6 +533,7 @@ def run_all(ctx: RunContext) -> None:
     settings, data = profile_settings(ctx.profile), load_data()
     norm_pilot(ctx, settings, data)
     train_classifiers(ctx, settings, data)
+    score_published(ctx, settings, data)
     gan_mask_pilot(ctx, settings, data)
     scorer = DigitScorer(data)
     lr_pilot = gan_lr_pilot(ctx, settings, data, scorer)
