@@ -130,3 +130,36 @@ def test_ann_gan_learns_a_single_image():
     after = (g(torch.randn(64, 100, generator=gen)) - target).pow(2).mean()
     # 0.32 -> 0.04 with this seed; a generator that outputs zeros scores mean(target^2) = 0.27.
     assert after < 0.2 * before, (before, after)
+
+
+def test_gan_training_on_the_fast_forward_equals_the_time_binned_path_bit_for_bit(digits, monkeypatch):
+    """spiking_gan_step runs every forward pass (G, D on real and generated images, D for G's
+    update) through s4nn_forward_times; with the time-binned s4nn_forward in its place (the path
+    the GAN used before) 300 full-size training steps give the same weights bit for bit and the same
+    D verdicts, and the fast path is what runs (the time-binned forward is never reached)."""
+    torch.set_num_threads(1)
+    config = spiking_gan.SpikingGANConfig(lr_g=(0.02, 2.0))
+
+    def train(steps=300):
+        gen = torch.Generator().manual_seed(3)
+        gan = spiking_gan.init_spiking_gan(config, generator=gen)
+        verdicts = []
+        for i in range(steps):
+            out = spiking_gan.spiking_gan_step(gan, digits[i:i + 1], config, generator=gen)
+            gan = out.gan
+            verdicts.append(torch.cat([out.d_real, out.d_fake, out.d_for_g], dim=1))
+        return gan, torch.cat(verdicts)
+
+    tp = spiking_gan.tp
+    with monkeypatch.context() as patched:
+        patched.setattr(tp, "s4nn_forward", lambda *a, **k: pytest.fail("time-binned forward reached"))
+        fast, fast_verdicts = train()
+    binned = tp.s4nn_forward
+    with monkeypatch.context() as patched:
+        patched.setattr(tp, "s4nn_forward_times",
+                        lambda x, w, thr, t_max: tp.S4NNTimes(binned(x, w, thr, t_max).times, None))
+        slow, slow_verdicts = train()
+    assert torch.equal(fast_verdicts, slow_verdicts)
+    for a, b in zip(fast.generator + fast.discriminator, slow.generator + slow.discriminator):
+        assert torch.equal(a, b)
+    assert (fast_verdicts < config.t_max).any()  # D's outputs spike: the comparison is not vacuous

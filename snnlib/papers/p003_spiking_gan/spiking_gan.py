@@ -126,9 +126,16 @@ def noise_times(batch: int, config: SpikingGANConfig, *,
     return ttfs_encode(z, t_max=config.t_max)
 
 
-def generate_times(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig) -> tp.S4NNForward:
+def _forward(input_times: Tensor, weights: list[Tensor], config: SpikingGANConfig) -> tp.S4NNTimes:
+    """Every layer's firing times (eq-003-if), by the sorted-input fast path
+    :func:`snnlib.core.temporal.s4nn_forward_times` (the same times as the time-binned
+    :func:`snnlib.core.temporal.s4nn_forward`, 1.3-2.6x faster for G and D here)."""
+    return tp.s4nn_forward_times(input_times, weights, config.threshold, config.t_max)
+
+
+def generate_times(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig) -> tp.S4NNTimes:
     """G's forward pass; ``.times[-1]`` are the generated image's pixel times."""
-    return tp.s4nn_forward(z_times, gan.generator, config.threshold, config.t_max)
+    return _forward(z_times, gan.generator, config)
 
 
 def generate_images(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig) -> Tensor:
@@ -157,7 +164,7 @@ def discriminator_update(gan: SpikingGAN, image_times: Tensor, real: bool,
         ``(delta_w, out_times)``: the updates to add to D's weights and D's ``[B, 2]``
         output times before the update.
     """
-    fwd = tp.s4nn_forward(image_times, gan.discriminator, config.threshold, config.t_max)
+    fwd = _forward(image_times, gan.discriminator, config)
     out = fwd.times[-1]
     targets = tp.gan_discriminator_targets(out, real, config.t_max)
     error = tp.temporal_error(out, targets, config.t_max, dtype=gan.discriminator[-1].dtype)
@@ -179,7 +186,7 @@ def generator_pixel_error(gan: SpikingGAN, image_times: Tensor, config: SpikingG
     Returns:
         ``(pixel_error, d_out_times)``: ``[B, image]`` and D's ``[B, 2]`` output times.
     """
-    d_fwd = tp.s4nn_forward(image_times, gan.discriminator, config.threshold, config.t_max)
+    d_fwd = _forward(image_times, gan.discriminator, config)
     d_out = d_fwd.times[-1]
     targets = tp.gan_generator_targets(d_out, config.t_max)
     error = tp.temporal_error(d_out, targets, config.t_max, dtype=gan.generator[-1].dtype)
@@ -190,7 +197,7 @@ def generator_pixel_error(gan: SpikingGAN, image_times: Tensor, config: SpikingG
 
 
 def generator_update(gan: SpikingGAN, z_times: Tensor, config: SpikingGANConfig, *,
-                     g_forward: tp.S4NNForward | None = None
+                     g_forward: tp.S4NNTimes | None = None
                      ) -> tuple[list[Tensor], Tensor, list[Tensor]]:
     """G's S4NN update through the frozen D (eqs. 5, 7, 15, 17 **RECONSTRUCTED**).
 
