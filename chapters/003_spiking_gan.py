@@ -49,10 +49,8 @@ from snnlib.papers import p003_spiking_gan as paper003
 from snnlib.papers.p003_spiking_gan import (analysis, claims, config, experiments,
                                             figures)
 
-# a clear error for an unknown profile or a malformed `train`
 check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
-# one image per update: threads do not help, and results stay bit-exact
-torch.set_num_threads(1)
+torch.set_num_threads(1)  # one image per update: threads do not help, and results stay bit-exact
 plt.rcParams.update({"figure.dpi": 110, "font.size": 11,
                      "axes.spines.top": False, "axes.spines.right": False})
 # chapter 003_spiking_gan, seed 0; ctx.pending lists what is not yet run
@@ -62,20 +60,17 @@ ctx = paper003.run_context(profile, train)
 # ## Profiles
 #
 # The **full** profile trains the classifiers on MNIST's 60 000 training images split into 50 000
-# for training and 10 000 for validation, one image per update as in S4NN, for up to 100 epochs
-# (the S4NN script's; its notebook runs 40; paper 003 does not say), stopping earlier on a
-# validation plateau: when the strict validation accuracy has not exceeded its best for 10
-# consecutive epochs. Every choice (the epoch we report, when to stop) is made on the validation
-# images; the test images are also scored after every epoch, but only recorded, for the S4NN
-# protocol's column below (`config.PROFILES`). The GANs train for
-# the paper's 50 epochs, one GAN per digit on that digit's images of the 60 000. The **quick**
-# profile trains on a few thousand images for a couple of epochs and the GANs for a hundred-odd
-# steps; its numbers only check that the code works.
+# for training and 10 000 for validation, one image per update as in S4NN, for up to 100 epochs (the
+# S4NN script's; paper 003 does not say), stopping once the strict validation accuracy has not
+# exceeded its best for 10 consecutive epochs. Every choice is made on the validation images; the
+# test images are also scored after every epoch, only recorded, for the S4NN protocol's column below.
+# The GANs train for the paper's 50 epochs, one GAN per digit on that digit's images of the 60 000.
+# The **quick** profile trains on a few thousand images for a couple of epochs and the GANs for a
+# hundred-odd steps; its numbers only check that the code works.
 
 # %%
 settings = config.profile_settings(profile)  # both profiles: config.PROFILES
-# MNIST: 50 000 training, 10 000 validation and the test images, and all
-# 60 000 training images
+# MNIST: 50 000 training, 10 000 validation, the test images and all 60 000 training images
 data = experiments.load_data()
 
 # %% [markdown]
@@ -328,16 +323,14 @@ display(Markdown(analysis.classifier_accuracy_table(classifiers, settings["epoch
 display(Markdown(analysis.classifier_latency_table(classifiers)))
 
 # %% [markdown]
-# **Three scorings.** The paper's 97.4 % for the S4NN loss is the S4NN paper's number, obtained with
-# the S4NN code's protocol: its lenient rule, and the weights of the epoch with the best *test*
-# score. {numref}`tab-003-scorings` scores the same networks in the three ways, from per-epoch test
-# scores the protocol records but never chooses on, and adds the 784-400-10 weights the S4NN authors
-# published with their code (`weights_pretrained.npy` of SRKH/S4NN, downloaded on demand and checked
-# by its sha256; `snnlib.papers.p003_spiking_gan.published`), scored by our code.
+# **Three scorings.** The paper's 97.4 % for the S4NN loss is the S4NN paper's number, from the S4NN
+# code's protocol: its lenient rule and the epoch with the best *test* score. {numref}`tab-003-scorings`
+# scores our networks all three ways (per-epoch test scores are recorded, never chosen on) and adds
+# the weights the S4NN authors published (`weights_pretrained.npy` of SRKH/S4NN, downloaded on demand,
+# sha256-checked; `snnlib.papers.p003_spiking_gan.published`), scored by our code.
 
 # %%
-# the published weights (full profile; the quick profile runs offline and skips them)
-published = experiments.score_published(ctx, settings, data)
+published = experiments.score_published(ctx, settings, data)  # full profile only (quick: offline)
 
 # %% tags=["remove-input"]
 display(Markdown(analysis.scoring_table(classifiers, published)))
@@ -414,12 +407,11 @@ display(Markdown(figure_provenance(ctx, pair or ["clf400_aggressive", "clf400_s4
 # samples and of that digit's test images (the Fréchet inception distance, FID, of Heusel et al.
 # {cite}`heusel2017gans`, computed with a digit classifier instead of Inception-v3, so comparable
 # only within this book), and for the ten generators pooled into one class-balanced generator, the
-# inception score {cite}`salimans2016improved` (at most 10). The share read as the
-# digit can mislead: a generator that draws one grey image for every noise vector may still be read
-# as the digit every time. So we also give the **spread** of a generator's samples, the grey-level
-# standard deviation across its 64 stored samples, averaged over pixels (0 for a generator that
-# always draws the same image; `snnlib.core.metrics.sample_spread`), next to the spread of 64 test images
-# of the digit.
+# inception score {cite}`salimans2016improved` (at most 10). The share read as the digit can mislead:
+# a generator that draws one grey image for every noise vector may still be read as the digit every
+# time. So we also give the **spread** of a generator's samples, the grey-level standard deviation
+# across its 64 stored samples, averaged over pixels (0 for a generator that always draws the same
+# image; `snnlib.core.metrics.sample_spread`), next to the spread of 64 test images of the digit.
 
 # %% [markdown]
 # ### Silent generator pixels: the backward mask
@@ -511,7 +503,7 @@ if spiking_gans:
     display(Markdown(analysis.samples_text(spiking_gans, ann_gans)))
 
 # %%
-# spread of 64 test images per digit, and the pooled inception scores
+# spread of 64 test images per digit; pooled inception scores
 real_spread = analysis.real_spread(data.test_x, data.test_y)
 pooled_is = analysis.pooled_inception_scores(spiking_gans, ann_gans)
 
@@ -532,6 +524,21 @@ display(Markdown(figure_provenance(ctx, [f"gan_spiking_digit{d}" for d in range(
 if spiking_gans:
     display(Markdown(analysis.gan_training_text(spiking_gans)))
     display(Markdown(analysis.gan_training_table(spiking_gans)))
+
+# %% [markdown]
+# ### Against the collapse: a pilot on digit 0
+#
+# On the digit-0 training images we tried changes against G's collapse, alone and combined: a signed,
+# zero-mean initialisation of G, a decaying G step, D updated only while its running accuracy is
+# below a bound, and the paper's L1 normalisation with rates rescaled by the norms' ratio
+# (`config.GAN_FIX_CANDIDATES`); "G fools D" is measured on fresh samples ({numref}`tab-003-fix-pilot`).
+
+# %%
+fix_pilots = experiments.gan_fix_pilots(ctx, settings, data, gan_config, scorer)
+
+# %% tags=["remove-input"]
+if fix_pilots:
+    display(Markdown(analysis.fix_pilot_table(fix_pilots)))
 
 # %% [markdown]
 # ## Paper versus ours
@@ -571,8 +578,7 @@ display(Markdown(claims_table(
 # - **Epochs.** The paper does not say how long its classifiers trained; we train up to the S4NN
 #   script's 100 epochs with early stopping on a validation plateau, and pick the epoch on validation
 #   images, never on the test set (S4NN's own choice on the test set is shown beside ours).
-# - **Scoring.** Our accuracies count ties and silent output layers as errors; the S4NN code's
-#   more lenient score is shown beside them.
+# - **Scoring.** Ties and silent outputs count as errors; the S4NN code's lenient score is beside.
 # - **Input cost.** The paper's count-code numbers have their labels swapped relative to MNIST as
 #   stored, and its TTFS count is the upper bound of one spike per pixel.
 # - **GAN numbers.** The paper reports none; ours use a digit classifier, not Inception-v3, so
@@ -581,13 +587,11 @@ display(Markdown(claims_table(
 # %% [markdown]
 # ## Appendix: simulation speed
 #
-# The S4NN networks of this chapter run on `snnlib.core.temporal`'s exact single-spike kernels:
-# `s4nn_forward_times` computes each layer's first-spike times from its time-sorted spiking inputs,
-# and `s4nn_train_image_` performs one iteration of the S4NN code in place, in the code's order of
-# float operations. The benchmark `benchmarks/s4nn_vs_numpy_port.py` trains and scores the
-# 784-400-10 classifier with these kernels and with a numpy port of the authors' `S4NN.py`, from the
-# same initial weights on the same images; its recorded run (with provenance) gives
-# {numref}`tab-003-speed`.
+# The S4NN networks run on `snnlib.core.temporal`'s exact single-spike kernels (`s4nn_forward_times`:
+# first-spike times from the time-sorted spiking inputs; `s4nn_train_image_`: one S4NN iteration in
+# place, in S4NN.py's order of float operations). `benchmarks/s4nn_vs_numpy_port.py` runs the
+# 784-400-10 classifier with them and with a numpy port of the authors' `S4NN.py`, from the same
+# weights on the same images; its recorded run gives {numref}`tab-003-speed`.
 
 # %% tags=["remove-input"]
 if bench:

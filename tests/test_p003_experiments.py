@@ -259,6 +259,44 @@ def test_spiking_gan_tiny_and_resumed_equals_uninterrupted(tmp_path, data, score
         assert np.array_equal(resumed.arrays[key], art.arrays[key]), key
 
 
+def test_gan_fix_pilot_tiny_logs_every_epoch_and_resumes(tmp_path, data, scorer, monkeypatch):
+    settings = {**TINY, "fix_epochs": 2}
+    name = "signed_decay_dbound_l1"
+    art = experiments.gan_fix_pilot(context(tmp_path / "a"), name, settings, data, SMALL_GAN, scorer)
+    prov = art.provenance["config"]
+    assert prov["net"]["norm"] == "l1" and prov["net"]["lr_g"] == pytest.approx([0.02 * 20 ** 0.5, 2.0 * 28])
+    assert prov["variant"] == {"g_init": "signed", "g_init_gain": 2.0, "g_decay_epochs": 1.0, "d_bound": 0.75,
+                               "d_window": 200}
+    log = art.arrays["log"]
+    assert log.shape == (2, len(config.FIX_PILOT_COLUMNS)) and log[:, 0].tolist() == [1, 2]
+    assert ((0 <= log[:, 1:6]) & (log[:, 1:6] <= 1)).all()
+    assert log[:, 4].tolist() == [1.0, 1.0]  # D's running accuracy starts at 0.5 < 0.75: it learns
+    assert art.arrays["snapshots"].shape == (2, 4, 784)
+    assert art.metrics["fd_best"] == log[:, -1].min() and art.metrics["fd_last"] == log[-1, -1]
+    assert art.metrics["fooled_last"] == log[-1, 3]
+
+    real_step, calls = spiking_gan.variant_gan_step, []
+
+    def dies_at_step_seven(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(spiking_gan, "variant_gan_step", dies_at_step_seven)
+    with pytest.raises(KeyboardInterrupt):
+        experiments.gan_fix_pilot(context(tmp_path / "b"), name, settings, data, SMALL_GAN, scorer)
+    monkeypatch.setattr(spiking_gan, "variant_gan_step", real_step)
+    resumed = experiments.gan_fix_pilot(context(tmp_path / "b"), name, settings, data, SMALL_GAN, scorer)
+    assert resumed.provenance["segments"][0]["steps"] == [0, 6]
+    for key in ("log", "snapshots"):
+        assert np.array_equal(resumed.arrays[key], art.arrays[key]), key
+    # without training it is pending, under its own name
+    ctx = context(tmp_path / "c", train=False)
+    assert experiments.gan_fix_pilots(ctx, settings, data, SMALL_GAN, scorer) == {}
+    assert ctx.pending == [f"gan_fix_{n}" for n in config.GAN_FIX_CANDIDATES]
+
+
 def test_ann_gan_tiny(tmp_path, data, scorer):
     art = experiments.train_ann_gan(context(tmp_path), 1, TINY, data, scorer)
     assert art.provenance["seed"] == 1

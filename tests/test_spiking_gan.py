@@ -163,3 +163,67 @@ def test_gan_training_on_the_fast_forward_equals_the_time_binned_path_bit_for_bi
     for a, b in zip(fast.generator + fast.discriminator, slow.generator + slow.discriminator):
         assert torch.equal(a, b)
     assert (fast_verdicts < config.t_max).any()  # D's outputs spike: the comparison is not vacuous
+
+
+def test_variant_step_with_the_default_variant_is_spiking_gan_step(digits):
+    """The pilot's step adds measurements, not changes: with GANVariant() its weights follow
+    spiking_gan_step bit for bit, and its "G fools D" is D's verdict on the fresh sample before the
+    step's updates (not on the sample D was just trained to reject)."""
+    config = spiking_gan.SpikingGANConfig(g_hidden=30, d_hidden=30, lr_g=(0.02, 2.0))
+    variant = spiking_gan.GANVariant()
+    gen_a, gen_b = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    a = spiking_gan.init_variant_gan(config, variant, generator=gen_a)
+    b = spiking_gan.init_spiking_gan(config, generator=gen_b)
+    accuracy, fooled = 0.5, []
+    for i in range(40):
+        probe = torch.Generator().set_state(gen_a.get_state())
+        z = spiking_gan.noise_times(1, config, generator=probe)  # the sample the step will draw
+        d_before = d_outputs(a, spiking_gan.generate_times(a, z, config).times[-1], config)[0]
+        out = spiking_gan.variant_gan_step(a, digits[i:i + 1], config, variant, epoch=i / 40,
+                                           d_accuracy=accuracy, generator=gen_a)
+        assert out.g_fooled == bool(spiking_gan.says_real(d_before)) and out.d_updated
+        a, accuracy = out.gan, out.d_accuracy
+        fooled.append(out.g_fooled)
+        b = spiking_gan.spiking_gan_step(b, digits[i:i + 1], config, generator=gen_b).gan
+    for x, y in zip(a.generator + a.discriminator, b.generator + b.discriminator):
+        assert torch.equal(x, y)
+    assert 0 < accuracy < 1
+
+
+def test_variant_gates_d_decays_g_and_draws_a_signed_generator(digits):
+    config = spiking_gan.SpikingGANConfig(g_hidden=30, d_hidden=30, lr_g=(0.02, 2.0))
+    gan = spiking_gan.init_spiking_gan(config, generator=torch.Generator().manual_seed(0))
+    # D at or above its bound is not updated; G still is
+    gated = spiking_gan.GANVariant(d_bound=0.75)
+    out = spiking_gan.variant_gan_step(gan, digits[:1], config, gated, epoch=0.0, d_accuracy=0.8,
+                                       generator=torch.Generator().manual_seed(1))
+    assert not out.d_updated and all(torch.equal(x, y) for x, y in zip(out.gan.discriminator, gan.discriminator))
+    assert not torch.equal(out.gan.generator[-1], gan.generator[-1])
+    below = spiking_gan.variant_gan_step(gan, digits[:1], config, gated, epoch=0.0, d_accuracy=0.7,
+                                         generator=torch.Generator().manual_seed(1))
+    assert below.d_updated
+    # the running accuracy moves by 1/d_window towards this step's score
+    score = (below.d_right_real + below.d_right_fake) / 2
+    assert below.d_accuracy == pytest.approx(0.7 + (score - 0.7) / gated.d_window)
+    # a decayed G step at epoch e equals a fixed step at rates lr_g / (1 + e / g_decay_epochs)
+    decayed = spiking_gan.variant_gan_step(gan, digits[:1], config, spiking_gan.GANVariant(g_decay_epochs=1.0),
+                                           epoch=3.0, d_accuracy=0.5, generator=torch.Generator().manual_seed(1))
+    slower = replace(config, lr_g=(0.02 / 4, 2.0 / 4))
+    fixed = spiking_gan.variant_gan_step(gan, digits[:1], slower, spiking_gan.GANVariant(), epoch=3.0,
+                                         d_accuracy=0.5, generator=torch.Generator().manual_seed(1))
+    for x, y in zip(decayed.gan.generator, fixed.gan.generator):
+        assert torch.equal(x, y)
+    # signed, zero-mean G with std g * threshold / sqrt(n_in); D keeps S4NN's positive init
+    signed = spiking_gan.init_variant_gan(spiking_gan.SpikingGANConfig(), spiking_gan.GANVariant(g_init="signed"),
+                                          generator=torch.Generator().manual_seed(0))
+    for w, n_in in zip(signed.generator, (100, 400)):
+        assert abs(float(w.mean())) < 0.02 * float(w.std())
+        assert float(w.std()) == pytest.approx(2.0 * 100 / n_in ** 0.5, rel=0.02)
+    assert all(float(w.min()) >= 0 for w in signed.discriminator)
+
+
+def test_l1_equivalent_rates_scale_each_layer_by_the_root_of_its_size():
+    l1 = spiking_gan.l1_equivalent_rates(spiking_gan.SpikingGANConfig(lr_g=(0.02, 2.0), lr_d=0.2))
+    assert l1.norm == "l1"
+    assert l1.lr_g == pytest.approx((0.02 * 20, 2.0 * 28))
+    assert l1.lr_d == pytest.approx((0.2 * 20, 0.2 * 2 ** 0.5))

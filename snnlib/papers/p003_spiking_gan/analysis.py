@@ -18,7 +18,7 @@ from snnlib.book.tables import markdown_table, mean_sd
 from snnlib.core import coding, neurons
 from snnlib.core import temporal as tp
 from snnlib.core.metrics import InceptionScore, pooled_inception_score, sample_spread
-from snnlib.papers.p003_spiking_gan.config import G_LR_CANDIDATES, LABEL
+from snnlib.papers.p003_spiking_gan.config import G_LR_CANDIDATES, GAN_FIX_CANDIDATES, LABEL
 from snnlib.papers.p003_spiking_gan.experiments import lr_pilot_median_fd
 from snnlib.papers.p003_spiking_gan.reference import (PAPER_CLF, PAPER_COST, PAPER_DECISION_SHARE,
                                                       PAPER_FRACTION_FIRING)
@@ -33,7 +33,7 @@ __all__ = ["fmt", "count", "pct", "if_peak_rate", "refractory_trains", "InputCod
            "samples_text", "pooled_inception_scores", "pooled_lines", "pooled_text",
            "gan_summary_text", "gan_training_table", "gan_training_text", "s4nn_speed_ratio",
            "epoch_cost_s", "s4nn_benchmark_markdown", "TestSelected", "test_selected", "scoring_table",
-           "scoring_text"]
+           "scoring_text", "fix_pilot_table"]
 
 T_MAX = tp.S4NN_T_MAX
 
@@ -765,3 +765,34 @@ def s4nn_benchmark_markdown(bench: Artifact, n_train: int) -> str:
             + f"\n\nAt the float32 time per image, one training epoch of {count(n_train)} images of the "
             f"784-400-10 network costs about {_seconds(epoch_cost_s(bench, n_train))} s of one core (scoring "
             "not included; a larger hidden layer costs more).")
+
+
+# --------------------------------------------------------------------------- the collapse pilot
+
+def _candidate_label(name: str) -> str:
+    norm, variant = GAN_FIX_CANDIDATES[name]
+    parts = (["signed zero-mean G"] if variant.g_init == "signed" else []) + (
+        [f"G's step decaying (half after {variant.g_decay_epochs:g} epoch)"] if variant.g_decay_epochs else []) + (
+        [f"D learns only below {pct(variant.d_bound, 0)} accuracy"] if variant.d_bound is not None else []) + (
+        ["L1 norm, rescaled rates"] if norm == "l1" else [])
+    return "; ".join(parts) or "the GAN as trained above (baseline)"
+
+
+def fix_pilot_table(pilots: Mapping[str, Artifact]) -> str:
+    """The pilot against G's collapse, one row per candidate (numbered Markdown table): the
+    Fréchet distance to the digit's training images after the first and the last epoch and its
+    best, "G fools D" on fresh samples, the share of steps that updated D, pixels that spike and
+    the spread of the samples in the last epoch."""
+    rows = []
+    for name, art in pilots.items():
+        log = art.arrays["log"]
+        rows.append([_candidate_label(name), f"{log[0, -1]:.0f}", f"{log[-1, -1]:.0f} ({int(log[-1, 0])})",
+                     f"{art.metrics['fd_best']:.0f} ({art.metrics['fd_best_epoch']})", pct(log[-1, 3]),
+                     pct(log[-1, 4]), pct(log[-1, 5]), f"{log[-1, 6]:.1f}"])
+    return markdown_table(["candidate", "FD, epoch 1", "FD, last (epoch)", "FD, best (epoch)",
+                           "G fools D", "steps updating D", "pixels spiking", "spread"], rows, "lrrrrrrr",
+                          caption="Digit-0 Spiking-GAN under each candidate against G's collapse, on the "
+                          "digit's training images. FD: Fréchet distance of a fixed noise batch's samples to "
+                          "the training images (digit-classifier features). G fools D: share of the epoch's "
+                          "fresh samples D called real before its update on them; the last four columns are "
+                          "of the last epoch.", label="tab-003-fix-pilot")

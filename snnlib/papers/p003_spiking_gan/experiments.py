@@ -13,7 +13,9 @@ returns the stored artifact, lists the experiment as pending, or runs the body g
 * :func:`gan_mask_pilot` -- the S4NN code's strict backward mask against counting silent pairs;
 * :func:`gan_lr_pilot` and :func:`chosen_g_rates` -- G's per-layer learning rates;
 * :func:`train_spiking_gan`, :func:`train_ann_gan` -- one generator per digit
-  (``gan_spiking_digit<d>``, ``gan_ann_digit<d>``; seed = context seed + digit).
+  (``gan_spiking_digit<d>``, ``gan_ann_digit<d>``; seed = context seed + digit);
+* :func:`gan_fix_pilot` -- the digit-0 Spiking-GAN under each candidate against G's collapse
+  (``gan_fix_<name>``, :data:`~snnlib.papers.p003_spiking_gan.config.GAN_FIX_CANDIDATES`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from snnlib.core.metrics import class_share, frechet_distance, sample_spread
 from snnlib.papers.p003_spiking_gan import published, spiking_gan
 from snnlib.papers.p003_spiking_gan.config import (ANN_GAN_BATCH, ANN_GAN_BETAS, ANN_GAN_LR,
                                                    CLASSIFIERS, G_LR_CANDIDATES, GAN_BASE,
-                                                   profile_settings)
+                                                   GAN_FIX_CANDIDATES, profile_settings)
 from snnlib.papers.p003_spiking_gan.s4nn import (Evaluation, S4NNClassifierConfig, evaluate,
                                                  reset_dead_hidden, train_epoch)
 
@@ -44,7 +46,8 @@ __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlat
            "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "score_published",
            "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
-           "train_spiking_gan", "train_ann_gan", "train_gans", "s4nn_benchmark", "run_all"]
+           "train_spiking_gan", "train_ann_gan", "train_gans", "fix_pilot_config", "gan_fix_pilot",
+           "gan_fix_pilots", "s4nn_benchmark", "run_all"]
 
 T_MAX = tp.S4NN_T_MAX
 
@@ -519,6 +522,90 @@ def train_gans(ctx: RunContext, config: spiking_gan.SpikingGANConfig, settings: 
     return spiking_gans, ann_gans
 
 
+def fix_pilot_config(base: spiking_gan.SpikingGANConfig, norm: str) -> spiking_gan.SpikingGANConfig:
+    """A candidate's network settings: ``base`` (the learning-rate pilot's choice), or with the
+    paper's L1 normalisation at rescaled rates (:func:`spiking_gan.l1_equivalent_rates`)."""
+    return base if norm == "l2" else spiking_gan.l1_equivalent_rates(base)
+
+
+def gan_fix_pilot(ctx: RunContext, name: str, settings: Mapping[str, Any], data: MnistSplits,
+                  base: spiking_gan.SpikingGANConfig, scorer: DigitScorer | None = None,
+                  digit: int = 0) -> Artifact | None:
+    """``gan_fix_<name>``: the digit's Spiking-GAN trained for ``fix_epochs`` passes over its
+    training images (a fresh order per epoch, as :func:`train_spiking_gan`; resumable) with candidate
+    ``name`` of :data:`GAN_FIX_CANDIDATES` (:func:`spiking_gan.variant_gan_step`).  Per epoch, a
+    ``log`` row of :data:`~snnlib.papers.p003_spiking_gan.config.FIX_PILOT_COLUMNS`: D's verdicts
+    and "G fools D" on each step's real image and *fresh* sample before the step's updates,
+    averaged over the epoch; the share of steps that updated D; and, on ``gan_watch`` samples of one
+    fixed noise batch, the share of pixels that spike, their spread and their Fréchet distance to
+    the digit's **training** images (digit-classifier features).  Four watch samples per epoch are
+    kept (``snapshots`` ``[epochs, 4, 784]``).  Training images only: a pilot, no test score.
+
+    Metrics: ``fd_last``, ``fd_best``, ``fd_best_epoch``, ``fooled_last``, ``spread_last``."""
+    norm, variant = GAN_FIX_CANDIDATES[name]
+    config = fix_pilot_config(base, norm)
+    images_u8 = real_by_digit(data, settings, digit)
+    n = len(images_u8)
+    keys = {"net": dataclasses.asdict(config), "variant": dataclasses.asdict(variant), "digit": digit,
+            "epochs": settings["fix_epochs"], "n_images": n, "watch_samples": settings["gan_watch"]}
+
+    def body(exp: Experiment) -> Artifact:
+        score = scorer or DigitScorer(data)
+        images = images_u8.flatten(1)
+        real = coding.ttfs_encode(images)
+        train_features = score.features(images)
+        z_watch = spiking_gan.noise_times(keys["watch_samples"], config,
+                                          generator=torch.Generator().manual_seed(1))
+        gen = exp.generator()
+        gan = spiking_gan.init_variant_gan(config, variant, generator=gen)
+        state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0, 0],
+                 "d_accuracy": 0.5, "log": [], "snapshots": []}
+        orders = {}
+        for step in exp.steps(keys["epochs"] * n, state, every=settings["gan_checkpoint_every"],
+                              desc=exp.name):
+            epoch, i = divmod(step, n)
+            if epoch not in orders:  # the order depends only on (digit, epoch): resumable
+                orders = {epoch: torch.randperm(n, generator=torch.Generator().manual_seed(1000 * digit + epoch))}
+            order = orders[epoch]
+            out = spiking_gan.variant_gan_step(spiking_gan.SpikingGAN(state["g"], state["d"]),
+                                               real[order[i]:order[i] + 1], config, variant,
+                                               epoch=step / n, d_accuracy=state["d_accuracy"],
+                                               generator=state["gen"])
+            state["g"], state["d"] = out.gan
+            state["d_accuracy"] = out.d_accuracy
+            state["counts"] = [c + int(v) for c, v in zip(state["counts"], (out.d_right_real, out.d_right_fake,
+                                                                            out.g_fooled, out.d_updated))]
+            if i == n - 1:
+                times = spiking_gan.generate_times(out.gan, z_watch, config).times[-1]
+                samples = coding.ttfs_decode(times)
+                fd = frechet_distance(score.features(samples / 255), train_features)
+                state["log"] = state["log"] + [[epoch + 1] + [c / n for c in state["counts"]]
+                                               + [float((times < T_MAX).float().mean()),
+                                                  sample_spread(samples), fd]]
+                state["snapshots"] = state["snapshots"] + [samples[:4].round().to(torch.uint8)]
+                state["counts"] = [0, 0, 0, 0]
+        log = np.array(state["log"], dtype=np.float64)
+        best = int(np.argmin(log[:, -1]))
+        metrics = {"fd_last": float(log[-1, -1]), "fd_best": float(log[best, -1]),
+                   "fd_best_epoch": int(log[best, 0]), "fooled_last": float(log[-1, 3]),
+                   "spread_last": float(log[-1, 6])}
+        return exp.finish(metrics, {"log": log, "snapshots": torch.stack(state["snapshots"])})
+
+    return ctx.experiment(f"gan_fix_{name}", keys, body)
+
+
+def gan_fix_pilots(ctx: RunContext, settings: Mapping[str, Any], data: MnistSplits,
+                   base: spiking_gan.SpikingGANConfig, scorer: DigitScorer | None = None
+                   ) -> dict[str, Artifact]:
+    """:func:`gan_fix_pilot` for every candidate; the artifacts that exist, by candidate name."""
+    done = {}
+    for name in GAN_FIX_CANDIDATES:
+        art = gan_fix_pilot(ctx, name, settings, data, base, scorer)
+        if art is not None:
+            done[name] = art
+    return done
+
+
 def s4nn_benchmark(ctx: RunContext) -> Artifact | None:
     """The recorded run of ``benchmarks/s4nn_vs_numpy_port.py`` (full profile; ``None`` if it has
     not been recorded)."""
@@ -528,8 +615,9 @@ def s4nn_benchmark(ctx: RunContext) -> Artifact | None:
 def run_all(ctx: RunContext) -> None:
     """Every protocol the chapter runs, in its order, with its profile's settings: what the
     launcher (:mod:`snnlib.book.launch`) enumerates (``ctx.train = False``) and runs one
-    experiment at a time (``ctx.train`` = that name).  The GANs are configured by the learning-rate
-    pilot's artifact, so they are run (and listed) only once it exists."""
+    experiment at a time (``ctx.train`` = that name).  The GANs and the pilot against G's collapse
+    are configured by the learning-rate pilot's artifact, so they are run (and listed) only once it
+    exists."""
     settings, data = profile_settings(ctx.profile), load_data()
     norm_pilot(ctx, settings, data)
     train_classifiers(ctx, settings, data)
@@ -539,3 +627,4 @@ def run_all(ctx: RunContext) -> None:
     lr_pilot = gan_lr_pilot(ctx, settings, data, scorer)
     if lr_pilot is not None:
         train_gans(ctx, gan_config(lr_pilot), settings, data, scorer)
+        gan_fix_pilots(ctx, settings, data, gan_config(lr_pilot), scorer)

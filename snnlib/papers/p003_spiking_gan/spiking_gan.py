@@ -40,6 +40,8 @@ are not given in the paper, so it uses the usual non-saturating GAN loss with Ad
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -62,6 +64,11 @@ __all__ = [
     "generator_pixel_error",
     "generator_update",
     "spiking_gan_step",
+    "GANVariant",
+    "init_variant_gan",
+    "l1_equivalent_rates",
+    "VariantStep",
+    "variant_gan_step",
     "ANNGenerator",
     "ANNDiscriminator",
     "ann_gan_step",
@@ -246,6 +253,111 @@ def spiking_gan_step(gan: SpikingGAN, real_times: Tensor, config: SpikingGANConf
     dw_g, d_for_g, _ = generator_update(gan, z, config, g_forward=g_fwd)
     gan = SpikingGAN([w + d for w, d in zip(gan.generator, dw_g)], gan.discriminator)
     return GANStep(gan, d_real, d_fake, d_for_g)
+
+
+# --------------------------------------------------------------------------------------
+# Variants for the pilot against G's collapse (chapter 003, issue: the GAN's fixes)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GANVariant:
+    """Changes to the Spiking-GAN's training tried against G's collapse; the defaults are
+    :func:`spiking_gan_step`'s training (then :func:`variant_gan_step` gives its weights).
+    Kept apart from :class:`SpikingGANConfig`, whose fields are the identity of the committed
+    GAN artifacts."""
+
+    g_init: Literal["s4nn", "signed"] = "s4nn"
+    r"""G's initial weights: S4NN's all-positive uniform ones, or signed and zero-mean,
+    :math:`w \sim \mathcal N(0, (g\,\theta)^2 / n_{in})` per layer (``g_init_gain`` = :math:`g`),
+    so that a neuron's potential is a zero-mean walk that crosses the threshold :math:`\theta`
+    for some inputs and not others."""
+    g_init_gain: float = 2.0
+    g_decay_epochs: float | None = None
+    """G's step decays as ``lr_g / (1 + epoch / g_decay_epochs)``, ``epoch`` counted in passes
+    over the training images so far (``None``: a fixed step)."""
+    d_bound: float | None = None
+    """D is updated only while its running accuracy (measured before its updates, averaged over
+    about ``d_window`` steps) is below this bound (``None``: every step)."""
+    d_window: int = 200
+
+
+def init_variant_gan(config: SpikingGANConfig, variant: GANVariant, *,
+                     generator: torch.Generator | None = None,
+                     dtype: torch.dtype = torch.float32) -> SpikingGAN:
+    """:func:`init_spiking_gan`, with G drawn signed and zero-mean when ``variant.g_init`` is
+    ``'signed'`` (G first, then D, from ``generator``)."""
+    if variant.g_init == "s4nn":
+        return init_spiking_gan(config, generator=generator, dtype=dtype)
+    if variant.g_init != "signed":
+        raise ValueError(f"unknown g_init {variant.g_init!r}")
+    sizes = config.generator_sizes()
+    g = [torch.randn(n_out, n_in, generator=generator, dtype=dtype)
+         * (variant.g_init_gain * config.threshold / math.sqrt(n_in))
+         for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return SpikingGAN(g, tp.s4nn_init_weights(config.discriminator_sizes(), generator=generator, dtype=dtype))
+
+
+def l1_equivalent_rates(config: SpikingGANConfig) -> SpikingGANConfig:
+    r"""``config`` with the paper's L1 normalisation and each layer's rate multiplied by
+    :math:`\sqrt{n}` (:math:`n` the layer's neurons): for an error spread evenly over a layer,
+    :math:`\lVert\delta\rVert_1 = \sqrt n\,\lVert\delta\rVert_2`, so the L1-normalised steps are then as
+    large as the L2-normalised ones at the original rates (a re-tuning by the norms' ratio, not a
+    search)."""
+    def scaled(lr, sizes):
+        rates = lr if isinstance(lr, tuple) else (lr,) * (len(sizes) - 1)
+        return tuple(float(r * math.sqrt(n)) for r, n in zip(rates, sizes[1:]))
+
+    return dataclasses.replace(config, norm="l1", lr_g=scaled(config.lr_g, config.generator_sizes()),
+                               lr_d=scaled(config.lr_d, config.discriminator_sizes()))
+
+
+class VariantStep(NamedTuple):
+    """Result of :func:`variant_gan_step` (one image and one noise vector)."""
+
+    gan: SpikingGAN
+    d_right_real: bool
+    """D called the real image real (before this step's updates)."""
+    d_right_fake: bool
+    """D called G's fresh sample fake (before this step's updates)."""
+    g_fooled: bool
+    """D called G's fresh sample real (before this step's updates): "G fools D" on a sample D
+    has not been trained on."""
+    d_updated: bool
+    d_accuracy: float
+    """D's running accuracy after this step (what the next step's gate reads)."""
+
+
+def variant_gan_step(gan: SpikingGAN, real_times: Tensor, config: SpikingGANConfig,
+                     variant: GANVariant, *, epoch: float, d_accuracy: float,
+                     generator: torch.Generator | None = None) -> VariantStep:
+    """:func:`spiking_gan_step` (``B = 1``) with a :class:`GANVariant`: D's verdicts on the real
+    image and on G's fresh sample are read before any update; D learns only while
+    ``d_accuracy`` (its running accuracy, passed in from the previous step) is below
+    ``variant.d_bound``; G's rates are scaled by the decay at ``epoch`` (passes so far).  With the default variant
+    the weights are those of :func:`spiking_gan_step` (same draws from ``generator``)."""
+    z = noise_times(real_times.shape[0], config, generator=generator)
+    g_fwd = generate_times(gan, z, config)
+    fake = g_fwd.times[-1]
+    d_real = _forward(real_times, gan.discriminator, config).times[-1][0]
+    d_fake = _forward(fake, gan.discriminator, config).times[-1][0]
+    right_real, right_fake = bool(says_real(d_real)), bool(says_fake(d_fake))
+    update_d = variant.d_bound is None or d_accuracy < variant.d_bound
+    if update_d:
+        dw_real, _ = discriminator_update(gan, real_times, True, config)
+        gan = SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, dw_real)])
+        dw_fake, _ = discriminator_update(gan, fake, False, config)
+        gan = SpikingGAN(gan.generator, [w + d for w, d in zip(gan.discriminator, dw_fake)])
+    g_config = config
+    if variant.g_decay_epochs is not None:
+        scale = 1.0 / (1.0 + epoch / variant.g_decay_epochs)
+        rates = config.lr_g if isinstance(config.lr_g, tuple) else (config.lr_g,) * 2
+        g_config = dataclasses.replace(config, lr_g=tuple(r * scale for r in rates))
+    dw_g, _, _ = generator_update(gan, z, g_config, g_forward=g_fwd)
+    gan = SpikingGAN([w + d for w, d in zip(gan.generator, dw_g)], gan.discriminator)
+    alpha = 1.0 / variant.d_window
+    accuracy = (1 - alpha) * d_accuracy + alpha * (right_real + right_fake) / 2
+    return VariantStep(gan, right_real, right_fake, bool(says_real(d_fake)), update_d, accuracy)
 
 
 # --------------------------------------------------------------------------------------
