@@ -477,6 +477,7 @@ def test_published_weights_offline_without_a_copy_say_what_to_do(tmp_path, monke
         published.load_published_weights()
     assert published.PUBLISHED_WEIGHTS_URL in str(info.value)
     assert published.PUBLISHED_WEIGHTS_SHA256 in str(info.value)
+    assert "Connect to the internet" in str(info.value) and published.PUBLISHED_WEIGHTS_ENV in str(info.value)
     with pytest.raises(DataError, match="no file at"):
         published.load_published_weights(tmp_path / "missing.npy")
 

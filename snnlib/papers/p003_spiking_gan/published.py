@@ -55,7 +55,10 @@ def published_weights_path(path: str | Path | None = None) -> Path:
             raise DataError(f"{_WHAT}: no file at {path}.")
     else:
         path = data_root() / "cache" / "s4nn" / "weights_pretrained.npy"
-    return download_verified(PUBLISHED_WEIGHTS_URL, PUBLISHED_WEIGHTS_SHA256, path, what=_WHAT)
+    try:
+        return download_verified(PUBLISHED_WEIGHTS_URL, PUBLISHED_WEIGHTS_SHA256, path, what=_WHAT)
+    except DataError as exc:
+        raise DataError(f"{exc} A local copy is passed as `path` or through ${PUBLISHED_WEIGHTS_ENV}.") from exc
 
 
 try:
