@@ -40,6 +40,14 @@ def test_every_paper_package_has_a_chapter():
         assert importlib.import_module(f"snnlib.papers.{name}").CHAPTER in stems
 
 
+def drifted(package, pending):
+    """The pending experiments that have a committed artifact: their folder exists but its identity
+    (settings, seed) no longer matches the code's.  Experiments with no artifact yet (full-profile
+    runs still to be made, which the chapter lists as not run) are allowed."""
+    root = ROOT / "data" / "results" / package.CHAPTER / "full"
+    return [name for name in pending if (root / name / "metrics.json").exists()]
+
+
 @pytest.mark.parametrize("name", PAPERS)
 def test_committed_claims_are_rederived_from_the_committed_artifacts(name):
     package = importlib.import_module(f"snnlib.papers.{name}")
@@ -47,7 +55,7 @@ def test_committed_claims_are_rederived_from_the_committed_artifacts(name):
     ctx = package.run_context("full")
     rederived = claims.build_claims(ctx)
     paper, committed = read_claims(package.CHAPTER, "full")
-    assert ctx.pending == []  # every committed experiment was found by its identity
+    assert drifted(package, ctx.pending) == []  # every committed experiment was found by its identity
     assert paper == package.PAPER
     assert [asdict(c) for c in rederived] == [asdict(c) for c in committed]
 
@@ -92,7 +100,7 @@ def test_run_all_reaches_every_committed_experiment_and_trains_nothing(name, mon
     monkeypatch.setattr(RunContext, "experiment", recording)
     ctx = package.run_context("full")
     experiments.run_all(ctx)
-    assert ctx.pending == []
+    assert drifted(package, ctx.pending) == []
     committed = {p.parent.name for p in (ROOT / "data" / "results" / package.CHAPTER / "full").glob("*/metrics.json")}
     # benchmark records (benchmarks/*.py --record) are made outside the chapter
     assert {n for n in committed - set(requested) if not n.endswith("_benchmark")} == set()
