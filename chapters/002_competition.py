@@ -278,7 +278,7 @@ calibration = experiments.reference_calibration_replica0(ctx, data, settings, ru
 display(Markdown(analysis.differences_markdown(runs, calibration)))
 
 # %% tags=["remove-input"]
-display(Markdown(analysis.linear_markdown(runs)))
+display(Markdown(analysis.linear_markdown(runs, calibration)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Row 4 (learned competition): the voting accuracy the reference repository stores for each of its learned-competition networks of this architecture (patch voting, 10 000 test images; the search behind paper Table 2, grey), the best voting of our replicas of the row's network (blue) and the paper's number (red), which is the search's best network.", "name": "fig-002-search"}}
 if 4 in results:

@@ -408,16 +408,24 @@ def search_spread(row4: Artifact) -> tuple[list[float], list[float], float]:
             TABLE2[4].best_voting.mean)
 
 
-def linear_markdown(runs: Runs) -> str:
+def linear_markdown(runs: Runs, calibration_replica0: Optional[Artifact] = None) -> str:
     """The linear readout of every row: ours, ours calibrated as the reference's default (5 000
-    draws with replacement), the reference's own paper Fig. 7 value at 5 000 iterations where it
-    has one, and paper Table 2's, as a numbered table."""
+    draws with replacement; for rows whose runs predate it, replica 0 re-scored by
+    :func:`.experiments.reference_calibration_replica0`), the reference's own paper Fig. 7 value at
+    5 000 iterations where it has one, and paper Table 2's, as a numbered table."""
     results, rows = table2_rows(runs), []
+    replica0 = calibration_replica0.metrics if calibration_replica0 is not None else {}
     for row in TABLE2:
         m = results[row].metrics if row in results else {}
         reference = reference_curve_at(row, "lc", 5000)
-        rows.append([row, network_name(row), mean_sd(*percent(m, "linear")) if m else None,
-                     mean_sd(*percent(m, "linear_cal5000")) if "linear_cal5000_mean" in m else None,
+        if "linear_cal5000_mean" in m:
+            cal5000 = mean_sd(*percent(m, "linear_cal5000"))
+        elif f"row{row}" in replica0:
+            one = replica0[f"row{row}"]
+            cal5000 = f"{100 * one['linear_cal5000']:.1f} (replica 0; {100 * one['linear']:.1f} without)"
+        else:
+            cal5000 = None
+        rows.append([row, network_name(row), mean_sd(*percent(m, "linear")) if m else None, cal5000,
                      "" if reference is None else f"{100 * reference:.1f}",
                      mean_sd(TABLE2[row].linear.mean, TABLE2[row].linear.sd)])
     return markdown_table(["row", "network", "ours (%)", "ours, 5 000 draws (%)", "reference Fig. 7 (%)",
