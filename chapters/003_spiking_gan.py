@@ -536,8 +536,7 @@ if spiking_gans:
 fix_pilots = experiments.gan_fix_pilots(ctx, settings, data, gan_config, scorer)
 
 # %% tags=["remove-input"]
-if fix_pilots:
-    display(Markdown(analysis.fix_pilot_table(fix_pilots)))
+display(Markdown(analysis.fix_pilot_table(fix_pilots)))
 
 # %% [markdown]
 # ## Paper versus ours

@@ -501,3 +501,13 @@ def test_score_published_scores_the_file_with_our_evaluate(tmp_path, monkeypatch
     assert by_id["clf400.published.acc"].ours == pytest.approx(100 * direct.strict_accuracy)
     assert by_id["clf400.published.acc_lenient"].ours == pytest.approx(100 * direct.s4nn_accuracy)
     assert "published weights" in analysis.scoring_table({}, art)
+
+
+def test_fix_pilot_table_lists_every_candidate_and_marks_missing_runs():
+    """The chapter cites the table by its label, so it must render before any pilot has run."""
+    table = analysis.fix_pilot_table({}).splitlines()
+    assert table[1] == ":name: tab-003-fix-pilot"
+    body = table[4:-1]
+    assert len(body) == len(config.GAN_FIX_CANDIDATES)
+    assert all(line.count("not run") == 7 for line in body)
+    assert body[0].startswith("| the GAN as trained above (baseline) |")

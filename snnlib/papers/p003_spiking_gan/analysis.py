@@ -784,7 +784,11 @@ def fix_pilot_table(pilots: Mapping[str, Artifact]) -> str:
     best, "G fools D" on fresh samples, the share of steps that updated D, pixels that spike and
     the spread of the samples in the last epoch."""
     rows = []
-    for name, art in pilots.items():
+    for name in GAN_FIX_CANDIDATES:  # a candidate without an artifact yet reads "not run"
+        if name not in pilots:
+            rows.append([_candidate_label(name)] + [None] * 7)
+            continue
+        art = pilots[name]
         log = art.arrays["log"]
         rows.append([_candidate_label(name), f"{log[0, -1]:.0f}", f"{log[-1, -1]:.0f} ({int(log[-1, 0])})",
                      f"{art.metrics['fd_best']:.0f} ({art.metrics['fd_best_epoch']})", pct(log[-1, 3]),
