@@ -79,3 +79,9 @@ def test_a_small_sd_is_shown_with_a_significant_digit():
     assert "| 1.7055\u00a0±\u00a00.0005 |" in row
     plain = Claim("acc", "accuracy", paper=None, ours=89.60, ours_sd=0.2, profile="full", source="s")
     assert "| 89.60\u00a0±\u00a00.20 |" in claims_table([plain], digits=2).splitlines()[2]
+
+
+def test_a_long_file_name_in_a_claim_may_break_after_slashes_and_underscores():
+    claim = Claim("speed.x", "timed by benchmarks/s4nn_vs_numpy_port.py", paper=None, ours=5.0, unit="×",
+                  profile="full", source="benchmark")
+    assert "benchmarks/\u200bs4nn_\u200bvs_\u200bnumpy_\u200bport.py" in claims_table([claim])

@@ -279,10 +279,13 @@ def test_provenance_table_lists_artifacts_and_stretches(tmp_path):
     text = runner.provenance_table("full", tmp_path)
     first, second = text.split("\n\n**ch2**\n\n")
     assert first.startswith("**ch1**\n\n| experiment | finished, wall time | git commit |")
-    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    rows = [line for line in text.splitlines() if line.startswith("| <code>")]
     assert len(rows) == 2  # the quick artifact is not listed
-    assert rows[0].startswith("| `plain` |") and "steps" not in rows[0]
-    assert rows[1].startswith("| `resumed` |") and rows[1] in second
+    assert rows[0].startswith("| <code>plain</code> |") and "steps" not in rows[0]
+    assert rows[1].startswith("| <code>resumed</code> |") and rows[1] in second
+    # a long experiment name may break after its underscores
+    Experiment("ch1", "table2_row5_refrac2", {}, "full", 0, tmp_path).finish({"x": 4})
+    assert "| <code>table2_<wbr>row5_<wbr>refrac2</code> |" in runner.provenance_table("full", tmp_path)
     assert "steps 0–8: " in rows[1] and "<br>steps 8–13: " in rows[1]
     assert f"torch {torch.__version__}" in rows[1]
 

@@ -150,7 +150,7 @@ def claims_table(claims: Iterable[Claim], digits: int = 2, *, caption: str | Non
         diff = c.difference
         diff_text = "—" if diff is None else ("+" if diff > 0 else "") + _fmt(
             diff, None, digits, "pp" if c.unit == "%" else c.unit)
-        rows.append([c.what.replace("/", "/\u200b"),  # a path may break after its slashes
+        rows.append([c.what.replace("/", "/\u200b").replace("_", "_\u200b"),  # a path breaks after / and _
                      _fmt(c.paper, c.paper_sd, digits, c.unit), _fmt(c.ours, c.ours_sd, digits, c.unit),
                      diff_text, claim_status(c)])
         details.append([f"`{c.id}`", c.n if c.n is not None else "—", c.profile, c.source])

@@ -212,7 +212,7 @@ def provenance_table(profile: str = "full", root: Path | None = None) -> str:
         else:
             where = _where(prov)
         chapters.setdefault(chapter, []).append(
-            [f"`{name}`",
+            [f"<code>{name.replace('_', '_<wbr>')}</code>",  # a long name may break after an underscore
              f"{prov.get('finished_utc', '?')[:10]}, {prov.get('wall_time_s', 0) / 60:,.1f} min",
              short_commit(prov.get("git_commit", "?")), code_status(prov), where])
     return "\n\n".join(f"**{chapter}**\n\n" + markdown_table(

@@ -266,9 +266,8 @@ def settings_markdown() -> str:
         f"`{REPO_COMMIT[:8]}`; chosen by its authors on the test set).", label="tab-002-settings")
 
 
-def _setting(art: Artifact) -> str:
-    net = art.provenance["config"]["net"]
-    return f"{net['neuron'][4]:g} ms, {net['mean_weight']:g}, {net['competition_weight']:g}"
+def _setting(refractory: float, mean_weight: float, competition_weight: float) -> str:
+    return f"{refractory:g}, {mean_weight:g}, {competition_weight:.0f}"
 
 
 def variants_markdown(runs: Runs) -> str:
@@ -279,22 +278,24 @@ def variants_markdown(runs: Runs) -> str:
     for row, variants in sorted(variants_of(runs).items()):
         base = runs.get(experiment_name(row))
         config = row_config(row)
-        rows.append([row, "the row's network", f"{config.neuron.refrac:g} ms, {config.mean_weight:g}, "
-                     f"{config.competition_weight:g}",
+        rows.append([row, "row's network", _setting(config.neuron.refrac, config.mean_weight,
+                                                    config.competition_weight),
                      None if base is None else mean_sd(*percent(base.metrics, "best_voting")),
                      None if base is None else mean_sd(*percent(base.metrics, "linear")), "", ""])
         for variant, art in sorted(variants.items()):
-            cells = [row, f"`{variant}`", _setting(art)]
+            net = art.provenance["config"]["net"]
+            cells = [row, f"`{variant}`", _setting(net["neuron"][4], net["mean_weight"], net["competition_weight"])]
             cells += [mean_sd(*percent(art.metrics, readout)) for readout in ("best_voting", "linear")]
             cells += [None if base is None else f"{_effect(art, base, readout):+.1f}"
                       for readout in ("best_voting", "linear")]
             rows.append(cells)
-    return markdown_table(["row", "run", "refractory, $\\bar w$, $c_w$", "best voting (%)", "linear (%)",
-                           "Δ voting (pp)", "Δ linear (pp)"], rows, "rllrrrr",
+    return markdown_table(["row", "run", "ms, $\\bar w$, $c_w$", "voting (%)", "linear (%)", "Δ voting", "Δ linear"],
+                          rows, "rllrrrr",
                           caption="Paired comparisons: each row's network and its variants, trained from the same "
                           "seed with one or two settings changed (`refrac2`: refractory 2 ms; `defaults`: the "
-                          "code's default mean weight 0.4 and $c_w$ −100; `cw50`: $c_w$ −50), mean ± sd over the "
-                          "replicas; Δ: the variant minus the row's network. \"not run\": no artifact yet.",
+                          "code's default mean weight 0.4 and $c_w$ −100; `cw50`: $c_w$ −50): refractory period "
+                          "(ms), mean weight and $c_w$; best voting and linear accuracy, mean ± sd over the "
+                          "replicas; Δ: the variant minus the row's network, in pp. \"not run\": no artifact yet.",
                           label="tab-002-variants")
 
 
