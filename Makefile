@@ -31,7 +31,7 @@ test: data
 # tests/expected/quick_numbers.json (tolerances already there are kept); review the diff.
 expected: data
 	rm -rf data/results/*/quick
-	$(BIN)/python tools/execute_chapters.py --profile quick --force --out .build/quick
+	$(BIN)/python tools/execute_chapters.py --profile quick --force --out .build/quick --papers
 	$(BIN)/python tools/quick_numbers.py update
 
 # JupyterLab on the chapters: each chapters/*.py opens as a notebook (jupytext), runs in this

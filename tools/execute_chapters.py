@@ -34,6 +34,16 @@ CHAPTERS = ROOT / "chapters"
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
+def paper_chapters() -> list[str]:
+    """The chapters of the paper packages (``snnlib.papers.*``: those that train and write claims)."""
+    import importlib
+    import pkgutil
+
+    import snnlib.papers
+    return sorted(importlib.import_module(f"snnlib.papers.{info.name}").CHAPTER
+                  for info in pkgutil.iter_modules(snnlib.papers.__path__))
+
+
 def chapter_sources(names: list[str] | None = None) -> list[Path]:
     paths = sorted(CHAPTERS.glob("*.py"))
     if names:
@@ -119,8 +129,12 @@ def main() -> None:
                              "comma-separated shell patterns (the rest: committed or pending)")
     parser.add_argument("--notebooks-only", action="store_true",
                         help="write the chapters as unexecuted notebooks (quick-profile defaults)")
+    parser.add_argument("--papers", action="store_true",
+                        help="only the chapters of the paper packages (the book pages that train)")
     parser.add_argument("chapters", nargs="*", help="chapter stems (default: all)")
     args = parser.parse_args()
+    if args.papers:
+        args.chapters = [*args.chapters, *paper_chapters()]
     out = args.out if args.out.is_absolute() else ROOT / args.out
     for source in chapter_sources(args.chapters):
         if args.notebooks_only:
