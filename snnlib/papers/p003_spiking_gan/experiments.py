@@ -409,6 +409,18 @@ def _digit_context(ctx: RunContext, digit: int) -> RunContext:
     return dataclasses.replace(ctx, seed=ctx.seed + digit, pending=ctx.pending)
 
 
+def _gan_inputs(data: MnistSplits, scorer: "DigitScorer | None", images_u8: Tensor, watch: int,
+                config: spiking_gan.SpikingGANConfig):
+    """What a Spiking-GAN run of one digit needs: the scorer, the digit's training images as TTFS
+    times, their classifier features, and the fixed noise batch G draws from after every epoch
+    (its samples are scored against the *training* images; the test images are kept for the
+    final score)."""
+    score = scorer or DigitScorer(data)
+    images = images_u8.flatten(1)
+    z_watch = spiking_gan.noise_times(watch, config, generator=torch.Generator().manual_seed(1))
+    return score, coding.ttfs_encode(images), score.features(images), z_watch
+
+
 def train_spiking_gan(ctx: RunContext, digit: int, config: spiking_gan.SpikingGANConfig,
                       settings: Mapping[str, Any], data: MnistSplits,
                       scorer: DigitScorer | None = None) -> Artifact | None:
@@ -425,14 +437,7 @@ def train_spiking_gan(ctx: RunContext, digit: int, config: spiking_gan.SpikingGA
             "n_images": n, "n_samples": settings["n_samples"], "watch_samples": settings["gan_watch"]}
 
     def body(exp: Experiment) -> Artifact:
-        score = scorer or DigitScorer(data)
-        images = images_u8.flatten(1)
-        real = coding.ttfs_encode(images)
-        # After every epoch, G draws from one fixed noise batch; its samples are scored against
-        # the digit's *training* images (the test images are kept for the final score).
-        train_features = score.features(images)
-        z_watch = spiking_gan.noise_times(keys["watch_samples"], config,
-                                          generator=torch.Generator().manual_seed(1))
+        score, real, train_features, z_watch = _gan_inputs(data, scorer, images_u8, keys["watch_samples"], config)
         gen = exp.generator()
         gan = spiking_gan.init_spiking_gan(config, generator=gen)
         state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0], "log": [],
@@ -550,12 +555,7 @@ def gan_fix_pilot(ctx: RunContext, name: str, settings: Mapping[str, Any], data:
             "epochs": settings["fix_epochs"], "n_images": n, "watch_samples": settings["gan_watch"]}
 
     def body(exp: Experiment) -> Artifact:
-        score = scorer or DigitScorer(data)
-        images = images_u8.flatten(1)
-        real = coding.ttfs_encode(images)
-        train_features = score.features(images)
-        z_watch = spiking_gan.noise_times(keys["watch_samples"], config,
-                                          generator=torch.Generator().manual_seed(1))
+        score, real, train_features, z_watch = _gan_inputs(data, scorer, images_u8, keys["watch_samples"], config)
         gen = exp.generator()
         gan = spiking_gan.init_variant_gan(config, variant, generator=gen)
         state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0, 0],
