@@ -262,11 +262,11 @@ display(Markdown(analysis.variants_markdown(runs)))
 
 # %% [markdown]
 # {numref}`tab-002-differences` lists every cell of rows 2–12 outside two of the paper's standard
-# deviations with each cause measured here. Two causes sit on the paper's side. Its Fig. 7 raw
-# data (`misc/*_SNN-learning-curve.pt` in the reference repository, extracted by
-# `tools/extract_reference_data.py`) give, at 5 000 iterations, numbers that differ from its own
-# Table 2; and row 4's number is the best network of the authors' search
-# ({numref}`fig-002-search`). The linear readout is also calibrated differently: the reference's
+# deviations with each cause measured here. Three sit on the paper's side: its Fig. 7 raw data
+# (`misc/*_SNN-learning-curve.pt`) and the score stored with the network whose settings a row
+# takes (`networks/<id>/score.json`, both extracted by `tools/extract_reference_data.py`) differ
+# from its own Table 2, most on the CSNN linear readout; row 4's number is the best
+# network of the authors' search ({numref}`fig-002-search`). The linear readout is also calibrated differently: the reference's
 # default fits it on 5 000 draws with replacement from the calibration images, ours on every
 # calibration image once (`experiments.linear_with_reference_calibration`; {numref}`tab-002-linear`).
 

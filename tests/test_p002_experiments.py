@@ -186,12 +186,23 @@ def test_variant_claims_and_causes_come_from_the_paired_runs():
     # row 5: voting 80.0 (paper 80.1 ± 2 × 1.0), linear 86.0 (85.5 ± 2 × 0.8); row 9 voting 77.0 (77.4 ± 2 × 1.9)
     assert cells == 22 and within == 3
     assert "| 9 linear | +5.5 |" in analysis.differences_markdown(runs)
+    # row 10's cells: the score stored with the network whose settings the row takes, against the table
+    assert analysis.reference_own(10, "linear") == {"`522ee18c`": 0.8585}
+    (cause, evidence, size), = analysis.gap_causes(runs, 10, "linear")
+    assert cause.endswith("network of these settings") and size == "+8.8"  # 85.85 - 77.1
+    # row 7 stores nothing: the other CSNN rows' reference-own gaps are shown, not measured for row 7
+    (cause, evidence, size), = analysis.gap_causes(runs, 7, "linear")
+    assert evidence.startswith("rows 8, 9, 10: ") and size == "not measured"
 
 
 def test_reference_data_gives_the_rows_settings():
     assert reference.best_stored_fixed(5) == reference.RepositoryNetwork(
         "4d590394", 0.8179, 4000, {"mean_weight": 0.46, "competition_weight": -126.6667})
     assert reference.best_stored_fixed(1) is None and reference.best_stored_fixed(7) is None
+    assert reference.row_network_scores(5) == {"id": "4d590394", "iterations": 4000, "best_voting": 0.8179,
+                                               "linear": 0.8757}
+    assert reference.row_network_scores(9) is None  # its best stored network trained 250 iterations
+    assert reference.row_network_scores(7) is None
     assert reference.stored_network(reference.REPO_CW50).settings == {"mean_weight": 0.46, "competition_weight": -50.0}
     counts = reference.stored_refractory_counts()
     assert counts[5.0] > 100 * counts.get(2.0, 0)  # the paper-era networks ran at 5 ms

@@ -26,7 +26,7 @@ from .experiments import READOUT_KEYS, MnistSplits, replica_state
 from .reference import (ANTI_STDP, ARCH_NAME, PAPER_FIG13_UNCLAMPED, REPO_CLAMPED_SCORES, REPO_COMMIT, REPO_CW50,
                         REPO_FIG10, REPO_LC_REFRACTORY, REPO_STRONG, REPO_STRONG_PRINTED, REPO_UNCLAMPED_5000,
                         REPO_VERY_WEAK_NO_DECAY, TABLE2, architecture_networks, best_stored_fixed,
-                        learned_search_scores, reference_curve_at, stored_network,
+                        learned_search_scores, reference_curve_at, row_network_scores, stored_network,
                         stored_refractory_counts)
 
 Results = Mapping[int, Artifact]
@@ -316,6 +316,23 @@ def agreement_count(runs: Runs, rows=range(2, 13)) -> tuple[int, int]:
     return sum(bool(w) for w in within), len(within)
 
 
+def reference_own(row: int, readout: str) -> dict[str, float]:
+    """The reference's own numbers (fractions) for Table 2 row ``row``'s ``readout`` at 5 000
+    iterations: ``"Fig. 7"``, its learning curve's value (best of its voting readouts for
+    ``"best_voting"``), and ``"`<id>`"``, the score stored with the network whose settings the row
+    takes (:func:`.reference.row_network_scores`), where the reference has them."""
+    own = {}
+    curve = (reference_curve_at(row, "lc", 5000) if readout == "linear" else
+             max((v for v in (reference_curve_at(row, r, 5000) for r in ("patch_voting", "all_voting", "spikes_first"))
+                  if v is not None), default=None))
+    if curve is not None:
+        own["Fig. 7"] = curve
+    stored = row_network_scores(row)
+    if stored is not None and stored[readout] is not None:
+        own[f"`{stored['id']}`"] = stored[readout]
+    return own
+
+
 def gap_causes(runs: Runs, row: int, readout: str, calibration_replica0: Optional[Artifact] = None
                ) -> list[tuple[str, str, str]]:
     """The measured causes behind a Table 2 cell: ``(cause, evidence, size)`` with ``size`` in
@@ -345,14 +362,20 @@ def gap_causes(runs: Runs, row: int, readout: str, calibration_replica0: Optiona
             m = calibration_replica0.metrics[f"row{row}"]
             causes.append((calibration, "replica 0, `linear_calibration_replica0`",
                            f"{100 * (m['linear'] - m['linear_cal5000']):+.1f}"))
-    reference = (reference_curve_at(row, "lc", 5000) if readout == "linear" else
-                 max((v for v in (reference_curve_at(row, r, 5000) for r in ("patch_voting", "all_voting",
-                                                                               "spikes_first")) if v is not None),
-                     default=None))
-    if reference is not None:
-        causes.append(("the paper's table against its own Fig. 7 data", "reference curve at 5 000 iterations: "
-                       f"{100 * reference:.1f} (table {TABLE2[row].paper_value(readout).mean:.1f})",
-                       f"{100 * reference - TABLE2[row].paper_value(readout).mean:+.1f}"))
+    paper = TABLE2[row].paper_value(readout).mean
+    own = reference_own(row, readout)
+    for source, value in own.items():
+        what = ("its own Fig. 7 data", "reference curve at 5 000 iterations") if source == "Fig. 7" else (
+            "the reference's own network of these settings", f"stored network {source} ({row_network_scores(row)['iterations']:,} it.)")
+        causes.append((f"the paper's table against {what[0]}", f"{what[1]}: {100 * value:.1f} (table {paper:.1f})",
+                       f"{100 * value - paper:+.1f}"))
+    if not own and readout == "linear":
+        others = {r: 100 * v - TABLE2[r].linear.mean for r in TABLE2 if r != row and TABLE2[r].arch == TABLE2[row].arch
+                  for v in reference_own(r, "linear").values()}
+        if others:
+            causes.append(("the paper's table against the reference's own numbers of the same architecture "
+                           "(none stored for this row)", f"rows {', '.join(map(str, sorted(set(others))))}: "
+                           f"{min(others.values()):+.1f} to {max(others.values()):+.1f}", "not measured"))
     if row == 4 and readout == "best_voting":
         scores = learned_search_scores()
         causes.append(("the paper's number is the best of the authors' search",
@@ -418,7 +441,6 @@ def linear_markdown(runs: Runs, calibration_replica0: Optional[Artifact] = None)
     replica0 = calibration_replica0.metrics if calibration_replica0 is not None else {}
     for row in TABLE2:
         m = results[row].metrics if row in results else {}
-        reference = reference_curve_at(row, "lc", 5000)
         if "linear_cal5000_mean" in m:
             cal5000 = mean_sd(*percent(m, "linear_cal5000"))
         elif f"row{row}" in replica0:
@@ -426,16 +448,17 @@ def linear_markdown(runs: Runs, calibration_replica0: Optional[Artifact] = None)
             cal5000 = f"{100 * one['linear_cal5000']:.1f} (replica 0; {100 * one['linear']:.1f} without)"
         else:
             cal5000 = None
+        own = [f"{100 * value:.1f} ({source})" for source, value in reference_own(row, "linear").items()]
         rows.append([row, network_name(row), mean_sd(*percent(m, "linear")) if m else None, cal5000,
-                     "" if reference is None else f"{100 * reference:.1f}",
-                     mean_sd(TABLE2[row].linear.mean, TABLE2[row].linear.sd)])
-    return markdown_table(["row", "network", "ours (%)", "ours, 5 000 draws (%)", "reference Fig. 7 (%)",
+                     "; ".join(own), mean_sd(TABLE2[row].linear.mean, TABLE2[row].linear.sd)])
+    return markdown_table(["row", "network", "ours (%)", "ours, 5 000 draws (%)", "reference's own (%)",
                            "paper Table 2 (%)"], rows, "rlrrrr",
                           caption="The linear readout: ours (fitted on every calibration image once), ours fitted as "
                           "the reference code's default (5 000 draws with replacement from the calibration images), "
-                          "the reference's own value at 5 000 iterations in the raw data of paper Fig. 7 (one "
-                          f"network; `misc/*_SNN-learning-curve.pt` at `{REPO_COMMIT[:8]}`), and paper Table 2's.",
-                          label="tab-002-linear")
+                          "the reference's own values (at 5 000 iterations in the raw data of paper Fig. 7, one "
+                          "network, `misc/*_SNN-learning-curve.pt`; and the score stored with the network whose "
+                          f"settings the row takes, `networks/<id>/score.json`; both at `{REPO_COMMIT[:8]}`), and "
+                          "paper Table 2's.", label="tab-002-linear")
 
 
 def silent_halves_text(runs: Runs) -> str:

@@ -19,7 +19,7 @@ __all__ = ["ARCH_NAME", "ANTI_STDP", "AntiStdpSetting", "PAPER_FIG13_UNCLAMPED",
            "REPO_STRONG_PRINTED", "REPO_UNCLAMPED_5000", "REPO_VERY_WEAK_NO_DECAY", "RepositoryNetwork",
            "TABLE2", "Table2Row",
            "architecture_networks", "best_stored_fixed", "learned_search_scores",
-           "reference_curve_at", "reference_curves", "stored_network", "stored_networks",
+           "reference_curve_at", "reference_curves", "row_network_scores", "stored_network", "stored_networks",
            "stored_refractory_counts"]
 
 
@@ -203,6 +203,20 @@ def best_stored_fixed(row: int) -> Optional[RepositoryNetwork]:
     own search chose these settings on the test set, so they are best-of-search settings."""
     networks = architecture_networks(row)
     return _as_record(max(networks, key=_stored_score)) if networks and row != 4 else None
+
+
+def row_network_scores(row: int, min_iterations: int = 4000) -> Optional[dict[str, Any]]:
+    """The reference's own scores of the network whose settings Table 2 row ``row`` takes
+    (:func:`best_stored_fixed`): ``{"id", "iterations", "best_voting", "linear"}``, each score a
+    fraction of the 10 000 test images as its ``score.json`` stores it (``linear`` ``None`` where it
+    stores none); ``None`` where the row has no such network or it trained fewer than
+    ``min_iterations`` iterations (Table 2's networks trained 5 000)."""
+    best = best_stored_fixed(row)
+    if best is None or (best.iterations or 0) < min_iterations:
+        return None
+    network, = (n for n in stored_networks() if n["id"].startswith(best.directory))
+    return {"id": best.directory, "iterations": best.iterations, "best_voting": best.stored_score,
+            "linear": network["scores"].get("lc")}
 
 
 def stored_network(prefix: str) -> RepositoryNetwork:
