@@ -46,8 +46,7 @@ from snnlib.book.runner import check_parameters
 from snnlib.core import coding
 from snnlib.core.temporal import S4NN_T_MAX as T_MAX
 from snnlib.papers import p003_spiking_gan as paper003
-from snnlib.papers.p003_spiking_gan import (analysis, claims, config, experiments,
-                                            figures)
+from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, figures
 
 check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
 torch.set_num_threads(1)  # one image per update: threads do not help, and results stay bit-exact
@@ -338,10 +337,22 @@ if scoring is not None:
     display(Markdown(scoring))
 
 # %% tags=["remove-input"]
-latency = analysis.latency_text(classifiers)
-if latency is not None:
-    display(Markdown(latency[0]))
-    display(Markdown(latency[1]))
+for paragraph in analysis.latency_text(classifiers) or ():
+    display(Markdown(paragraph))
+
+# %% [markdown]
+# **Readings of the lost eqs. 6-7.** The prose allows other readings than Eq. {eq}`eq-003-aggressive`
+# (it "forces most of the 'incorrect' neurons to not spike at all and heavily penalizes the actual
+# label neuron in case it doesn't spike"); each runs against the S4NN loss in a matched short run
+# ({numref}`tab-003-readings`; `experiments.aggressive_readings_pilot`, `temporal.AGGRESSIVE_READINGS`).
+
+# %%
+readings = experiments.aggressive_readings_pilot(ctx, settings, data)  # {loss: artifact}
+
+# %% tags=["remove-input"]
+if readings:
+    display(Markdown(analysis.readings_table(readings, settings["readings_epochs"])))
+    display(Markdown(analysis.readings_text(readings) or ""))
 
 # %% tags=["remove-input"]
 larger = analysis.larger_network_text(classifiers)
@@ -441,8 +452,7 @@ if mask_pilot is not None:
     display(Markdown(analysis.mask_pilot_text(mask_pilot)))
 
 # %%
-# the book's digit classifier, with the test images' features
-scorer = experiments.DigitScorer(data)
+scorer = experiments.DigitScorer(data)  # the book's digit classifier, with the test images' features
 
 # %% [markdown]
 # ### The generator's learning rate per layer: a pilot on training data
@@ -464,10 +474,8 @@ scorer = experiments.DigitScorer(data)
 # classifier's features, over the checks of the pilot's second half).
 
 # %%
-# G's rates: config.G_LR_CANDIDATES
-lr_pilot = experiments.gan_lr_pilot(ctx, settings, data, scorer)
-# the lowest median FD in the second half (S4NN's rate if not run)
-chosen_lr = experiments.chosen_g_rates(lr_pilot)
+lr_pilot = experiments.gan_lr_pilot(ctx, settings, data, scorer)  # G's rates: config.G_LR_CANDIDATES
+chosen_lr = experiments.chosen_g_rates(lr_pilot)  # lowest median FD in the second half (S4NN's if not run)
 gan_config = experiments.gan_config(lr_pilot)  # GAN_BASE with G's chosen rates
 
 # %% tags=["remove-input"]
@@ -484,12 +492,10 @@ display(Markdown(figure_provenance(ctx, ["gan_lr_pilot"])))
 
 # %%
 # both GANs of every digit: {digit: artifact}
-spiking_gans, ann_gans = experiments.train_gans(
-    ctx, gan_config, settings, data, scorer)
+spiking_gans, ann_gans = experiments.train_gans(ctx, gan_config, settings, data, scorer)
 gan_pending = [name for name in ctx.pending if name.startswith("gan_")]
 if gan_pending:
-    display(Markdown("**Not yet run in this profile**: "
-                     + ", ".join(f"`{n}`" for n in gan_pending)))
+    display(Markdown("**Not yet run in this profile**: " + ", ".join(f"`{n}`" for n in gan_pending)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Samples of (a) the ANN GAN (paper Fig. 8b) and (b) the Spiking-GAN (paper Fig. 8c), one generator per digit (rows, labelled with the digit), eight samples each, drawn with the same fixed noise seeds after training. Right of each row: the share of that generator's samples the digit classifier reads as the row's digit (red: under half). Spiking-GAN pixels are decoded from spike times; a pixel that never spikes is black.", "name": "fig-003-samples"}}
 if spiking_gans or ann_gans:
@@ -502,8 +508,7 @@ if spiking_gans:
     display(Markdown(analysis.samples_text(spiking_gans, ann_gans)))
 
 # %%
-# spread of 64 test images per digit; pooled inception scores
-real_spread = analysis.real_spread(data.test_x, data.test_y)
+real_spread = analysis.real_spread(data.test_x, data.test_y)  # spread of 64 test images per digit
 pooled_is = analysis.pooled_inception_scores(spiking_gans, ann_gans)
 
 # %% tags=["remove-input"]
@@ -549,15 +554,13 @@ display(Markdown(analysis.fix_pilot_table(fix_pilots)))
 
 # %%
 bench = experiments.s4nn_benchmark(ctx)  # the recorded speed benchmark (full profile)
-chapter_claims = claims.claims_from(
-    profile, classifiers, cost, spiking_gans, ann_gans,
-    scorer.classifier.test_accuracy, bench, published)
+chapter_claims = claims.claims_from(profile, classifiers, cost, spiking_gans, ann_gans,
+                                    scorer.classifier.test_accuracy, bench, published)
 write_claims(paper003.CHAPTER, paper003.PAPER, chapter_claims, profile)
 # the per-digit GAN numbers are in the GAN tables above; the rest here
 shown = [c for c in chapter_claims if not claims.is_per_digit_gan(c)]
-display(Markdown(claims_table(
-    shown, digits=1, label="tab-003-claims",
-    caption=f"Paper 003's numbers and ours ({profile} profile).")))
+display(Markdown(claims_table(shown, digits=1, label="tab-003-claims",
+                              caption=f"Paper 003's numbers and ours ({profile} profile).")))
 
 # %% [markdown]
 # ## Where our setting differs from the paper's

@@ -25,7 +25,7 @@ from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig
 TINY = {"n_train": 30, "n_val": 20, "n_test": 20, "epochs": 1,
         "gan_epochs": 1, "gan_images": 5, "gan_checkpoint_every": 2,
         "ann_epochs": 1, "n_samples": 12, "gan_watch": 6, "gan_pilot_steps": 4, "gan_pilot_every": 2,
-        "pilot_images": 20, "pilot_val": 10, "pilot_d_steps": 3}
+        "pilot_images": 20, "pilot_val": 10, "pilot_d_steps": 3, "readings_epochs": 2}
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +188,22 @@ def test_norm_pilot_tiny(tmp_path, data):
     table = analysis.norm_pilot_table(art)
     assert "L2" in table and ":name: tab-003-norm-pilot" in table and "l1: classifier" in analysis.norm_pilot_lines(art)
     assert analysis.norm_pilot_text(art).startswith("In the pilot (20 training images, 10 validation images; 3 ")
+
+
+def test_aggressive_readings_pilot_is_matched(tmp_path, data):
+    readings = experiments.aggressive_readings_pilot(context(tmp_path), TINY, data)
+    assert list(readings) == ["s4nn", "aggressive", "aggressive_label_silent", "aggressive_margin", "aggressive_zero"]
+    for loss, art in readings.items():  # same images, the pilot's epochs, each reading's own loss
+        assert art.provenance["config"]["epochs"] == 2 and art.provenance["config"]["n_train"] == 30
+        assert art.provenance["config"]["net"]["loss"] == loss and art.metrics["epochs_trained"] == 2
+    fake = {loss: Artifact({"decision_time": steps, "test_strict": 0.9, "spikes_to_decision": 300.0,
+                            "test_silent": 0.0}, {}, {})
+            for loss, steps in (("s4nn", 100.0), ("aggressive", 150.0), ("aggressive_zero", 60.0))}
+    text = analysis.readings_text(fake)
+    assert "ours `aggressive` 1.50, `aggressive_zero` 0.60." in text
+    assert text.endswith("(ratio, test accuracy): `aggressive_zero` (0.60, 90.0 %).")
+    assert "| `aggressive_zero` | 0 | 90.0 | 60.0 | 300 | 0.0 |" in analysis.readings_table(fake, 5)
+    assert analysis.readings_text({"aggressive": fake["aggressive"]}) is None
 
 
 def test_gan_mask_pilot_tiny(tmp_path, data):

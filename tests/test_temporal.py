@@ -137,6 +137,23 @@ def test_dynamic_and_aggressive_targets_hand_values():
     assert torch.equal(dynamic_targets(out, torch.tensor([2, 1]), t_max=10), expected)
 
 
+@pytest.mark.parametrize("reading,expected", [
+    # label 1 of [[5, 10], [10, 10], [4, 6]]: winner 5 / silent layer / label 6 behind winner 4
+    ("aggressive", [[10, 5], [10, 0], [10, 4]]),
+    ("aggressive_label_silent", [[10, 0], [10, 0], [10, 4]]),  # label silent in row 0
+    ("aggressive_margin", [[10, 2], [10, 0], [10, 1]]),  # max(t_min - 3, 0)
+    ("aggressive_zero", [[10, 0], [10, 0], [10, 0]]),
+])
+def test_aggressive_readings_hand_values(reading, expected):
+    out = torch.tensor([[5, 10], [10, 10], [4, 6]])
+    ours = aggressive_ttfs_targets(out, 1, t_max=10, reading=reading, gamma=3)
+    assert ours.tolist() == expected
+    for row, want in zip(out.numpy(), expected):  # the fast path's numpy targets agree
+        assert temporal._np_targets(row, 1, 10, reading, 3).tolist() == want
+    with pytest.raises(ValueError, match="unknown reading"):
+        aggressive_ttfs_targets(out, 1, t_max=10, reading="eager")
+
+
 def test_gan_targets_hand_values():
     assert (FAKE, REAL) == (0, 1)
     d_out = torch.tensor([[7, 4], [10, 10], [3, 3]])
@@ -436,7 +453,7 @@ def _torch_path_update(weights, t_in, label, t_max, loss, norm, backprop, lr, de
     if loss == "s4nn":
         targets = s4nn_relative_targets(fwd.times[-1], label, t_max)
     else:
-        targets = aggressive_ttfs_targets(fwd.times[-1], label, t_max)
+        targets = aggressive_ttfs_targets(fwd.times[-1], label, t_max, reading=loss)
     error = temporal_error(fwd.times[-1], targets, t_max, dtype=weights[0].dtype)
     back = s4nn_backward(t_in, fwd.times, weights, error, lr=lr, weight_decay=decay, norm=norm,
                          backprop_weights=backprop)
@@ -446,6 +463,8 @@ def _torch_path_update(weights, t_in, label, t_max, loss, norm, backprop, lr, de
 @pytest.mark.parametrize("loss,norm,backprop,lr,decay", [
     ("s4nn", "l2", "updated", [0.2, 0.2], [1e-3, 1e-3]),
     ("aggressive", "l1", "current", [0.5, 0.1], [0.0, 1e-2]),
+    ("aggressive_margin", "l2", "updated", [0.2, 0.2], [1e-3, 1e-3]),
+    ("aggressive_label_silent", "l2", "updated", [0.2, 0.2], [1e-3, 1e-3]),
     ("s4nn", None, "current", [0.0, 0.3], [0.0, 0.0]),  # frozen first layer
 ])
 def test_train_image_kernel_matches_torch_path(loss, norm, backprop, lr, decay):

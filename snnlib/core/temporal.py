@@ -95,6 +95,7 @@ __all__ = [
     "S4NN_INIT_OUTPUT",
     "S4NN_T_MAX",
     "S4NN_GAMMA",
+    "AGGRESSIVE_READINGS",
     "S4NN_HIDDEN",
     "S4NN_PROBE_OFFSET",
     "S4NN_DEAD_FRACTION",
@@ -478,12 +479,45 @@ def dynamic_targets(out_times: Tensor, desired_index: Tensor | int, t_max: int) 
     return targets.scatter(1, index.unsqueeze(1), t_min)
 
 
-def aggressive_ttfs_targets(out_times: Tensor, labels: Tensor | int, t_max: int) -> Tensor:
+AGGRESSIVE_READINGS: dict[str, str] = {
+    "aggressive": "the winner's time; 0 if no output fired",
+    "aggressive_label_silent": "the winner's time; 0 if the correct neuron is silent",
+    "aggressive_margin": "γ steps before the winner's time, at least 0",
+    "aggressive_zero": "0",
+}
+"""The readings of paper 003's lost eqs. 6-7 for classification (**RECONSTRUCTIONS**), by loss
+name: the correct neuron's target (``'aggressive'`` is eq-003-aggressive of chapter 003); every other neuron's target is :math:`t_{max}` in
+all of them (the text: the objective "forces most of the 'incorrect' neurons to not spike at all
+and heavily penalizes the actual label neuron in case it doesn't spike")."""
+
+
+def aggressive_ttfs_targets(out_times: Tensor, labels: Tensor | int, t_max: int,
+                            reading: str = "aggressive", gamma: int = S4NN_GAMMA) -> Tensor:
     r"""Spiking-GAN's "Aggressive TTFS" classification targets, eq-003-aggressive of chapter
     003 (paper 003 eqs. 6-7 as used for classification, **RECONSTRUCTED**):
     :func:`dynamic_targets` with the label as the desired neuron -- correct class
-    :math:`\to t^o_{min}` (0 if all outputs are silent), all others :math:`\to t_{max}`."""
-    return dynamic_targets(out_times, labels, t_max)
+    :math:`\to t^o_{min}` (0 if all outputs are silent), all others :math:`\to t_{max}`.
+
+    ``reading`` picks one of :data:`AGGRESSIVE_READINGS` for the correct class :math:`c`:
+    ``'aggressive_label_silent'`` also asks 0 when :math:`t^o_c \ge t_{max}`;
+    ``'aggressive_margin'`` asks :math:`\max(t^o_{min} - \gamma, 0)`; ``'aggressive_zero'``
+    asks 0.  Example (``t_max = 10``, ``gamma = 3``, label 1): ``[5, 10]`` gives ``[10, 5]``,
+    ``[10, 0]``, ``[10, 2]``, ``[10, 0]`` in that order with the default first."""
+    if reading not in AGGRESSIVE_READINGS:
+        raise ValueError(f"unknown reading {reading!r}; use one of {sorted(AGGRESSIVE_READINGS)}")
+    targets = dynamic_targets(out_times, labels, t_max)
+    if reading == "aggressive":
+        return targets
+    times = _as_times(out_times, "out_times")
+    index = _label_index(labels, times.shape[0], times.device).unsqueeze(1)
+    desired = targets.gather(1, index)
+    if reading == "aggressive_label_silent":
+        desired = torch.where(times.gather(1, index) >= t_max, torch.zeros_like(desired), desired)
+    elif reading == "aggressive_margin":
+        desired = (desired - gamma).clamp(min=0)
+    else:
+        desired = torch.zeros_like(desired)
+    return targets.scatter(1, index, desired)
 
 
 def gan_discriminator_targets(out_times: Tensor, real: bool, t_max: int) -> Tensor:
@@ -903,11 +937,16 @@ def s4nn_forward_times(
 
 def _np_targets(out: np.ndarray, label: int, t_max: int, loss: str, gamma: int) -> np.ndarray:
     """:func:`s4nn_relative_targets` (``'s4nn'``) or :func:`aggressive_ttfs_targets`
-    (``'aggressive'``) of one sample, in numpy."""
+    (``'aggressive'`` and the other :data:`AGGRESSIVE_READINGS`) of one sample, in numpy."""
     t_min = out.min()
-    if loss == "aggressive":
+    if loss.startswith("aggressive"):  # AGGRESSIVE_READINGS
         target = np.full_like(out, t_max)
-        target[label] = 0 if t_min >= t_max else t_min
+        desired = 0 if t_min >= t_max else t_min
+        if loss == "aggressive_label_silent" and out[label] >= t_max or loss == "aggressive_zero":
+            desired = 0
+        elif loss == "aggressive_margin":
+            desired = max(desired - gamma, 0)
+        target[label] = desired
         return target
     if t_min >= t_max:
         target = np.full_like(out, t_max)
@@ -936,7 +975,7 @@ def s4nn_train_image_(
     lr: Sequence[float],
     weight_decay: Sequence[float],
     norm: Literal["l2", "l1"] | None = "l2",
-    loss: Literal["s4nn", "aggressive"] = "s4nn",
+    loss: str = "s4nn",
     gamma: int = S4NN_GAMMA,
     backprop_weights: Literal["current", "updated"] = "updated",
 ) -> list[np.ndarray]:
@@ -964,7 +1003,7 @@ def s4nn_train_image_(
         thresholds, lr, weight_decay: one value per layer (a layer with ``lr = 0`` and
             ``weight_decay = 0`` is left unchanged).
         norm, gamma, backprop_weights: as in :func:`s4nn_backward` / :func:`s4nn_relative_targets`.
-        loss: ``'s4nn'`` (relative targets) or ``'aggressive'`` (dynamic targets).
+        loss: ``'s4nn'`` (relative targets) or one of :data:`AGGRESSIVE_READINGS` (dynamic targets).
 
     Returns:
         Per layer the ``[n_l]`` firing times (int64) before the update.

@@ -28,12 +28,12 @@ PROFILES: dict[str, dict[str, Any]] = {
               "gan_epochs": 1, "gan_images": 150, "gan_checkpoint_every": 1000,
               "ann_epochs": 3, "n_samples": 200, "gan_watch": 200, "gan_pilot_steps": 300, "gan_pilot_every": 100,
               "pilot_images": 1000, "pilot_val": 500, "pilot_d_steps": 100, "published": False,
-              "fix_epochs": 1},
+              "fix_epochs": 1, "readings_epochs": 1},
     "full": {"n_train": 50000, "n_val": 10000, "n_test": 10000, "epochs": 20, "patience": None,
              "gan_epochs": 50, "gan_images": None, "gan_checkpoint_every": 2000,
              "ann_epochs": 50, "n_samples": 1000, "gan_watch": 200, "gan_pilot_steps": 9000, "gan_pilot_every": 250,
              "pilot_images": 10000, "pilot_val": 2000, "pilot_d_steps": 300, "published": True,
-             "fix_epochs": 5},
+             "fix_epochs": 5, "readings_epochs": 5},
 }
 
 

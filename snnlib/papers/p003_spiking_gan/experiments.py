@@ -8,6 +8,8 @@ returns the stored artifact, lists the experiment as pending, or runs the body g
 * :func:`norm_pilot` -- L1 against L2 error normalisation (``norm_pilot``);
 * :func:`train_classifier` -- one TTFS classifier (``clf400_aggressive``, ``clf400_s4nn``,
   ``clf1000_aggressive``);
+* :func:`aggressive_readings_pilot` -- the readings of paper 003's lost eqs. 6-7 against the S4NN
+  loss in matched short runs (``reading_<loss>``);
 * :func:`score_published` -- the S4NN authors' published 784-400-10 weights, scored by our code
   (``clf400_published``);
 * :func:`gan_mask_pilot` -- the S4NN code's strict backward mask against counting silent pairs;
@@ -43,7 +45,7 @@ from snnlib.papers.p003_spiking_gan.s4nn import (Evaluation, S4NNClassifierConfi
                                                  reset_dead_hidden, train_epoch)
 
 __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlation",
-           "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "score_published",
+           "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "aggressive_readings_pilot", "score_published",
            "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
            "train_spiking_gan", "train_ann_gan", "train_gans", "fix_pilot_config", "gan_fix_pilot",
@@ -371,6 +373,21 @@ def train_classifiers(ctx: RunContext, settings: Mapping[str, Any], data: MnistS
     return done
 
 
+def aggressive_readings_pilot(ctx: RunContext, settings: Mapping[str, Any], data: MnistSplits
+                              ) -> dict[str, Artifact]:
+    """``reading_<loss>``: a 784-400-10 classifier per reading of paper 003's lost eqs. 6-7
+    (:data:`snnlib.core.temporal.AGGRESSIVE_READINGS`) and, matched, with the S4NN loss
+    (``reading_s4nn``), each trained by :func:`train_classifier` for ``readings_epochs`` epochs
+    (same seed, images and scoring); the artifacts that exist, by loss."""
+    short = {**settings, "epochs": settings["readings_epochs"], "patience": None}
+    done = {}
+    for loss in ("s4nn", *tp.AGGRESSIVE_READINGS):
+        art = train_classifier(ctx, f"reading_{loss}", S4NNClassifierConfig(hidden=400, loss=loss), short, data)
+        if art is not None:
+            done[loss] = art
+    return done
+
+
 def score_published(ctx: RunContext, settings: Mapping[str, Any], data: MnistSplits,
                     path: str | None = None) -> Artifact | None:
     """``clf400_published``: the S4NN authors' published 784-400-10 weights
@@ -621,6 +638,7 @@ def run_all(ctx: RunContext) -> None:
     settings, data = profile_settings(ctx.profile), load_data()
     norm_pilot(ctx, settings, data)
     train_classifiers(ctx, settings, data)
+    aggressive_readings_pilot(ctx, settings, data)
     score_published(ctx, settings, data)
     gan_mask_pilot(ctx, settings, data)
     scorer = DigitScorer(data)

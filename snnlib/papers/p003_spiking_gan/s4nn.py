@@ -44,9 +44,10 @@ class S4NNClassifierConfig:
     """Settings of a one-hidden-layer TTFS classifier; defaults are the S4NN code's."""
 
     hidden: int = tp.S4NN_HIDDEN
-    loss: Literal["s4nn", "aggressive"] = "s4nn"
+    loss: str = "s4nn"
     """``'s4nn'``: relative-margin targets (:func:`snnlib.core.temporal.s4nn_relative_targets`);
-    ``'aggressive'``: Spiking-GAN's dynamic targets (:func:`snnlib.core.temporal.aggressive_ttfs_targets`)."""
+    ``'aggressive'``: Spiking-GAN's dynamic targets (:func:`snnlib.core.temporal.aggressive_ttfs_targets`);
+    the other names of :data:`snnlib.core.temporal.AGGRESSIVE_READINGS`: other readings of them."""
     norm: Literal["l2", "l1"] = "l2"
     """Per-layer error normalisation (S4NN code: L2; Spiking-GAN text: L1)."""
     threshold: float = tp.S4NN_THRESHOLD
@@ -58,8 +59,8 @@ class S4NNClassifierConfig:
     """``'updated'`` is the S4NN code's order (hidden error through the updated output weights)."""
 
     def __post_init__(self) -> None:
-        if self.loss not in ("s4nn", "aggressive"):
-            raise ValueError(f"unknown loss {self.loss!r}; use 's4nn' or 'aggressive'")
+        if self.loss != "s4nn" and self.loss not in tp.AGGRESSIVE_READINGS:
+            raise ValueError(f"unknown loss {self.loss!r}; use 's4nn' or one of {sorted(tp.AGGRESSIVE_READINGS)}")
         if self.hidden < 1:
             raise ValueError("hidden must be positive")
 
@@ -68,8 +69,8 @@ class S4NNClassifierConfig:
 
     def targets(self, out_times: Tensor, labels: Tensor) -> Tensor:
         """Target output times of the configured loss."""
-        if self.loss == "aggressive":
-            return tp.aggressive_ttfs_targets(out_times, labels, self.t_max)
+        if self.loss in tp.AGGRESSIVE_READINGS:
+            return tp.aggressive_ttfs_targets(out_times, labels, self.t_max, self.loss, self.gamma)
         return tp.s4nn_relative_targets(out_times, labels, self.t_max, self.gamma)
 
 
