@@ -398,30 +398,25 @@ display(Markdown(figure_provenance(ctx, pair or ["clf400_aggressive", "clf400_s4
 # decoded into an image with Eq. {eq}`eq-003-ttfs`; D is 784-400-2 and calls an image real or fake by
 # which of its two output neurons fires first. Each training step takes one real image of the digit
 # and one generated image: D is updated on both (G frozen), then G is updated on the same noise
-# through the updated, frozen D (`snnlib.papers.p003_spiking_gan.spiking_gan.spiking_gan_step`). An epoch is one pass over
-# the digit's training images, in a fresh random order. After every epoch G draws 200 samples
-# from one fixed noise batch, which we score against the digit's training images (Fréchet
-# distance, below) to follow the training; the test images are used only for the final scores.
+# through the updated, frozen D (`spiking_gan.spiking_gan_step`). An epoch is one pass over the
+# digit's images in a fresh order; after each, 200 samples of one fixed noise batch are scored
+# against the training images (Fréchet distance, below); test images only for the final scores.
 #
 # The comparison is an ANN GAN of the same size (paper Fig. 8b): G 100-400-784 with ReLU and
 # a tanh output, D 784-400-1 with ReLU and a sigmoid output. The paper gives no loss, optimiser or
-# batch size for it; we use the standard non-saturating loss with Adam (learning rate
-# $2\cdot10^{-4}$, $\beta_1 = 0.5$) on batches of 64, for the same 50 epochs
-# (`snnlib.papers.p003_spiking_gan.spiking_gan.ann_gan_step`).
+# batch size for it; we use the non-saturating loss with Adam (learning rate $2\cdot10^{-4}$,
+# $\beta_1 = 0.5$) on batches of 64, for the same 50 epochs (`spiking_gan.ann_gan_step`).
 #
 # **Numbers the paper does not give.** Paper 003 shows samples only. We score every generator with
-# the digit classifier of this project (`snnlib.book.classifier`: a small LeNet-style CNN
-# {cite}`lecun1998gradient` trained here, whose test accuracy is in the claims below), not with
-# Inception-v3, whose weights cannot be obtained here: the share of samples the classifier reads as
-# the intended digit, the Fréchet distance between the classifier's 128-dimensional features of the
-# samples and of that digit's test images (the Fréchet inception distance, FID, of Heusel et al.
-# {cite}`heusel2017gans`, computed with a digit classifier instead of Inception-v3, so comparable
-# only within this book), and for the ten generators pooled into one class-balanced generator, the
-# inception score {cite}`salimans2016improved` (at most 10). The share read as the digit can mislead:
-# a generator that draws one grey image for every noise vector may still be read as the digit every
-# time. So we also give the **spread** of a generator's samples, the grey-level standard deviation
-# across its 64 stored samples, averaged over pixels (0 for a generator that always draws the same
-# image; `snnlib.core.metrics.sample_spread`), next to the spread of 64 test images of the digit.
+# this project's digit classifier (`snnlib.book.classifier`, LeNet-style {cite}`lecun1998gradient`;
+# Inception-v3's weights cannot be obtained here): the share of samples read as the intended digit,
+# the Fréchet distance between the classifier's 128-dimensional features of the samples and of the
+# digit's test images (FID {cite}`heusel2017gans` with a digit classifier, so comparable only within
+# this book), and for the ten generators pooled, the inception score {cite}`salimans2016improved`
+# (at most 10). A generator that draws one grey image for every noise vector may still be read as
+# the digit every time, so we also give the **spread**: the grey-level sd across 64 samples,
+# averaged over pixels (0 for a collapsed generator; `snnlib.core.metrics.sample_spread`), beside
+# that of 64 test images of the digit.
 
 # %% [markdown]
 # ### Silent generator pixels: the backward mask
@@ -457,21 +452,16 @@ scorer = experiments.DigitScorer(data)  # the book's digit classifier, with the 
 # %% [markdown]
 # ### The generator's learning rate per layer: a pilot on training data
 #
-# An earlier full run of the digit-0 GAN with S4NN's learning rate of 0.2 in every layer ended with
-# samples of one uniform grey: no digit at all, although the digit classifier read every one of
-# them as a 0, which is why the tables below also give the spread of the samples. The pilot below
-# follows what goes wrong, on the digit's training images. Averaged over samples, the error that D
-# sends back to G's pixels (paper eq. 15 down to D's input, `snnlib.papers.p003_spiking_gan.spiking_gan.generator_pixel_error`) does have the digit's shape: it asks
-# the stroke to brighten and the rest to darken. But the per-layer normalisation gives every layer
-# a step of about the same size, and G's hidden weights start ten times smaller than its output
-# weights ($U[0, 5]$ against $U[0, 48]$), so, relative to its weights, the hidden layer moves far
-# faster. It carries the part of the error that is common to all pixels ("darker"), and every pixel
-# darkens together until the image goes blank; the pixel-specific part would have to move the
-# output weights, which hardly change. The paper states no learning rate. We train the digit-0 GAN
-# with S4NN's rates and with a ten times larger rate in G's output layer, with and without a ten
-# times smaller one in its hidden layer (D keeps 0.2), and keep the setting whose samples lie
-# closest to the digit's **training** images (the median Fréchet distance, with the digit
-# classifier's features, over the checks of the pilot's second half).
+# With S4NN's rate of 0.2 in every layer, an earlier full digit-0 run drew one uniform grey image
+# (read as a 0 every time, hence the spread in the tables below). The error D sends back to G's
+# pixels (paper eq. 15, `spiking_gan.generator_pixel_error`) does have the digit's shape, but the
+# per-layer normalisation gives every layer a step of about the same size, and G's hidden weights
+# start ten times smaller than its output weights ($U[0, 5]$ against $U[0, 48]$): the hidden layer
+# moves far faster, carries the error common to all pixels ("darker"), and the image goes blank.
+# The paper states no rate. We train the digit-0 GAN with S4NN's rates and with a ten times larger
+# rate in G's output layer, with and without a ten times smaller one in its hidden layer (D keeps
+# 0.2), and keep the setting whose samples lie closest to the digit's **training** images (median
+# Fréchet distance, digit-classifier features, over the checks of the pilot's second half).
 
 # %%
 lr_pilot = experiments.gan_lr_pilot(ctx, settings, data, scorer)  # G's rates: config.G_LR_CANDIDATES
@@ -544,18 +534,32 @@ fix_pilots = experiments.gan_fix_pilots(ctx, settings, data, gan_config, scorer)
 display(Markdown(analysis.fix_pilot_table(fix_pilots)))
 
 # %% [markdown]
+# The ten digits then train with the candidate whose samples lay closest to the digit-0 training
+# images at the pilot's last epoch (`experiments.chosen_fix`; {numref}`tab-003-fixed-gan`).
+
+# %%
+fixed_gans = experiments.train_fixed_gans(ctx, fix_pilots, gan_config, settings, data, scorer)  # {digit: artifact}
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.fixed_gan_table(fixed_gans, experiments.chosen_fix(fix_pilots), real_spread)))
+display(Markdown(analysis.fixed_gan_text(fixed_gans, ann_gans, real_spread) or "Not all ten digits have run."))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Samples of (a) the ANN GAN and (b) the Spiking-GAN trained with the chosen fix (last epoch), as {numref}`fig-003-samples`.", "name": "fig-003-fixed-samples"}}
+if fixed_gans:
+    fig = figures.samples(fixed_gans, ann_gans)
+
+# %% [markdown]
 # ## Paper versus ours
 #
 # Every headline number of the paper next to ours ({numref}`tab-003-claims`), from
-# `data/results/003_spiking_gan/claims.json` (written by the cell below from the artifacts).
-# Accuracies are strict (see above); differences of percentages are in percentage points (pp).
-# The claims file also holds the per-digit GAN numbers (share read as the digit, Fréchet
-# distance), which the paper does not give; they are shown in {numref}`tab-003-gan-quality`.
+# `data/results/003_spiking_gan/claims.json` (written by the cell below from the artifacts);
+# accuracies are strict, differences in percentage points (pp). The per-digit GAN numbers in the
+# claims file are shown in {numref}`tab-003-gan-quality` and {numref}`tab-003-fixed-gan`.
 
 # %%
 bench = experiments.s4nn_benchmark(ctx)  # the recorded speed benchmark (full profile)
 chapter_claims = claims.claims_from(profile, classifiers, cost, spiking_gans, ann_gans,
-                                    scorer.classifier.test_accuracy, bench, published)
+                                    scorer.classifier.test_accuracy, bench, published, fixed_gans)
 write_claims(paper003.CHAPTER, paper003.PAPER, chapter_claims, profile)
 # the per-digit GAN numbers are in the GAN tables above; the rest here
 shown = [c for c in chapter_claims if not claims.is_per_digit_gan(c)]
@@ -568,19 +572,15 @@ display(Markdown(claims_table(shown, digits=1, label="tab-003-claims",
 # - **Equations.** Paper eqs. 1-17 are RECONSTRUCTED (see the top of the chapter).
 # - **Error normalisation.** L2 (S4NN code) instead of the L1 of the paper's text, chosen on
 #   validation data in the pilot above; the paper's learning rate is not stated.
-# - **G's learning rates.** G learns with a rate per layer chosen on the digit-0 training images
-#   (pilot above); the paper states no learning rate, and S4NN's 0.2 everywhere gave grey,
-#   digit-less samples here.
+# - **G's learning rates** are chosen per layer on digit-0 training images (pilot above).
 # - **Silent pixels in the GAN.** The backward mask counts a silent input of a silent neuron
-#   (paper eq. 13 with $\le$ at $t_{max}$); with the S4NN code's strict mask our generators went blank
-#   for good (pilot above).
+#   (paper eq. 13 with $\le$ at $t_{max}$); the S4NN code's strict mask blanked G (pilot above).
 # - **Unstated settings** (thresholds, learning rate except G's, L2 penalty, initialisation, one
 #   image per update, dead-neuron reset) come from the S4NN code.
 # - **Epochs.** The paper does not say how long its classifiers trained; we train 20 epochs (the
 #   S4NN code: 40 or 100) and pick the epoch on validation images, never on the test set.
 # - **Scoring.** Ties and silent outputs count as errors; the S4NN code's lenient score is beside.
-# - **Input cost.** The paper's count-code numbers have their labels swapped relative to MNIST as
-#   stored, and its TTFS count is the upper bound of one spike per pixel.
+# - **Input cost.** The paper's count-code labels are swapped; its TTFS count is one per pixel.
 # - **GAN numbers.** The paper reports none; ours use a digit classifier, not Inception-v3, so
 #   they compare our generators with each other, not with published FID or IS values.
 

@@ -313,6 +313,30 @@ def test_gan_fix_pilot_tiny_logs_every_epoch_and_resumes(tmp_path, data, scorer,
     assert ctx.pending == [f"gan_fix_{n}" for n in config.GAN_FIX_CANDIDATES]
 
 
+def test_fixed_gan_keeps_the_best_fd_epoch_and_waits_for_the_pilots(tmp_path, data, scorer):
+    settings = {**TINY, "gan_epochs": 3}
+    art = experiments.train_fixed_gan(context(tmp_path / "a"), 3, "signed", SMALL_GAN, settings, data, scorer)
+    assert art.provenance["config"]["candidate"] == "signed" and art.provenance["config"]["digit"] == 3
+    log = art.arrays["log"]
+    assert log[:, 0].tolist() == [1, 2, 3]
+    best = int(log[np.argmin(log[:, -1]), 0])  # the lowest FD to the training images
+    assert art.metrics["best_epoch"] == best
+    if best == 3:  # the last epoch's G is the best one: scored twice, the same
+        assert all(art.metrics[f"best_{k}"] == art.metrics[k] for k in ("target_acc", "fid", "spread"))
+    else:  # an earlier G was kept
+        assert art.metrics["best_fid"] != art.metrics["fid"]
+    assert art.arrays["samples"].shape == art.arrays["best_samples"].shape == (12, 784)
+    assert art.metrics["spread"] == pytest.approx(art.arrays["samples"].astype(np.float64).std(0, ddof=1).mean())
+    # the chosen candidate: the lowest FD at the pilot's last epoch, once every candidate has run
+    pilots = {name: Artifact({"fd_last": 100.0 + i}, {}, {}) for i, name in enumerate(config.GAN_FIX_CANDIDATES)}
+    pilots["dbound"] = Artifact({"fd_last": 50.0}, {}, {})
+    assert experiments.chosen_fix(pilots) == "dbound"
+    del pilots["l1"]
+    assert experiments.chosen_fix(pilots) is None
+    ctx = context(tmp_path / "b", train=False)
+    assert experiments.train_fixed_gans(ctx, pilots, SMALL_GAN, settings, data, scorer) == {} and ctx.pending == []
+
+
 def test_ann_gan_tiny(tmp_path, data, scorer):
     art = experiments.train_ann_gan(context(tmp_path), 1, TINY, data, scorer)
     assert art.provenance["seed"] == 1
@@ -517,6 +541,29 @@ def test_score_published_scores_the_file_with_our_evaluate(tmp_path, monkeypatch
     assert by_id["clf400.published.acc"].ours == pytest.approx(100 * direct.strict_accuracy)
     assert by_id["clf400.published.acc_lenient"].ours == pytest.approx(100 * direct.s4nn_accuracy)
     assert "published weights" in analysis.scoring_table({}, art)
+
+
+def test_fixed_gan_verdict_and_claims_hand_values():
+    def fixed(acc, fid, spread):
+        m = {"target_acc": acc, "fid": fid, "spread": spread, "best_epoch": 7}
+        return Artifact({**m, **{f"best_{k}": v for k, v in m.items() if k != "best_epoch"}},
+                        {"probs": torch.eye(10)[[0] * 5]}, {})
+    fixed_gans = {d: fixed(0.9 if d % 2 else 0.7, 60.0, 40.0) for d in range(10)}  # mean share 0.8
+    ann = {d: Artifact({"fid": 30.0 if d < 5 else 10.0}, {}, {}) for d in range(10)}  # mean FD 20
+    real = {d: 100.0 for d in range(10)}
+    assert analysis.fixed_gan_verdict(fixed_gans, ann, real) == pytest.approx(
+        {"target_acc": 0.8, "fid_over_ann": 3.0, "spread_over_real": 0.4})
+    assert "short of the bar" in analysis.fixed_gan_text(fixed_gans, ann, real)  # spread 0.4 < 0.5
+    assert analysis.fixed_gan_verdict({0: fixed_gans[0]}, ann, real) is None
+    table = analysis.fixed_gan_table({3: fixed_gans[3]}, "signed", real)
+    assert ":name: tab-003-fixed-gan" in table and "| 3 | 90.0\u00a0% | 60.0 | 40.0 | 7 |" in table
+    by_id = {c.id: c for c in claims.claims_from("full", {}, analysis.InputCodeCost(1.0, 1.0, 1.0), {}, {}, 0.99,
+                                                 fixed_gans=fixed_gans)}
+    assert by_id["gan.spiking.fixed.digit1.target_acc"].ours == pytest.approx(90.0)
+    assert by_id["gan.spiking.fixed.digit4.spread"].ours == 40.0
+    assert by_id["gan.spiking.fixed.pooled_is"].ours is not None  # all ten digits
+    assert claims.is_per_digit_gan(by_id["gan.spiking.fixed.digit4.fid"])
+    assert not claims.is_per_digit_gan(by_id["gan.spiking.fixed.pooled_is"])
 
 
 def test_fix_pilot_table_lists_every_candidate_and_marks_missing_runs():

@@ -52,10 +52,12 @@ def _published_claim(art: Artifact | None, profile: str, cid: str, key: str, pap
 def claims_from(profile: str, classifiers: Mapping[str, Artifact], cost: analysis.InputCodeCost,
                 spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifact],
                 digit_classifier_accuracy: float, bench: Artifact | None = None,
-                published: Artifact | None = None) -> list[Claim]:
+                published: Artifact | None = None, fixed_gans: Mapping[int, Artifact] | None = None
+                ) -> list[Claim]:
     """The chapter's claims from its classifier and GAN artifacts (by name and by digit), the
     input-code cost, the test accuracy of the book's digit classifier (a fraction), the recorded
-    S4NN benchmark (``bench``) and the score of the published weights (``published``)."""
+    S4NN benchmark (``bench``), the score of the published weights (``published``) and the
+    Spiking-GANs trained with the fix chosen against G's collapse (``fixed_gans``, by digit)."""
     def clf(cid, name, key, paper_value, what, unit, scale=1.0):
         return _classifier_claim(classifiers, profile, cid, name, key, paper_value, what, unit, scale)
 
@@ -119,6 +121,22 @@ def claims_from(profile: str, classifiers: Mapping[str, Artifact], cost: analysi
                             paper=None, ours=None if score is None else score.mean,
                             ours_sd=None if score is None else score.std, profile=profile,
                             source="not in the paper"))
+    fixed_gans = fixed_gans or {}
+    for digit in range(10):
+        art = fixed_gans.get(digit)
+        for key, what, unit, scale in (("target_acc", "share of samples the digit classifier reads as the digit", "%", 100),
+                                       ("fid", "Fréchet distance to the digit's test images", "", 1),
+                                       ("spread", "spread of 64 samples (grey levels)", "", 1)):
+            claims.append(Claim(f"gan.spiking.fixed.digit{digit}.{key}",
+                                f"Spiking-GAN with the chosen fix, digit {digit}, last epoch: {what}"
+                                + ("" if art else " — not run yet in this profile"), paper=None,
+                                ours=None if art is None else scale * art.metrics[key], unit=unit,
+                                profile=profile, source="not in the paper"))
+    fixed_is = analysis.pooled_inception_scores(fixed_gans, {}).get("spiking")
+    claims.append(Claim("gan.spiking.fixed.pooled_is", "Spiking-GAN with the chosen fix, ten per-digit generators "
+                        "pooled: inception score with the digit classifier" + ("" if fixed_is else " — needs all ten digits"),
+                        paper=None, ours=None if fixed_is is None else fixed_is.mean,
+                        ours_sd=None if fixed_is is None else fixed_is.std, profile=profile, source="not in the paper"))
     spk_counts = [art.metrics["spikes_per_sample"] for art in spiking_gans.values()]
     claims.append(Claim("gan.spiking.spikes_per_sample", "Spiking-GAN generator: spikes per sample (noise "
                         "inputs, hidden and output neurons; at most 1 284), mean over the trained digits "
@@ -135,10 +153,10 @@ def claims_from(profile: str, classifiers: Mapping[str, Artifact], cost: analysi
 
 
 def is_per_digit_gan(claim: Claim) -> bool:
-    """Whether ``claim`` is one of the per-digit GAN numbers (``gan.<kind>.digit<d>.<metric>``),
+    """Whether ``claim`` is one of the per-digit GAN numbers (``gan.<kind>[.fixed].digit<d>.<metric>``),
     which the chapter shows in its GAN tables rather than in its claims table."""
     parts = claim.id.split(".")
-    return len(parts) == 4 and parts[0] == "gan" and parts[2].startswith("digit")
+    return parts[0] == "gan" and len(parts) >= 4 and parts[-2].startswith("digit")
 
 
 def build_claims(ctx: RunContext) -> list[Claim]:
@@ -151,6 +169,8 @@ def build_claims(ctx: RunContext) -> list[Claim]:
     published = experiments.score_published(ctx, settings, data)
     config = experiments.gan_config(experiments.gan_lr_pilot(ctx, settings, data))
     spiking_gans, ann_gans = experiments.train_gans(ctx, config, settings, data)
+    fix_pilots = experiments.gan_fix_pilots(ctx, settings, data, config)
+    fixed_gans = experiments.train_fixed_gans(ctx, fix_pilots, config, settings, data)
     return claims_from(ctx.profile, classifiers, analysis.input_code_cost(data.full_x),
                        spiking_gans, ann_gans, digit_classifier.load_mnist_classifier().test_accuracy,
-                       experiments.s4nn_benchmark(ctx), published)
+                       experiments.s4nn_benchmark(ctx), published, fixed_gans)

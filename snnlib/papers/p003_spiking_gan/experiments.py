@@ -17,7 +17,9 @@ returns the stored artifact, lists the experiment as pending, or runs the body g
 * :func:`train_spiking_gan`, :func:`train_ann_gan` -- one generator per digit
   (``gan_spiking_digit<d>``, ``gan_ann_digit<d>``; seed = context seed + digit);
 * :func:`gan_fix_pilot` -- the digit-0 Spiking-GAN under each candidate against G's collapse
-  (``gan_fix_<name>``, :data:`~snnlib.papers.p003_spiking_gan.config.GAN_FIX_CANDIDATES`).
+  (``gan_fix_<name>``, :data:`~snnlib.papers.p003_spiking_gan.config.GAN_FIX_CANDIDATES`);
+* :func:`chosen_fix` and :func:`train_fixed_gan` -- every digit's Spiking-GAN with the chosen
+  candidate (``gan_spiking_fixed_digit<d>``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from snnlib.papers.p003_spiking_gan.s4nn import (Evaluation, S4NNClassifierConfi
                                                  reset_dead_hidden, train_epoch)
 
 __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlation",
-           "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "aggressive_readings_pilot", "score_published",
+           "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "aggressive_readings_pilot",
+           "chosen_fix", "train_fixed_gan", "train_fixed_gans", "score_published",
            "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
            "train_spiking_gan", "train_ann_gan", "train_gans", "fix_pilot_config", "gan_fix_pilot",
@@ -550,6 +553,51 @@ def fix_pilot_config(base: spiking_gan.SpikingGANConfig, norm: str) -> spiking_g
     return base if norm == "l2" else spiking_gan.l1_equivalent_rates(base)
 
 
+def _variant_training(exp: Experiment, config: spiking_gan.SpikingGANConfig, variant: spiking_gan.GANVariant,
+                      images_u8: Tensor, data: MnistSplits, scorer: "DigitScorer | None",
+                      settings: Mapping[str, Any], digit: int, epochs: int, watch: int,
+                      keep_best: bool = False) -> tuple[dict[str, Any], DigitScorer]:
+    """The training loop of :func:`gan_fix_pilot` and :func:`train_fixed_gan`: ``epochs`` passes
+    over the digit's images (the order depends only on digit and epoch: resumable) with
+    :func:`spiking_gan.variant_gan_step`; per epoch a ``log`` row of
+    :data:`~snnlib.papers.p003_spiking_gan.config.FIX_PILOT_COLUMNS` and four ``snapshots``.
+    With ``keep_best``, the state also keeps G of the epoch with the lowest Fréchet distance to the
+    **training** images (``best_g``, ``best_fd``, ``best_epoch``).  Returns ``(state, scorer)``."""
+    score, real, train_features, z_watch = _gan_inputs(data, scorer, images_u8, watch, config)
+    n = len(images_u8)
+    gen = exp.generator()
+    gan = spiking_gan.init_variant_gan(config, variant, generator=gen)
+    state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0, 0],
+             "d_accuracy": 0.5, "log": [], "snapshots": []}
+    if keep_best:
+        state.update(best_g=[w.clone() for w in gan.generator], best_fd=float("inf"), best_epoch=0)
+    orders = {}
+    for step in exp.steps(epochs * n, state, every=settings["gan_checkpoint_every"], desc=exp.name):
+        epoch, i = divmod(step, n)
+        if epoch not in orders:  # the order depends only on (digit, epoch): resumable
+            orders = {epoch: torch.randperm(n, generator=torch.Generator().manual_seed(1000 * digit + epoch))}
+        order = orders[epoch]
+        out = spiking_gan.variant_gan_step(spiking_gan.SpikingGAN(state["g"], state["d"]),
+                                           real[order[i]:order[i] + 1], config, variant,
+                                           epoch=step / n, d_accuracy=state["d_accuracy"],
+                                           generator=state["gen"])
+        state["g"], state["d"] = out.gan
+        state["d_accuracy"] = out.d_accuracy
+        state["counts"] = [c + int(v) for c, v in zip(state["counts"], (out.d_right_real, out.d_right_fake,
+                                                                        out.g_fooled, out.d_updated))]
+        if i == n - 1:
+            times = spiking_gan.generate_times(out.gan, z_watch, config).times[-1]
+            samples = coding.ttfs_decode(times)
+            fd = frechet_distance(score.features(samples / 255), train_features)
+            state["log"] = state["log"] + [[epoch + 1] + [c / n for c in state["counts"]]
+                                           + [float((times < T_MAX).float().mean()), sample_spread(samples), fd]]
+            state["snapshots"] = state["snapshots"] + [samples[:4].round().to(torch.uint8)]
+            state["counts"] = [0, 0, 0, 0]
+            if keep_best and fd < state["best_fd"]:
+                state.update(best_g=[w.clone() for w in state["g"]], best_fd=fd, best_epoch=epoch + 1)
+    return state, score
+
+
 def gan_fix_pilot(ctx: RunContext, name: str, settings: Mapping[str, Any], data: MnistSplits,
                   base: spiking_gan.SpikingGANConfig, scorer: DigitScorer | None = None,
                   digit: int = 0) -> Artifact | None:
@@ -572,35 +620,8 @@ def gan_fix_pilot(ctx: RunContext, name: str, settings: Mapping[str, Any], data:
             "epochs": settings["fix_epochs"], "n_images": n, "watch_samples": settings["gan_watch"]}
 
     def body(exp: Experiment) -> Artifact:
-        score, real, train_features, z_watch = _gan_inputs(data, scorer, images_u8, keys["watch_samples"], config)
-        gen = exp.generator()
-        gan = spiking_gan.init_variant_gan(config, variant, generator=gen)
-        state = {"g": gan.generator, "d": gan.discriminator, "gen": gen, "counts": [0, 0, 0, 0],
-                 "d_accuracy": 0.5, "log": [], "snapshots": []}
-        orders = {}
-        for step in exp.steps(keys["epochs"] * n, state, every=settings["gan_checkpoint_every"],
-                              desc=exp.name):
-            epoch, i = divmod(step, n)
-            if epoch not in orders:  # the order depends only on (digit, epoch): resumable
-                orders = {epoch: torch.randperm(n, generator=torch.Generator().manual_seed(1000 * digit + epoch))}
-            order = orders[epoch]
-            out = spiking_gan.variant_gan_step(spiking_gan.SpikingGAN(state["g"], state["d"]),
-                                               real[order[i]:order[i] + 1], config, variant,
-                                               epoch=step / n, d_accuracy=state["d_accuracy"],
-                                               generator=state["gen"])
-            state["g"], state["d"] = out.gan
-            state["d_accuracy"] = out.d_accuracy
-            state["counts"] = [c + int(v) for c, v in zip(state["counts"], (out.d_right_real, out.d_right_fake,
-                                                                            out.g_fooled, out.d_updated))]
-            if i == n - 1:
-                times = spiking_gan.generate_times(out.gan, z_watch, config).times[-1]
-                samples = coding.ttfs_decode(times)
-                fd = frechet_distance(score.features(samples / 255), train_features)
-                state["log"] = state["log"] + [[epoch + 1] + [c / n for c in state["counts"]]
-                                               + [float((times < T_MAX).float().mean()),
-                                                  sample_spread(samples), fd]]
-                state["snapshots"] = state["snapshots"] + [samples[:4].round().to(torch.uint8)]
-                state["counts"] = [0, 0, 0, 0]
+        state, _ = _variant_training(exp, config, variant, images_u8, data, scorer, settings, digit,
+                                     keys["epochs"], keys["watch_samples"])
         log = np.array(state["log"], dtype=np.float64)
         best = int(np.argmin(log[:, -1]))
         metrics = {"fd_last": float(log[-1, -1]), "fd_best": float(log[best, -1]),
@@ -620,6 +641,71 @@ def gan_fix_pilots(ctx: RunContext, settings: Mapping[str, Any], data: MnistSpli
         art = gan_fix_pilot(ctx, name, settings, data, base, scorer)
         if art is not None:
             done[name] = art
+    return done
+
+
+def chosen_fix(fix_pilots: Mapping[str, Artifact]) -> str | None:
+    """The candidate against G's collapse that the ten digits train with: the lowest Fréchet
+    distance to the digit-0 **training** images at the pilot's last epoch (a setting that draws
+    well only before it collapses does not win); ``None`` until every candidate has run."""
+    if set(fix_pilots) != set(GAN_FIX_CANDIDATES):
+        return None
+    return min(GAN_FIX_CANDIDATES, key=lambda name: fix_pilots[name].metrics["fd_last"])
+
+
+def train_fixed_gan(ctx: RunContext, digit: int, name: str, base: spiking_gan.SpikingGANConfig,
+                    settings: Mapping[str, Any], data: MnistSplits, scorer: DigitScorer | None = None
+                    ) -> Artifact | None:
+    """``gan_spiking_fixed_digit<digit>``: the digit's Spiking-GAN trained for ``gan_epochs``
+    passes with candidate ``name`` of :data:`GAN_FIX_CANDIDATES` (the loop of
+    :func:`gan_fix_pilot`, keeping G of the epoch with the lowest Fréchet distance to the
+    training images).  G at the last epoch and G at that best-FD epoch each draw ``n_samples``
+    samples (:func:`sample_noise`), scored against the digit's **test** images.
+
+    Metrics: ``target_acc``, ``fid``, ``spread`` (of the first 64 samples), ``spikes_per_sample``
+    of the last epoch's G, the same with prefix ``best_`` for the best-FD epoch's G, and
+    ``best_epoch``.  Arrays: ``samples``, ``best_samples`` (``uint8 [64, 784]``), ``probs``,
+    ``best_probs`` (the classifier's class probabilities of every sample), ``log``
+    (:data:`~snnlib.papers.p003_spiking_gan.config.FIX_PILOT_COLUMNS`), ``snapshots``."""
+    norm, variant = GAN_FIX_CANDIDATES[name]
+    config = fix_pilot_config(base, norm)
+    images_u8 = real_by_digit(data, settings, digit)
+    keys = {"net": dataclasses.asdict(config), "variant": dataclasses.asdict(variant), "candidate": name,
+            "digit": digit, "epochs": settings["gan_epochs"], "n_images": len(images_u8),
+            "n_samples": settings["n_samples"], "watch_samples": settings["gan_watch"]}
+
+    def body(exp: Experiment) -> Artifact:
+        state, score = _variant_training(exp, config, variant, images_u8, data, scorer, settings, digit,
+                                         keys["epochs"], keys["watch_samples"], keep_best=True)
+        metrics, arrays = {"best_epoch": state["best_epoch"]}, {}
+        for prefix, g in (("", state["g"]), ("best_", state["best_g"])):
+            z = spiking_gan.noise_times(keys["n_samples"], config, generator=sample_noise(digit))
+            g_fwd = spiking_gan.generate_times(spiking_gan.SpikingGAN(g, state["d"]), z, config)
+            images01 = coding.ttfs_decode(g_fwd.times[-1]) / 255
+            probs, scores = score.score_samples(images01, digit)
+            samples = (255 * images01[:64]).round().to(torch.uint8)
+            spikes = sum((t < T_MAX).sum(1) for t in (z, *g_fwd.times)).float()
+            metrics.update({f"{prefix}{key}": value for key, value in scores.items()})
+            metrics.update({f"{prefix}spread": sample_spread(samples),
+                            f"{prefix}spikes_per_sample": float(spikes.mean())})
+            arrays.update({f"{prefix}samples": samples, f"{prefix}probs": probs.float()})
+        arrays.update(log=np.array(state["log"], dtype=np.float64), snapshots=torch.stack(state["snapshots"]))
+        return exp.finish(metrics, arrays)
+
+    return _digit_context(ctx, digit).experiment(f"gan_spiking_fixed_digit{digit}", keys, body)
+
+
+def train_fixed_gans(ctx: RunContext, fix_pilots: Mapping[str, Artifact], base: spiking_gan.SpikingGANConfig,
+                     settings: Mapping[str, Any], data: MnistSplits, scorer: DigitScorer | None = None,
+                     digits=range(10)) -> dict[int, Artifact]:
+    """:func:`train_fixed_gan` of every digit with :func:`chosen_fix`'s candidate (nothing until
+    the pilots have all run); the artifacts that exist, by digit."""
+    name = chosen_fix(fix_pilots)
+    done = {}
+    for digit in digits if name is not None else ():
+        art = train_fixed_gan(ctx, digit, name, base, settings, data, scorer)
+        if art is not None:
+            done[digit] = art
     return done
 
 
@@ -645,4 +731,5 @@ def run_all(ctx: RunContext) -> None:
     lr_pilot = gan_lr_pilot(ctx, settings, data, scorer)
     if lr_pilot is not None:
         train_gans(ctx, gan_config(lr_pilot), settings, data, scorer)
-        gan_fix_pilots(ctx, settings, data, gan_config(lr_pilot), scorer)
+        fix_pilots = gan_fix_pilots(ctx, settings, data, gan_config(lr_pilot), scorer)
+        train_fixed_gans(ctx, fix_pilots, gan_config(lr_pilot), settings, data, scorer)
