@@ -201,7 +201,7 @@ def test_aggressive_readings_pilot_is_matched(tmp_path, data):
             for loss, steps in (("s4nn", 100.0), ("aggressive", 150.0), ("aggressive_zero", 60.0))}
     text = analysis.readings_text(fake)
     assert "ours `aggressive` 1.50, `aggressive_zero` 0.60." in text
-    assert text.endswith("(ratio, test accuracy): `aggressive_zero` (0.60, 90.0 %).")
+    assert text.endswith("paper: -0.7 pp): `aggressive_zero` (0.60, 90.0 %, +0.0 pp).")
     assert "| `aggressive_zero` | 0 | 90.0 | 60.0 | 300 | 0.0 |" in analysis.readings_table(fake, 5)
     assert analysis.readings_text({"aggressive": fake["aggressive"]}) is None
 
@@ -372,7 +372,7 @@ def test_claims_from_nothing_say_not_run_yet():
     cost = analysis.InputCodeCost(stored=1.0, inverted=2.0, ttfs=3.0)
     built = claims.claims_from("quick", {}, cost, {}, {}, 0.99)
     by_id = {c.id: c for c in built}
-    assert len(built) == 59
+    assert len(built) == 90  # 59 + the fixed Spiking-GAN's 3 per digit and pooled IS
     assert by_id["speed.s4nn_ratio"].ours is None and "not recorded" in by_id["speed.s4nn_ratio"].what
     assert by_id["clf400.s4nn.acc"].ours is None and "not run yet" in by_id["clf400.s4nn.acc"].what
     assert by_id["clf400.s4nn.acc"].paper == 97.4
@@ -380,7 +380,8 @@ def test_claims_from_nothing_say_not_run_yet():
     assert by_id["input.count_code.spikes"].ours == 2.0 and by_id["input.count_code.spikes"].paper == 173745.0
     assert by_id["classifier.test_acc"].ours == pytest.approx(99.0)
     per_digit = [c.id for c in built if claims.is_per_digit_gan(c)]
-    assert len(per_digit) == 40 and "gan.spiking.digit3.fid" in per_digit
+    assert len(per_digit) == 70 and "gan.spiking.digit3.fid" in per_digit
+    assert "not run yet" in by_id["gan.spiking.fixed.digit3.fid"].what and by_id["gan.spiking.fixed.pooled_is"].ours is None
     assert not claims.is_per_digit_gan(by_id["gan.spiking.pooled_is"])
 
 
