@@ -18,7 +18,7 @@ from snnlib.book.data import DataError
 from snnlib.book.claims import read_claims
 from snnlib.book.runner import RunContext
 from snnlib.papers import p003_spiking_gan as paper003
-from snnlib.core import coding
+from snnlib.core import coding, metrics
 from snnlib.papers.p003_spiking_gan import analysis, claims, config, experiments, published, spiking_gan
 from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig
 
@@ -330,7 +330,14 @@ def test_fixed_gan_keeps_the_best_fd_epoch_and_waits_for_the_pilots(tmp_path, da
     # the chosen candidate: the lowest FD at the pilot's last epoch, once every candidate has run
     pilots = {name: Artifact({"fd_last": 100.0 + i}, {}, {}) for i, name in enumerate(config.GAN_FIX_CANDIDATES)}
     pilots["dbound"] = Artifact({"fd_last": 50.0}, {}, {})
+    for i, name in enumerate(config.GAN_FIX_CANDIDATES):  # the spread each left at its last epoch
+        pilots[name].metrics["spread_last"] = 10.0 if name in ("dbound", "base") else 60.0
     assert experiments.chosen_fix(pilots) == "dbound"
+    # only candidates that spread at least min_spread count: the lowest FD of the others (signed: 101)
+    assert experiments.chosen_fix(pilots, min_spread=50.0) == "signed"
+    assert experiments.chosen_fix(pilots, min_spread=99.0) == "dbound"  # none does: all count
+    assert experiments.fix_min_spread(data, settings) == pytest.approx(
+        0.5 * metrics.sample_spread(experiments.real_by_digit(data, settings, 0)[:64]))
     del pilots["l1"]
     assert experiments.chosen_fix(pilots) is None
     ctx = context(tmp_path / "b", train=False)

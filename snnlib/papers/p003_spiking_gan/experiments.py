@@ -42,13 +42,13 @@ from snnlib.core.metrics import class_share, frechet_distance, sample_spread
 from snnlib.papers.p003_spiking_gan import published, spiking_gan
 from snnlib.papers.p003_spiking_gan.config import (ANN_GAN_BATCH, ANN_GAN_BETAS, ANN_GAN_LR,
                                                    CLASSIFIERS, G_LR_CANDIDATES, GAN_BASE,
-                                                   GAN_FIX_CANDIDATES, profile_settings)
+                                                   FIX_MIN_SPREAD_SHARE, GAN_FIX_CANDIDATES, profile_settings)
 from snnlib.papers.p003_spiking_gan.s4nn import (Evaluation, S4NNClassifierConfig, evaluate,
                                                  reset_dead_hidden, train_epoch)
 
 __all__ = ["MnistSplits", "load_data", "DigitScorer", "real_by_digit", "correlation",
            "norm_pilot", "CURVE_COLUMNS", "train_classifier", "train_classifiers", "aggressive_readings_pilot",
-           "chosen_fix", "train_fixed_gan", "train_fixed_gans", "score_published",
+           "fix_min_spread", "chosen_fix", "train_fixed_gan", "train_fixed_gans", "score_published",
            "gan_mask_pilot",
            "gan_lr_pilot", "lr_pilot_median_fd", "chosen_g_rates", "gan_config", "sample_noise",
            "train_spiking_gan", "train_ann_gan", "train_gans", "fix_pilot_config", "gan_fix_pilot",
@@ -644,13 +644,21 @@ def gan_fix_pilots(ctx: RunContext, settings: Mapping[str, Any], data: MnistSpli
     return done
 
 
-def chosen_fix(fix_pilots: Mapping[str, Artifact]) -> str | None:
-    """The candidate against G's collapse that the ten digits train with: the lowest Fréchet
-    distance to the digit-0 **training** images at the pilot's last epoch (a setting that draws
-    well only before it collapses does not win); ``None`` until every candidate has run."""
+def fix_min_spread(data: MnistSplits, settings: Mapping[str, Any], digit: int = 0) -> float:
+    """The spread a pilot's samples need to be chosen: :data:`FIX_MIN_SPREAD_SHARE` of the spread
+    of the digit's first 64 training images (:func:`snnlib.core.metrics.sample_spread`)."""
+    return FIX_MIN_SPREAD_SHARE * sample_spread(real_by_digit(data, settings, digit)[:64])
+
+
+def chosen_fix(fix_pilots: Mapping[str, Artifact], min_spread: float = 0.0) -> str | None:
+    """The candidate against G's collapse that the ten digits train with: among the candidates
+    whose samples spread at least ``min_spread`` at the pilot's last epoch (:func:`fix_min_spread`;
+    all of them if none does), the lowest Fréchet distance to the digit-0 **training** images at
+    that epoch; ``None`` until every candidate has run."""
     if set(fix_pilots) != set(GAN_FIX_CANDIDATES):
         return None
-    return min(GAN_FIX_CANDIDATES, key=lambda name: fix_pilots[name].metrics["fd_last"])
+    varied = [name for name in GAN_FIX_CANDIDATES if fix_pilots[name].metrics["spread_last"] >= min_spread]
+    return min(varied or GAN_FIX_CANDIDATES, key=lambda name: fix_pilots[name].metrics["fd_last"])
 
 
 def train_fixed_gan(ctx: RunContext, digit: int, name: str, base: spiking_gan.SpikingGANConfig,
@@ -698,9 +706,10 @@ def train_fixed_gan(ctx: RunContext, digit: int, name: str, base: spiking_gan.Sp
 def train_fixed_gans(ctx: RunContext, fix_pilots: Mapping[str, Artifact], base: spiking_gan.SpikingGANConfig,
                      settings: Mapping[str, Any], data: MnistSplits, scorer: DigitScorer | None = None,
                      digits=range(10)) -> dict[int, Artifact]:
-    """:func:`train_fixed_gan` of every digit with :func:`chosen_fix`'s candidate (nothing until
+    """:func:`train_fixed_gan` of every digit with :func:`chosen_fix`'s candidate (spread at least
+    :func:`fix_min_spread`; nothing until
     the pilots have all run); the artifacts that exist, by digit."""
-    name = chosen_fix(fix_pilots)
+    name = chosen_fix(fix_pilots, fix_min_spread(data, settings))
     done = {}
     for digit in digits if name is not None else ():
         art = train_fixed_gan(ctx, digit, name, base, settings, data, scorer)
