@@ -57,7 +57,7 @@ def test_derivative_matches_central_finite_differences(surrogate):
 
 
 def test_hand_values():
-    # pins eq-fast-sigmoid and eq-surrogates (toolkit chapter)
+    # pins eq-fast-sigmoid and eq-surrogates (toolkit chapter) and eq-000-surrogate (chapter 000, k = 25)
     x = torch.tensor([0.04, -0.04, 0.0], dtype=torch.float64)
     # fast sigmoid k=25: 1/(1+25*0.04)^2 = 1/(1+1)^2 = 0.25 ; at 0: 1/(1+0)^2 = 1
     assert surrogates.fast_sigmoid(25.0).derivative(x).tolist() == [0.25, 0.25, 1.0]

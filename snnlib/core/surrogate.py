@@ -91,7 +91,7 @@ class FastSigmoid(Surrogate):
 
     .. math:: \tilde S(x) = \frac{x}{1 + k|x|},\qquad \tilde S'(x) = \frac{1}{(1 + k|x|)^2},\quad k = \texttt{slope}.
 
-    Implements eq-fast-sigmoid of the toolkit chapter (paper 000, Sec. 2).
+    Implements eq-fast-sigmoid of the toolkit chapter and eq-000-surrogate of chapter 000 (paper 000, Sec. 2).
     """
 
     slope: float = 25.0

@@ -1,0 +1,294 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # A spiking DCGAN generator with rate coding
+#
+# Agliukov, Antonov and Sukhov {cite}`agliukov2023spiking` (paper 000, in Russian) replace the
+# generator of a deep convolutional GAN (DCGAN, {cite}`radford2016dcgan`) by a spiking one: the
+# same transposed convolutions, each followed by integrate-and-fire neurons simulated for 30 steps
+# in snnTorch {cite}`eshraghian2023training`, with the image read out as each pixel's firing rate.
+# The discriminator stays an ordinary (analog) convolutional network, and the two are trained
+# with surrogate gradients as a standard GAN {cite}`goodfellow2014gan`. The paper shows samples
+# after 0, 75 and 150 epochs and inception-score curves, and concludes that the spiking and an
+# analog generator of the same shape learn at a similar speed to a similar quality. It states no
+# number for its results; it shows figures only.
+#
+# This chapter rebuilds the model twice: literally, from snnTorch's `snn.Leaky`, and on
+# `snnlib`'s fast path, which gives the same spikes. It trains both generators here and tests
+# the paper's conclusion with numbers.
+
+# %% tags=["parameters"]
+profile = "quick"  # "quick": small and fast (the tests); "full": the largest run feasible here
+train = True  # False: show committed artifacts only (missing ones: pending); or "pattern,..." of experiment names
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import Markdown, display
+
+from snnlib.book.claims import claims_table, write_claims
+from snnlib.book.provenance import figure_provenance
+from snnlib.book.runner import check_parameters
+from snnlib.core.neurons import lif_sequence
+from snnlib.papers import p000_spiking_dcgan as paper000
+from snnlib.papers.p000_spiking_dcgan import analysis, claims, config, experiments, figures, models
+
+check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
+torch.set_num_threads(1)  # the committed runs used one thread per run
+plt.rcParams.update({"figure.dpi": 110, "font.size": 11,
+                     "axes.spines.top": False, "axes.spines.right": False})
+# chapter 000_spiking_dcgan, seed 0; ctx.pending lists what is not yet run
+ctx = paper000.run_context(profile, train)
+
+# %% [markdown]
+# ## Profiles
+#
+# The paper trains for 150 epochs. Here one epoch of the spiking GAN (469 batches of 128 MNIST
+# images, 30 steps each, forward and backward) costs about half an hour of one CPU core, so the
+# **full** profile trains 12 epochs per run, stated beside every number: both generators with the
+# paper's optimiser, and both again with the larger learning rate of the DCGAN recipe, so that the
+# comparison is also made after the generators have learned something (a budget-matched test of
+# the paper's claim). The **quick** profile trains on 1 024 images in batches of 32 for two epochs; its numbers only
+# check that the code works.
+
+# %%
+settings = config.profile_settings(profile)  # both profiles: config.PROFILES
+scorer = experiments.GANScorer(experiments.test_images())  # the book's MNIST classifier, on the test images
+
+# %% [markdown]
+# ## The neuron
+#
+# The generator's neurons are snnTorch's `snn.Leaky` (paper §2, its two equations of the neuron,
+# which it takes from snnTorch): a neuron spikes at the step after its potential $U$ exceeds the
+# threshold, and its potential decays by $\beta$, integrates the input current and drops by the
+# threshold after a spike,
+#
+# $$
+# \begin{aligned}
+# U[t] &= \beta\,U[t-1] + I_{in}[t] - R[t]\,U_{thr}, \qquad R[t] = \mathbb 1\big[U[t-1] > U_{thr}\big],\\
+# S[t] &= \mathbb 1\big[U[t] > U_{thr}\big],
+# \end{aligned}
+# $$ (eq-000-if)
+#
+# with $\beta = 1$ (the text's "β − 1" is read as β = 1: no leak, an integrate-and-fire neuron, as
+# the abstract says) and $U_{thr} = 0.4$ (`snnlib.papers.p000_spiking_dcgan.models.neuron_params`,
+# run by `snnlib.core.neurons.lif_sequence`; the same equation as the toolkit's
+# Eq. {eq}`eq-lif-subtract`). With $\beta = 1$ the snnTorch versions that scale the reset by
+# $\beta$ (before 0.8) and those that do not agree, so the pinned snnTorch 0.9.4 gives the paper's
+# neuron. The spike's derivative is replaced in training by the fast sigmoid's, with $k = 25$
+# (paper §2; its $U$ is the distance to the threshold, $U - U_{thr}$;
+# `snnlib.core.surrogate.fast_sigmoid`):
+#
+# $$
+# S \approx \frac{U - U_{thr}}{1 + k\,|U - U_{thr}|}, \qquad
+# \frac{\partial S}{\partial U} = \frac{1}{\big(1 + k\,|U - U_{thr}|\big)^2} .
+# $$ (eq-000-surrogate)
+#
+# Under a constant current $I$ an integrate-and-fire neuron fires on average $I/U_{thr}$ times per
+# step (at most once per step), so a rate over 30 steps codes its input's size:
+
+# %%
+currents = torch.tensor([0.05, 0.1, 0.2, 0.3, 0.4])
+spikes, _ = lif_sequence(currents.expand(30, -1), models.neuron_params())  # 30 steps, five neurons
+for current, count in zip(currents, spikes.sum(0)):
+    print(f"current {current:.2f}: {int(count):2d} spikes in 30 steps, I/U_thr x 30 = {30 * current / 0.4:.2f}")
+
+# %% [markdown]
+# ## The generator and the discriminator
+#
+# The generator (paper Table 1) injects one noise vector $z \in \mathbb R^{128}$,
+# $z \sim \mathcal N(0, I)$, as the same input current at each of $T = 30$ steps into four
+# transposed convolutions (128-128, kernel 4, stride 1: 4x4; 128-64, kernel 3, stride 2: 7x7;
+# 64-32, kernel 4, stride 2: 14x14; 32-1, kernel 4, stride 2: 28x28), each followed by neurons
+# of Eq. {eq}`eq-000-if`, and averages the output over the steps,
+#
+# $$
+# x = \frac{1}{T}\sum_{t=1}^{T} S^{(4)}[t] \;\in\; \Big\{0, \tfrac1T, \dots, 1\Big\}^{28\times 28},
+# $$ (eq-000-image)
+#
+# a firing rate per pixel (`snnlib.papers.p000_spiking_dcgan.models.SpikingGenerator`). Three
+# things the paper leaves open are settled here and tested in pilots below:
+#
+# - **What makes the output an image in [0, 1].** Table 1 ends with the last transposed
+#   convolution and the mean; the text says the mean gives pixel values between 0 and 1, and that
+#   the generator outputs a sparse spike tensor of shape $(n, z, 28, 28)$. Both hold only if
+#   neurons follow the last convolution, as in Eq. {eq}`eq-000-image`. The alternative, a sigmoid
+#   of the mean current, is a pilot.
+# - **How the noise enters over time.** "The signal passes through the spiking generator in a loop
+#   of $n$ steps": one draw injected at every step. A fresh draw at each step is a pilot.
+# - **Batch size.** "A set of $z = 128$ vectors" and the shape $(n, z, 28, 28)$ read as batches of
+#   128; batches of 64 are a pilot.
+#
+# Biases are left out and the discriminator's LeakyReLU slope is 0.2, as in the DCGAN template
+# whose layer shapes the tables follow (the paper states neither). The discriminator (paper
+# Table 2) is analog: convolutions 1-32, 32-64 (kernel 4, stride 2), 64-128 (kernel 3, stride 2)
+# with LeakyReLU, then 128-1 (kernel 4) and a sigmoid (`models.Discriminator`). The analog
+# baseline generator replaces every neuron layer by BatchNorm and ReLU (paper §3); the paper
+# does not say what ends it, and we use a sigmoid (`models.AnalogGenerator`).
+#
+# **Two implementations, one model.** `models.SnntorchGenerator` is the paper's model as its
+# authors built it: a Python loop over the 30 steps, each layer and `snn.Leaky` called once per
+# step. `models.SpikingGenerator` computes the first layer's current once (its input does not
+# change over time), convolves the spikes of all 30 steps in one batched call per layer, and runs
+# the neurons with `lif_sequence`. On the same weights they give the same spikes in every layer:
+
+# %%
+for reading in ("spikes", "sigmoid"):
+    identical, difference = models.snntorch_equivalence(models.GeneratorConfig(output=reading))
+    print(f"output {reading}: spikes identical in every layer: {identical}; largest image difference {difference:.1e}")
+
+# %% [markdown]
+# The gradients agree to float32 rounding (`tests/test_p000_spiking_dcgan.py`); the speed of the
+# two is in the appendix.
+#
+# ## Training and scoring
+#
+# $D$ and $G$ play the GAN game of paper §1,
+#
+# $$
+# \min_G \max_D\; \mathbb E_{x \sim p_{data}}\big[\log D(x)\big] + \mathbb E_{z \sim p_z}\big[\log\big(1 - D(G(z))\big)\big],
+# $$ (eq-000-gan)
+#
+# trained alternately with binary cross-entropy: $D$ on a real and a generated batch, then $G$ on
+# the same generated batch with the non-saturating loss $-\log D(G(z))$, as in the PyTorch DCGAN
+# example (`snnlib.papers.p000_spiking_dcgan.gan.gan_step`). Each has its own AdamW with the
+# paper's settings: learning rate $10^{-5}$, betas (0.9, 0.999), weight decay $10^{-3}$. Real
+# images are MNIST's 60 000 training images scaled to [0, 1], the generator's range.
+#
+# After every epoch the paper scores 1 000 generated images with the inception score
+# {cite}`salimans2016improved`,
+#
+# $$
+# \mathrm{IS}(G) = \exp\Big(\mathbb E_{x \sim p_g}\, D_{KL}\big(p(y \mid x)\,\|\,p(y)\big)\Big),
+# $$ (eq-000-is)
+#
+# with Inception-v3's class probabilities $p(y \mid x)$. Inception-v3's weights cannot be
+# downloaded on the machines that build this book, and an ImageNet classifier says little about
+# digits anyway, so we use the book's MNIST classifier (`snnlib.book.classifier`, 10 classes) on
+# 1 000 samples of fixed noise, in 10 splits (`experiments.GANScorer`,
+# `snnlib.core.metrics.inception_score`). Our scores therefore lie between 1 and 10 and compare
+# our runs with each other, not with the paper's Inception-v3 values. Their ceiling is the score
+# of real test images. Beside the score we log what it can miss: the Fréchet distance
+# {cite}`heusel2017gans` of the classifier's features to the test images, the spread between
+# samples and the largest share of one class (a collapsed generator has a small spread or one
+# class), and the spikes per image.
+
+# %%
+ceiling = experiments.real_ceiling(settings, scorer)
+print(f"1 000 real test images: IS {ceiling.inception:.2f} ± {ceiling.inception_sd:.2f} (of at most 10), "
+      f"spread {ceiling.spread:.3f}, largest class {100 * ceiling.largest_class:.1f} %")
+
+# %% [markdown]
+# ## The runs
+#
+# Four GANs: the spiking and the analog generator with the paper's optimiser, and both with the
+# DCGAN recipe's learning rate $2 \times 10^{-4}$ and betas (0.5, 0.999) (20 times the paper's
+# step; weight decay as in the paper). Each starts from seed 0 and sees the images in the same
+# order.
+
+# %%
+runs = experiments.train_gans(ctx, settings, scorer)  # {name: artifact}; full: 12 epochs each
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.runs_table(runs, ceiling.inception)))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "(a) Inception score (the book's MNIST classifier, 1 000 samples of fixed noise) and (b) Fréchet distance to the test images after every epoch; solid: spiking generator, dashed: analog generator; blue: the paper's learning rate, orange: DCGAN's. Epoch 0 is before training. After paper Figs. 5 and 7.", "name": "fig-000-curves"}}
+if runs:
+    fig = figures.curves(runs, ceiling.inception)
+
+# %% tags=["remove-input"]
+if runs:
+    display(Markdown(figure_provenance(ctx, list(runs))))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "The first 16 samples of fixed noise of each generator before training, half-way and at the last epoch. After paper Figs. 2-4 (epochs 0, 75 and 150 there).", "name": "fig-000-samples"}}
+if runs:
+    fig = figures.samples_over_training(runs, list(config.RUNS))
+
+# %% tags=["remove-input"]
+if runs:
+    display(Markdown(figure_provenance(ctx, list(runs))))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Binary cross-entropy of D and G during training (running mean over 50 steps) of the two spiking GANs. After paper Fig. 6.", "name": "fig-000-losses"}}
+spiking_runs = {name: art for name, art in runs.items() if name.startswith("spiking")}
+if spiking_runs:
+    fig = figures.losses(spiking_runs)
+
+# %% tags=["remove-input"]
+if spiking_runs:
+    display(Markdown(figure_provenance(ctx, list(spiking_runs))))
+
+# %% [markdown]
+# ## The paper's claim, tested
+#
+# The paper compares its two inception-score curves by eye: "the learning speed and the quality
+# of generation are on a similar level". We call two runs similar if the lower best score is at
+# least 0.9 of the higher and the epochs each run needs to reach 90 % of the higher best score
+# differ by at most a factor 1.5 (`analysis.compare`; a criterion we chose, not the paper's).
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.comparison_text(runs)))
+
+# %% [markdown]
+# ## The paper's ambiguities, piloted
+#
+# Each pilot changes one reading of the spiking GAN at DCGAN's learning rate and trains it for the
+# profile's pilot epochs; the baseline is the same run's first epochs.
+
+# %%
+pilot_runs = experiments.pilots(ctx, settings, scorer)  # {name: artifact}
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.pilots_table(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"])))
+
+# %% [markdown]
+# ## Paper versus ours
+#
+# The paper gives figures, not numbers, so its column is empty except for its epoch count;
+# {numref}`tab-000-claims` is read from `data/results/000_spiking_dcgan/claims.json`, which the
+# cell below writes from the artifacts.
+
+# %%
+bench = experiments.snntorch_benchmark(ctx)  # the recorded speed benchmark (full profile)
+chapter_claims = claims.claims_from(profile, runs, ceiling.inception, bench)
+write_claims(paper000.CHAPTER, paper000.PAPER, chapter_claims, profile)
+display(Markdown(claims_table(chapter_claims, digits=2, label="tab-000-claims",
+                              caption=f"Paper 000's numbers and ours ({profile} profile).")))
+
+# %% [markdown]
+# ## Where our setting differs from the paper's
+#
+# - **Epochs.** 12 per run instead of 150 (compute; see Profiles).
+# - **Inception score.** The book's MNIST classifier instead of Inception-v3 (offline; see above):
+#   our scores are not comparable with the paper's curves in absolute value.
+# - **Output, noise, batch.** Neurons after the last layer, one noise draw per image, batches of
+#   128: our readings of the text, each piloted against the alternative.
+# - **Unstated details.** No biases, LeakyReLU slope 0.2 (the DCGAN template); the analog
+#   generator ends in a sigmoid; real images in [0, 1] without normalisation.
+# - **A second learning rate.** DCGAN's, beside the paper's, so that the comparison of the two
+#   generators is also made where both have learned within our budget.
+
+# %% [markdown]
+# ## Appendix: simulation speed
+#
+# `benchmarks/dcgan_vs_snntorch.py` trains the spiking GAN with both generators from the same
+# weights on the same batches (batch 64), checks that their spikes and losses agree on the first
+# batch, and times one iteration (D step and G step) of each.
+
+# %% tags=["remove-input"]
+if bench:
+    m = bench.metrics
+    display(Markdown(f"Recorded with {m['threads']} thread(s), batch {m['batch']}: snnTorch {m['snntorch_s']:.2f} s, "
+                     f"snnlib {m['snnlib_s']:.2f} s per iteration, a ratio of {m['ratio']:.2f} "
+                     f"(spikes identical on the first batch: {m['spikes_identical']})."))
+else:
+    print("no recorded benchmark run")

@@ -1,0 +1,106 @@
+"""Numbers and text of chapter 000 derived from its artifacts (no training here)."""
+
+from __future__ import annotations
+
+from typing import Mapping, NamedTuple
+
+import numpy as np
+
+from snnlib.book.artifacts import Artifact
+from snnlib.book.tables import markdown_table
+from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
+
+__all__ = ["column", "RUN_LABEL", "runs_table", "pilots_table", "SIMILAR", "Comparison", "compare",
+           "comparison_text"]
+
+RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
+             "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
+             "pilot_output_sigmoid": "sigmoid output", "pilot_noise_fresh": "fresh noise per step",
+             "pilot_batch_64": "batch 64"}
+"""How the book names each run."""
+
+
+def column(art: Artifact, name: str) -> np.ndarray:
+    """One column of a GAN artifact's ``log`` (:data:`~.config.LOG_COLUMNS`) by name."""
+    return art.arrays["log"][:, LOG_COLUMNS.index(name)]
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _run_row(name: str, art: Artifact | None, epoch: int | None = None) -> list:
+    if art is None:
+        return [RUN_LABEL[name]] + [None] * 6
+    row = int(epoch if epoch is not None else len(art.arrays["log"]) - 1)
+    log = art.arrays["log"]
+    best = int(np.nanargmax(log[1:row + 1, 1])) + 1
+    return [RUN_LABEL[name], row, f"{log[best, 1]:.2f} (epoch {best})", _fmt(log[row, 1]), _fmt(log[row, 3], 1),
+            _fmt(log[row, 4], 3), _fmt(log[row, LOG_COLUMNS.index("spikes per image")], 0)]
+
+
+def runs_table(runs: Mapping[str, Artifact], ceiling_is: float) -> str:
+    """The chapter's GAN runs: epochs, best inception score and its epoch, last epoch's IS, FD,
+    spread and spikes per image, beside the ceiling (real test images)."""
+    rows = [_run_row(name, runs.get(name)) for name in RUNS]
+    return markdown_table(["run", "epochs", "best IS", "last IS", "last FD", "spread", "spikes / image"], rows,
+                          "lrrrrrr", caption=f"The GANs of this chapter, scored on 1 000 samples of fixed noise after "
+                          f"every epoch with the book's MNIST classifier (IS of 1 000 real test images: "
+                          f"{ceiling_is:.2f}; FD: Fréchet distance of the classifier's features to the test images).",
+                          label="tab-000-runs")
+
+
+def pilots_table(pilots: Mapping[str, Artifact], baseline: Artifact | None, epochs: int) -> str:
+    """Each pilot of the paper's ambiguities after ``epochs`` epochs beside the baseline
+    (``spiking_dcgan_lr`` at the same epoch)."""
+    rows = [["baseline: spike output, one noise draw, batch 128"] + (_run_row("spiking_dcgan_lr", baseline, epochs)[1:]
+                                                                   if baseline is not None and len(baseline.arrays["log"]) > epochs
+                                                                   else [None] * 6)]
+    rows += [[RUN_LABEL[name]] + _run_row(name, pilots.get(name))[1:] for name in PILOTS]
+    return markdown_table(["reading", "epochs", "best IS", "last IS", "last FD", "spread", "spikes / image"], rows,
+                          "lrrrrrr", caption=f"The paper's ambiguities, one change each to the spiking GAN at DCGAN's "
+                          f"learning rate, after {epochs} epoch(s).", label="tab-000-pilots")
+
+
+SIMILAR = {"is_ratio": 0.9, "epoch_ratio": 1.5}
+"""What we call "similar" when testing the paper's claim: the lower best IS at least 0.9 of the
+higher, and the epochs each needs to reach 90 % of the higher best IS within a factor 1.5."""
+
+
+class Comparison(NamedTuple):
+    """The spiking and the analog GAN of one setting, side by side."""
+
+    spiking_best: float
+    analog_best: float
+    spiking_epoch_to_90: int | None
+    """First epoch at which the spiking GAN's IS reaches 90 % of the higher best IS (None: never)."""
+    analog_epoch_to_90: int | None
+    similar: bool
+
+
+def compare(spiking: Artifact, analog: Artifact) -> Comparison:
+    """The paper's claim (similar IS at a similar speed) measured on two runs of the same length."""
+    s_is, a_is = column(spiking, "IS")[1:], column(analog, "IS")[1:]
+    target = 0.9 * max(s_is.max(), a_is.max())
+    first = [int(np.argmax(x >= target)) + 1 if (x >= target).any() else None for x in (s_is, a_is)]
+    quality = min(s_is.max(), a_is.max()) >= SIMILAR["is_ratio"] * max(s_is.max(), a_is.max())
+    speed = None not in first and max(first) <= SIMILAR["epoch_ratio"] * min(first)
+    return Comparison(float(s_is.max()), float(a_is.max()), first[0], first[1], bool(quality and speed))
+
+
+def comparison_text(runs: Mapping[str, Artifact]) -> str:
+    """The paper's claim tested in each setting where both runs exist (Markdown)."""
+    parts = []
+    for suffix, what in (("", "the paper's learning rate"), ("_dcgan_lr", "DCGAN's learning rate")):
+        s, a = runs.get("spiking" + suffix), runs.get("analog" + suffix)
+        if s is None or a is None:
+            parts.append(f"At {what}: not run yet.")
+            continue
+        c = compare(s, a)
+        epochs = len(column(s, "IS")) - 1
+        reach = lambda e: "never" if e is None else f"at epoch {e}"  # noqa: E731
+        parts.append(f"At {what} ({epochs} epochs): best IS {c.spiking_best:.2f} (spiking) against "
+                     f"{c.analog_best:.2f} (analog); 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
+                     f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
+                     + ("**similar**, as the paper says." if c.similar else "**not similar** by our criterion."))
+    return " ".join(parts)
