@@ -544,7 +544,7 @@ fixed_gans = experiments.train_fixed_gans(ctx, fix_pilots, gan_config, settings,
 # %% tags=["remove-input"]
 fix = experiments.chosen_fix(fix_pilots, experiments.fix_min_spread(data, settings))
 display(Markdown(analysis.fixed_gan_table(fixed_gans, fix, real_spread)))
-display(Markdown(analysis.fixed_gan_text(fixed_gans, ann_gans, real_spread) or "Not all ten digits have run."))
+display(Markdown(analysis.fixed_gan_text(fixed_gans, ann_gans, real_spread)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Samples of (a) the ANN GAN and (b) the Spiking-GAN trained with the chosen fix (last epoch), as {numref}`fig-003-samples`.", "name": "fig-003-fixed-samples"}}
 if fixed_gans:

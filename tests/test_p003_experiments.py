@@ -563,6 +563,7 @@ def test_fixed_gan_verdict_and_claims_hand_values():
         {"target_acc": 0.8, "fid_over_ann": 3.0, "spread_over_real": 0.4})
     assert "short of the bar" in analysis.fixed_gan_text(fixed_gans, ann, real)  # spread 0.4 < 0.5
     assert analysis.fixed_gan_verdict({0: fixed_gans[0]}, ann, real) is None
+    assert "(digits done: 0, 3)" in analysis.fixed_gan_text({0: fixed_gans[0], 3: fixed_gans[3]}, ann, real)
     table = analysis.fixed_gan_table({3: fixed_gans[3]}, "signed", real)
     assert ":name: tab-003-fixed-gan" in table and "| 3 | 90.0\u00a0% | 60.0 | 40.0 | 7 |" in table
     by_id = {c.id: c for c in claims.claims_from("full", {}, analysis.InputCodeCost(1.0, 1.0, 1.0), {}, {}, 0.99,

@@ -31,35 +31,39 @@ def _fmt(value: float, digits: int = 2) -> str:
 
 def _run_row(name: str, art: Artifact | None, epoch: int | None = None) -> list:
     if art is None:
-        return [RUN_LABEL[name]] + [None] * 6
+        return [RUN_LABEL[name]] + [None] * 7
     row = int(epoch if epoch is not None else len(art.arrays["log"]) - 1)
     log = art.arrays["log"]
     best = int(np.nanargmax(log[1:row + 1, 1])) + 1
-    return [RUN_LABEL[name], row, f"{log[best, 1]:.2f} (epoch {best})", _fmt(log[row, 1]), _fmt(log[row, 3], 1),
-            _fmt(log[row, 4], 3), _fmt(log[row, LOG_COLUMNS.index("spikes per image")], 0)]
+    share = log[row, LOG_COLUMNS.index("largest class share")]
+    return [RUN_LABEL[name], row, f"{log[best, 1]:.2f} ({best})", _fmt(log[row, 1]), _fmt(log[row, 3], 0),
+            _fmt(log[row, 4], 3), f"{100 * share:.0f} %", _fmt(log[row, LOG_COLUMNS.index("spikes per image")], 0)]
 
 
 def runs_table(runs: Mapping[str, Artifact], ceiling_is: float) -> str:
     """The chapter's GAN runs: epochs, best inception score and its epoch, last epoch's IS, FD,
     spread and spikes per image, beside the ceiling (real test images)."""
     rows = [_run_row(name, runs.get(name)) for name in RUNS]
-    return markdown_table(["run", "epochs", "best IS", "last IS", "last FD", "spread", "spikes / image"], rows,
-                          "lrrrrrr", caption=f"The GANs of this chapter, scored on 1 000 samples of fixed noise after "
-                          f"every epoch with the book's MNIST classifier (IS of 1 000 real test images: "
-                          f"{ceiling_is:.2f}; FD: Fréchet distance of the classifier's features to the test images).",
+    return markdown_table(["run", "epochs", "best IS (epoch)", "IS", "FD", "spread", "top class", "spikes"], rows,
+                          "lrrrrrrr", caption=f"The GANs of this chapter, scored on 1 000 samples of fixed noise after "
+                          f"every epoch with the book's MNIST classifier: the best inception score and its epoch, "
+                          f"then the last epoch's IS, Fréchet distance of the classifier's features to the test "
+                          f"images, spread between samples, share of the most frequent class and spikes per image "
+                          f"(real test images: IS {ceiling_is:.2f}).",
                           label="tab-000-runs")
 
 
-def pilots_table(pilots: Mapping[str, Artifact], baseline: Artifact | None, epochs: int) -> str:
+def pilots_table(pilots: Mapping[str, Artifact], baseline: Artifact | None, epochs: int, batch: int) -> str:
     """Each pilot of the paper's ambiguities after ``epochs`` epochs beside the baseline
-    (``spiking_dcgan_lr`` at the same epoch)."""
-    rows = [["baseline: spike output, one noise draw, batch 128"] + (_run_row("spiking_dcgan_lr", baseline, epochs)[1:]
+    (``spiking_dcgan_lr``, batches of ``batch``, at the same epoch)."""
+    rows = [["baseline"] + (_run_row("spiking_dcgan_lr", baseline, epochs)[1:]
                                                                    if baseline is not None and len(baseline.arrays["log"]) > epochs
-                                                                   else [None] * 6)]
+                                                                   else [None] * 7)]
     rows += [[RUN_LABEL[name]] + _run_row(name, pilots.get(name))[1:] for name in PILOTS]
-    return markdown_table(["reading", "epochs", "best IS", "last IS", "last FD", "spread", "spikes / image"], rows,
-                          "lrrrrrr", caption=f"The paper's ambiguities, one change each to the spiking GAN at DCGAN's "
-                          f"learning rate, after {epochs} epoch(s).", label="tab-000-pilots")
+    return markdown_table(["reading", "epochs", "best IS (epoch)", "IS", "FD", "spread", "top class", "spikes"], rows,
+                          "lrrrrrrr", caption=f"The paper's ambiguities, one change each to the spiking GAN at DCGAN's "
+                          f"learning rate (baseline: neurons after the last layer, one noise draw, batches of {batch}), after "
+                          f"{epochs} epoch(s); columns as in {{numref}}`tab-000-runs`.", label="tab-000-pilots")
 
 
 SIMILAR = {"is_ratio": 0.9, "epoch_ratio": 1.5}

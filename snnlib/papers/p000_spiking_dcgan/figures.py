@@ -64,9 +64,11 @@ def curves(runs: Mapping[str, Artifact], ceiling: float) -> plt.Figure:
 
 
 def losses(runs: Mapping[str, Artifact], window: int = 50) -> plt.Figure:
-    """D's and G's loss per step (running mean over ``window`` steps) of each run (paper Fig. 6)."""
-    fig, axes = plt.subplots(1, len(runs), figsize=(5 * len(runs), 3.2), squeeze=False, sharey=True)
-    for ax, (name, art) in zip(axes[0], runs.items()):
+    """D's and G's loss per step (running mean over ``window`` steps) of each run, two panels per
+    row (paper Fig. 6)."""
+    rows = (len(runs) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(10, 3 * rows), squeeze=False, sharey=True)
+    for ax, (name, art) in zip(axes.flat, runs.items()):
         steps = art.arrays["losses"]
         per_epoch = len(steps) / max(len(art.arrays["log"]) - 1, 1)
         w = min(window, len(steps))
@@ -75,6 +77,9 @@ def losses(runs: Mapping[str, Artifact], window: int = 50) -> plt.Figure:
             ax.plot((np.arange(len(smooth)) + w) / per_epoch, smooth, label=f"{who} loss")
         ax.set(xlabel="epoch", title=RUN_LABEL[name])
         ax.legend(fontsize=9, frameon=False)
-    axes[0, 0].set_ylabel("binary cross-entropy")
+    for ax in axes.flat[len(runs):]:
+        ax.axis("off")
+    for row in axes:
+        row[0].set_ylabel("binary cross-entropy")
     fig.tight_layout()
     return fig

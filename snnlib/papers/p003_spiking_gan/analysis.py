@@ -651,14 +651,18 @@ def fixed_gan_verdict(fixed: Mapping[int, Artifact], ann_gans: Mapping[int, Arti
 
 
 def fixed_gan_text(fixed: Mapping[int, Artifact], ann_gans: Mapping[int, Artifact],
-                   real: Mapping[int, float]) -> str | None:
+                   real: Mapping[int, float]) -> str:
     """The fixed Spiking-GANs against :data:`FIXED_TARGETS`, at the last and at the best-FD
-    epochs (Markdown); ``None`` until all ten digits of both kinds exist."""
+    epochs (Markdown); until all ten digits of both kinds exist, which digits have run."""
     parts = []
     for prefix, when in (("", "at the last epoch"), ("best_", "at the best-FD epochs")):
         v = fixed_gan_verdict(fixed, ann_gans, real, prefix)
         if v is None:
-            return None
+            done = ", ".join(str(d) for d in sorted(fixed)) or "none"
+            return (f"Not all ten digits have run (digits done: {done}), so the bar below is not judged yet: at "
+                    f"least {pct(FIXED_TARGETS['target_acc'], 0)} read as the digit, FD at most "
+                    f"{FIXED_TARGETS['fid_over_ann']:g} times the ANN GAN's, spread at least "
+                    f"{FIXED_TARGETS['spread_over_real']:g} times the test images', means over the ten digits.")
         met = (v["target_acc"] >= FIXED_TARGETS["target_acc"] and v["fid_over_ann"] <= FIXED_TARGETS["fid_over_ann"]
                and v["spread_over_real"] >= FIXED_TARGETS["spread_over_real"])
         parts.append(f"{when}, {pct(v['target_acc'])} read as the intended digit, a mean FD "
