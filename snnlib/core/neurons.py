@@ -12,7 +12,8 @@ runs any such step function over a sequence, and every module's ``forward`` retu
 Models
 ------
 * :func:`lif_step` / :func:`lif_sequence` -- leaky integrate-and-fire with snnTorch ``snn.Leaky``
-  (>= 0.8) semantics; IF is the special case :math:`\beta = 1` (:func:`if_params`).
+  (>= 0.8) semantics; IF is the special case :math:`\beta = 1` (:func:`if_params`), and STBP's
+  iterative LIF (Wu et al.) the zero reset (:func:`iterative_lif_params`).
 * :func:`adaptive_lif_step` -- LIF with adaptive threshold, BindsNET ``AdaptiveLIFNodes`` semantics.
 * :func:`stochastic_threshold_spike` -- SRM readout with stochastic threshold (VDIB readout).
 """
@@ -27,13 +28,14 @@ from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 import torch.nn.functional as F
 
-from .surrogate import Surrogate, fast_sigmoid, heaviside
+from .surrogate import Surrogate, fast_sigmoid, heaviside, rectangular
 
 __all__ = [
     "scan",
     "LIFParams",
     "LIFState",
     "if_params",
+    "iterative_lif_params",
     "lif_init_state",
     "lif_step",
     "lif_sequence",
@@ -110,6 +112,18 @@ def if_params(
 ) -> LIFParams:
     r"""Integrate-and-fire = LIF with :math:`\beta = 1`: :math:`U_t = U_{t-1} + I_t - R_t U_{thr}`."""
     return LIFParams(1.0, threshold, reset_mechanism, refractory, surrogate)
+
+
+def iterative_lif_params(
+    tau_decay: Scalar = 0.25,
+    threshold: Scalar = 0.5,
+    surrogate: Surrogate | None = None,
+) -> LIFParams:
+    r"""The iterative LIF of STBP (Wu et al. 2019; tdBN eqs. 2-3, eq-004-lif):
+    :math:`u^t = \tau_{decay}\,u^{t-1}(1 - o^{t-1}) + x^t`, :math:`o^t = \mathbb 1[u^t > V_{th}]`,
+    i.e. :func:`lif_step`'s zero reset with :math:`\beta = \tau_{decay}`.  The surrogate defaults to
+    STBP's rectangle of width 1 and height 1 (:func:`snnlib.core.surrogate.rectangular`)."""
+    return LIFParams(tau_decay, threshold, "zero", 0, surrogate if surrogate is not None else rectangular(1.0))
 
 
 def lif_init_state(
