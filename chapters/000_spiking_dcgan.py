@@ -41,9 +41,11 @@ from snnlib.book.provenance import figure_provenance
 from snnlib.book.runner import check_parameters
 from snnlib.core.neurons import lif_sequence
 from snnlib.papers import p000_spiking_dcgan as paper000
-from snnlib.papers.p000_spiking_dcgan import analysis, claims, config, experiments, figures, models
+from snnlib.papers.p000_spiking_dcgan import analysis, claims, config
+from snnlib.papers.p000_spiking_dcgan import experiments, figures, models
 
-check_parameters(profile, train, allowed=tuple(config.PROFILES))  # clear errors for bad parameters
+# clear errors for bad parameters
+check_parameters(profile, train, allowed=tuple(config.PROFILES))
 torch.set_num_threads(1)  # the committed runs used one thread per run
 plt.rcParams.update({"figure.dpi": 110, "font.size": 11,
                      "axes.spines.top": False, "axes.spines.right": False})
@@ -54,7 +56,7 @@ ctx = paper000.run_context(profile, train)
 # ## Profiles
 #
 # The paper trains for 150 epochs. Here one epoch of the spiking GAN (469 batches of 128 MNIST
-# images, 30 steps each, forward and backward) costs about half an hour of one CPU core, so the
+# images, 30 steps each, forward and backward) costs 20 to 30 minutes of one CPU core, so the
 # **full** profile trains 12 epochs per run, stated beside every number: both generators with the
 # paper's optimiser, and both again with the larger learning rate of the DCGAN recipe, so that the
 # comparison is also made after the generators have learned something (a budget-matched test of
@@ -63,7 +65,8 @@ ctx = paper000.run_context(profile, train)
 
 # %%
 settings = config.profile_settings(profile)  # both profiles: config.PROFILES
-scorer = experiments.GANScorer(experiments.test_images())  # the book's MNIST classifier, on the test images
+# the book's MNIST classifier, against the 10 000 test images
+scorer = experiments.GANScorer(experiments.test_images())
 
 # %% [markdown]
 # ## The neuron
@@ -99,9 +102,11 @@ scorer = experiments.GANScorer(experiments.test_images())  # the book's MNIST cl
 
 # %%
 currents = torch.tensor([0.05, 0.1, 0.2, 0.3, 0.4])
-spikes, _ = lif_sequence(currents.expand(30, -1), models.neuron_params())  # 30 steps, five neurons
+# five neurons, 30 steps of a constant current each
+spikes, _ = lif_sequence(currents.expand(30, -1), models.neuron_params())
 for current, count in zip(currents, spikes.sum(0)):
-    print(f"current {current:.2f}: {int(count):2d} spikes in 30 steps, I/U_thr x 30 = {30 * current / 0.4:.2f}")
+    print(f"current {current:.2f}: {int(count):2d} spikes in 30 steps, "
+          f"30 I/U_thr = {30 * current / 0.4:.2f}")
 
 # %% [markdown]
 # ## The generator and the discriminator
@@ -144,8 +149,10 @@ for current, count in zip(currents, spikes.sum(0)):
 
 # %%
 for reading in ("spikes", "sigmoid"):
-    identical, difference = models.snntorch_equivalence(models.GeneratorConfig(output=reading))
-    print(f"output {reading}: spikes identical in every layer: {identical}; largest image difference {difference:.1e}")
+    generator = models.GeneratorConfig(output=reading)
+    identical, difference = models.snntorch_equivalence(generator)
+    print(f"output {reading}: spikes identical in every layer: {identical}; "
+          f"largest image difference {difference:.1e}")
 
 # %% [markdown]
 # The gradients agree to float32 rounding (`tests/test_p000_spiking_dcgan.py`); the speed of the
@@ -185,8 +192,10 @@ for reading in ("spikes", "sigmoid"):
 
 # %%
 ceiling = experiments.real_ceiling(settings, scorer)
-print(f"1 000 real test images: IS {ceiling.inception:.2f} ± {ceiling.inception_sd:.2f} (of at most 10), "
-      f"spread {ceiling.spread:.3f}, largest class {100 * ceiling.largest_class:.1f} %")
+print(f"{settings['n_eval']} real test images: IS {ceiling.inception:.2f} "
+      f"± {ceiling.inception_sd:.2f} (of at most 10), "
+      f"spread {ceiling.spread:.3f}, "
+      f"largest class {100 * ceiling.largest_class:.1f} %")
 
 # %% [markdown]
 # ## The runs
@@ -197,7 +206,8 @@ print(f"1 000 real test images: IS {ceiling.inception:.2f} ± {ceiling.inception
 # order.
 
 # %%
-runs = experiments.train_gans(ctx, settings, scorer)  # {name: artifact}; full: 12 epochs each
+# {name: artifact}; full profile: 12 epochs each
+runs = experiments.train_gans(ctx, settings, scorer)
 
 # %% tags=["remove-input"]
 display(Markdown(analysis.runs_table(runs, ceiling.inception)))
@@ -258,11 +268,13 @@ display(Markdown(analysis.pilots_table(pilot_runs, runs.get("spiking_dcgan_lr"),
 # cell below writes from the artifacts.
 
 # %%
-bench = experiments.snntorch_benchmark(ctx)  # the recorded speed benchmark (full profile)
+# the recorded speed benchmark (full profile)
+bench = experiments.snntorch_benchmark(ctx)
 chapter_claims = claims.claims_from(profile, runs, ceiling.inception, bench)
 write_claims(paper000.CHAPTER, paper000.PAPER, chapter_claims, profile)
+caption = f"Paper 000's numbers and ours ({profile} profile)."
 display(Markdown(claims_table(chapter_claims, digits=2, label="tab-000-claims",
-                              caption=f"Paper 000's numbers and ours ({profile} profile).")))
+                              caption=caption)))
 
 # %% [markdown]
 # ## Where our setting differs from the paper's

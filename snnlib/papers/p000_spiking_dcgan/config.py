@@ -1,11 +1,11 @@
 """Profiles and experiment settings of chapter 000.
 
 The paper trains 150 epochs of 60 000 MNIST images; one epoch of the spiking GAN costs about
-half an hour of one CPU core here (30 steps of four transposed convolutions, forward and
+20 to 30 minutes of one CPU core here (30 steps of four transposed convolutions, forward and
 backward, for 469 batches of 128).  The **full** profile therefore trains fewer epochs, stated
 beside every number: the paper's settings, and a budget-matched run at DCGAN's larger
 learning rate so that the spiking-vs-analog claim is tested where both have learned.  The
-**quick** profile trains from scratch on a few thousand images for a couple of epochs: it
+**quick** profile trains from scratch on 1 024 images for a couple of epochs: it
 checks that the code works, not the paper.
 """
 
