@@ -218,8 +218,9 @@ if ctx.pending:
 display(Markdown(analysis.table2_markdown(results)))
 
 # %% [markdown]
-# We call a row's number *in agreement* when the difference of the means is within the two
-# standard deviations combined, $\sqrt{s_{paper}^2 + s_{ours}^2}$:
+# We call a row's number *in agreement* when our mean lies within two of the paper's standard
+# deviations of the paper's mean, $|m_{ours} - m_{paper}| \le 2\,s_{paper}$ (the criterion of
+# every count of this chapter):
 
 # %% tags=["remove-input"]
 if results:

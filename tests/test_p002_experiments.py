@@ -245,12 +245,14 @@ def test_thresholds_reset_to_zero_make_the_network_fire_more(tiny, data, tmp_pat
     assert analysis.clamp_thresholds_markdown(scored).splitlines()[1] == ":name: tab-002-clamp-theta"
 
 
-def test_agreement_uses_the_combined_sd():
+def test_agreement_uses_two_paper_sd():
     results = {5: _fake(0.801, 0.70), 2: _fake(0.80, 0.915)}
     assert analysis.agreement(results, 5, "best_voting").verdict == "agrees"  # 80.1 vs 80.1
     below = analysis.agreement(results, 5, "linear")  # 70.0 vs 85.5 ± 0.8
     assert below.verdict == "below" and below.difference == pytest.approx(-15.5)
-    assert below.combined_sd == pytest.approx(np.hypot(0.8, 1.0))
+    assert below.tolerance == pytest.approx(1.6)
+    # 84.2 is 1.3 below 85.5: within 2 paper-sd (1.6), as agreement_count counts it
+    assert analysis.agreement({5: _fake(0.801, 0.842)}, 5, "linear").verdict == "agrees"
     text = analysis.agreement_markdown(results)
     assert "* **best voting**: rows 5 agree; outside the spread: row 2 -7.5 pp." in text
 

@@ -177,17 +177,18 @@ def silent_markdown(results: Results) -> str:
 
 class Agreement(NamedTuple):
     difference: float  # ours - paper, percentage points
-    combined_sd: float  # sqrt(paper sd^2 + our sd^2)
+    tolerance: float  # two of the paper's standard deviations
     verdict: str  # "agrees", "above" or "below"
 
 
 def agreement(results: Results, row: int, readout: str) -> Agreement:
-    """Whether our mean is within the two standard deviations combined of the paper's."""
+    """Whether our mean is within two of the paper's standard deviations of the paper's mean (the
+    criterion of :func:`agreement_count`)."""
     paper = TABLE2[row].paper_value(readout)
-    ours, ours_sd = percent(results[row].metrics, readout)
-    combined = math.hypot(paper.sd, ours_sd or 0.0)
+    ours, _ = percent(results[row].metrics, readout)
+    tolerance = 2 * paper.sd
     delta = ours - paper.mean
-    return Agreement(delta, combined, "agrees" if abs(delta) <= combined else "above" if delta > 0 else "below")
+    return Agreement(delta, tolerance, "agrees" if abs(delta) <= tolerance else "above" if delta > 0 else "below")
 
 
 def agreement_markdown(results: Results) -> str:
@@ -304,6 +305,7 @@ def _effect(art: Artifact, base: Artifact, readout: str) -> float:
 
 
 def _cell_within(row: int, readout: str, ours: Optional[float]) -> Optional[bool]:
+    """Whether ``ours`` (%) lies within two of the paper's standard deviations of its mean."""
     paper = TABLE2[row].paper_value(readout)
     return None if ours is None else abs(ours - paper.mean) <= 2 * paper.sd
 
