@@ -161,12 +161,13 @@ def train_gan(ctx: RunContext, name: str, run: GANRun, settings: Mapping[str, An
     return ctx.experiment(name, keys, body)
 
 
-def train_gans(ctx: RunContext, settings: Mapping[str, Any], scorer: GANScorer | None = None
-               ) -> dict[str, Artifact]:
-    """:func:`train_gan` of every run of :data:`~.config.RUNS`; the artifacts that exist, by name."""
+def train_gans(ctx: RunContext, settings: Mapping[str, Any], scorer: GANScorer | None = None,
+               runs: Mapping[str, GANRun] = RUNS, epochs: int | None = None) -> dict[str, Artifact]:
+    """:func:`train_gan` of every one of ``runs`` (default: the chapter's, :data:`~.config.RUNS`),
+    for ``epochs`` (default the profile's); the artifacts that exist, by name."""
     done = {}
-    for name, run in RUNS.items():
-        art = train_gan(ctx, name, run, settings, scorer)
+    for name, run in runs.items():
+        art = train_gan(ctx, name, run, settings, scorer, epochs)
         if art is not None:
             done[name] = art
     return done
@@ -175,12 +176,7 @@ def train_gans(ctx: RunContext, settings: Mapping[str, Any], scorer: GANScorer |
 def pilots(ctx: RunContext, settings: Mapping[str, Any], scorer: GANScorer | None = None) -> dict[str, Artifact]:
     """The pilots of the paper's ambiguities (:data:`~.config.PILOTS`), ``pilot_epochs`` each; the
     artifacts that exist, by name."""
-    done = {}
-    for name, run in PILOTS.items():
-        art = train_gan(ctx, name, run, settings, scorer, epochs=settings["pilot_epochs"])
-        if art is not None:
-            done[name] = art
-    return done
+    return train_gans(ctx, settings, scorer, PILOTS, settings["pilot_epochs"])
 
 
 def real_ceiling(settings: Mapping[str, Any], scorer: GANScorer | None = None) -> GANScore:
