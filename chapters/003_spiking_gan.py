@@ -22,9 +22,8 @@
 # MNIST classifiers then decide earlier with fewer spikes, at a small cost in accuracy.
 #
 # This chapter rebuilds both parts with `snnlib`: the TTFS classifiers with both losses, and one
-# Spiking-GAN per digit next to an ordinary (ANN) GAN of the same size, and it sets every number the
-# paper states next to ours. The paper reports no number for its GAN; we add some with a digit
-# classifier trained in this project.
+# Spiking-GAN per digit next to an ordinary (ANN) GAN of the same size, with every number the paper
+# states next to ours. The paper reports no number for its GAN; ours use a digit classifier.
 #
 # **About the equations.** The text of paper 003 that we have lost its equations (only their
 # numbers survive). Every equation below marked **RECONSTRUCTED** was rebuilt from the S4NN paper
@@ -253,18 +252,16 @@ display(Markdown(analysis.input_cost_text(cost)))
 # At every layer $\delta$ is divided by its norm: by the L1 norm in the paper's text, by the L2
 # norm in the S4NN code. For G the error is propagated through the frozen D down to D's input
 # neurons, which are G's output pixels, and on through G. Implemented by
-# `snnlib.core.temporal.s4nn_backward` (which returns `delta_w`, so the training loops in
-# `snnlib.papers.p003_spiking_gan.s4nn.train_epoch` and `snnlib.papers.p003_spiking_gan.spiking_gan.spiking_gan_step` apply it), tested against a
-# hand-worked two-layer example, a hand-worked generator-through-discriminator example and a dense
-# re-statement of the S4NN code.
+# `snnlib.core.temporal.s4nn_backward` (which returns `delta_w` for the training loops
+# `p003_spiking_gan.s4nn.train_epoch` and `p003_spiking_gan.spiking_gan.spiking_gan_step` to apply),
+# tested against hand-worked one- and two-network examples and a re-statement of the S4NN code.
 #
 # Everything the paper leaves open is taken from the S4NN code: thresholds 100, learning rate 0.2
-# (except in the GAN's generator, chosen below),
-# L2 penalty $\lambda = 10^{-6}$, initial weights $U[0, 5]$ (hidden) and $U[0, 48]$ (output), one
-# image per update, and (in the classifiers, after each epoch has been scored) hidden neurons
-# that fired on fewer than 0.1 % of the epoch's images are re-initialised. The GANs have no such
-# reset: what falls silent there is the generator's *output* layer (below), which a hidden-layer
-# reset does not reach.
+# (except in the GAN's generator, chosen below), L2 penalty $\lambda = 10^{-6}$, initial weights
+# $U[0, 5]$ (hidden) and $U[0, 48]$ (output), one image per update, and (in the classifiers, after
+# each epoch has been scored) hidden neurons that fired on fewer than 0.1 % of the epoch's images
+# are re-initialised. The GANs have no such reset: what falls silent there is the generator's
+# *output* layer (below), which a hidden-layer reset does not reach.
 #
 # ### L1 or L2 error normalisation: a pilot on validation data
 #
@@ -292,8 +289,7 @@ if pilot_art is not None:
 # ## Classification: Aggressive TTFS versus S4NN
 #
 # Three classifiers, as in paper Sec. 3.1: 784-400-10 with each loss, and 784-1000-10 with
-# Aggressive TTFS. After every epoch we score the validation images and keep the weights of the
-# best epoch; those are scored once on the test set.
+# Aggressive TTFS. We keep the epoch best on the validation images and score it on the test set.
 #
 # **How we score.** The S4NN code counts an image as correct when the correct neuron is *among*
 # the first to fire, so a tie of several outputs counts as a hit, and when no output fires it picks
@@ -546,9 +542,13 @@ fix = experiments.chosen_fix(fix_pilots, experiments.fix_min_spread(data, settin
 display(Markdown(analysis.fixed_gan_table(fixed_gans, fix, real_spread)))
 display(Markdown(analysis.fixed_gan_text(fixed_gans, ann_gans, real_spread)))
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Samples of (a) the ANN GAN and (b) the Spiking-GAN trained with the chosen fix (last epoch), as {numref}`fig-003-samples`.", "name": "fig-003-fixed-samples"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "The Spiking-GANs trained with the chosen fix: samples (a) at the last epoch and (b) at the epoch closest to the digit's training images (best FD), as {numref}`fig-003-samples`; per epoch, (c) the Fréchet distance to the training images and (d) the share of G's output pixels that spike, one line per digit, the best epoch marked.", "name": "fig-003-fixed-samples"}}
 if fixed_gans:
-    fig = figures.samples(fixed_gans, ann_gans)
+    fig = figures.fixed_gans(fixed_gans)
+
+# %% tags=["remove-input"]
+if fixed_gans:
+    display(Markdown(figure_provenance(ctx, [f"gan_spiking_fixed_digit{d}" for d in sorted(fixed_gans)])))
 
 # %% [markdown]
 # ## Paper versus ours

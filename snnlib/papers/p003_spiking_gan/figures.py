@@ -13,10 +13,10 @@ from torch import Tensor
 from snnlib.book.artifacts import Artifact
 from snnlib.core import temporal as tp
 from snnlib.papers.p003_spiking_gan.analysis import if_peak_rate
-from snnlib.papers.p003_spiking_gan.config import G_LR_CANDIDATES, LABEL
+from snnlib.papers.p003_spiking_gan.config import FIX_PILOT_COLUMNS, G_LR_CANDIDATES, LABEL
 
 __all__ = ["refractory", "ttfs_coding", "ttfs_vs_count", "validation_curves", "per_digit",
-           "filters", "mask_pilot", "lr_pilot", "sample_grid", "samples", "gan_training"]
+           "filters", "mask_pilot", "lr_pilot", "sample_grid", "samples", "fixed_gans", "gan_training"]
 
 T_MAX = tp.S4NN_T_MAX
 
@@ -207,14 +207,36 @@ def lr_pilot(pilot: Artifact) -> plt.Figure:
     return fig
 
 
-def sample_grid(store: Mapping[int, Artifact], per_digit: int = 8) -> np.ndarray:
-    """``[280, 28 * per_digit]`` tiles: the first stored samples of each digit's generator (one
-    row per digit; black where a digit has none)."""
+def sample_grid(store: Mapping[int, Artifact], per_digit: int = 8, key: str = "samples") -> np.ndarray:
+    """``[280, 28 * per_digit]`` tiles: the first stored samples (array ``key``) of each digit's
+    generator (one row per digit; black where a digit has none)."""
     tiles = np.zeros((10 * 28, per_digit * 28))
     for d, art in store.items():
-        for k, image in enumerate(art.arrays["samples"][:per_digit]):
+        for k, image in enumerate(art.arrays[key][:per_digit]):
             tiles[28 * d:28 * (d + 1), 28 * k:28 * (k + 1)] = image.reshape(28, 28)
     return tiles
+
+
+def _sample_panel(ax: plt.Axes, store: Mapping[int, Artifact], title: str, prefix: str = "") -> None:
+    """One panel of :func:`samples`: the samples (array ``<prefix>samples``) of each digit with the
+    share read as the digit (metric ``<prefix>target_acc``) on the right."""
+    ax.imshow(sample_grid(store, key=f"{prefix}samples"), cmap="gray", vmin=0, vmax=255)
+    ax.set_yticks([28 * d + 14 for d in range(10)], [str(d) for d in range(10)], fontsize=12)
+    ax.set_ylabel("digit")
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for side in ax.spines:
+        ax.spines[side].set_visible(False)
+    for d in range(10):
+        if d in store:
+            share = store[d].metrics[f"{prefix}target_acc"]
+            ax.text(8 * 28 + 4, 28 * d + 14, f"{100 * share:.0f} %", va="center", fontsize=11,
+                    color="k" if share >= 0.5 else "C3")
+        else:  # a missing generator is not a black sample
+            ax.text(4 * 28, 28 * d + 14, f"digit {d}: not yet run", color="C1", ha="center",
+                    va="center", fontsize=11)
+    ax.text(8 * 28 + 4, -6, "read as\nthe digit", fontsize=10, va="bottom")
+    ax.set_title(title, fontsize=12)
 
 
 def samples(spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifact]) -> plt.Figure:
@@ -222,25 +244,32 @@ def samples(spiking_gans: Mapping[int, Artifact], ann_gans: Mapping[int, Artifac
     digit on the left and, on the right, the share of the generator's samples that the digit
     classifier reads as that digit (paper Fig. 8)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 6.2))
-    for ax, store, title in ((axes[0], ann_gans, "(a) ANN GAN"), (axes[1], spiking_gans, "(b) Spiking-GAN")):
-        ax.imshow(sample_grid(store), cmap="gray", vmin=0, vmax=255)
-        ax.set_yticks([28 * d + 14 for d in range(10)], [str(d) for d in range(10)], fontsize=12)
-        ax.set_ylabel("digit")
-        ax.set_xticks([])
-        ax.tick_params(length=0)
-        for side in ax.spines:
-            ax.spines[side].set_visible(False)
-        for d in range(10):
-            if d in store:
-                share = store[d].metrics["target_acc"]
-                ax.text(8 * 28 + 4, 28 * d + 14, f"{100 * share:.0f} %", va="center", fontsize=11,
-                        color="k" if share >= 0.5 else "C3")
-            else:  # a missing generator is not a black sample
-                ax.text(4 * 28, 28 * d + 14, f"digit {d}: not yet run", color="C1", ha="center",
-                        va="center", fontsize=11)
-        ax.text(8 * 28 + 4, -6, "read as\nthe digit", fontsize=10, va="bottom")
-        ax.set_title(title, fontsize=12)
+    _sample_panel(axes[0], ann_gans, "(a) ANN GAN")
+    _sample_panel(axes[1], spiking_gans, "(b) Spiking-GAN")
     fig.tight_layout()
+    return fig
+
+
+def fixed_gans(fixed: Mapping[int, Artifact]) -> plt.Figure:
+    """The Spiking-GANs trained with the chosen fix: samples (a) at the last epoch and (b) at the
+    best-FD epoch, as :func:`samples`; per epoch and digit, (c) the Fréchet distance to the training
+    images and (d) the share of G's output pixels that spike (the best epoch marked)."""
+    fig = plt.figure(figsize=(10, 9.6))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.6, 1], hspace=0.25, wspace=0.3)
+    _sample_panel(fig.add_subplot(grid[0, 0]), fixed, "(a) last epoch")
+    _sample_panel(fig.add_subplot(grid[0, 1]), fixed, "(b) best-FD epoch", prefix="best_")
+    ax_c, ax_d = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
+    for digit, art in sorted(fixed.items()):
+        log, best = art.arrays["log"], int(art.metrics["best_epoch"])
+        for ax, column in ((ax_c, FIX_PILOT_COLUMNS.index("Fréchet distance to training images")),
+                           (ax_d, FIX_PILOT_COLUMNS.index("pixels that spike"))):
+            line, = ax.plot(log[:, 0], log[:, column], lw=1, label=str(digit))
+            ax.plot(best, log[best - 1, column], "o", ms=4, color=line.get_color())
+    ax_c.set(yscale="log", ylabel="FD to training images (log)", title="(c) Fréchet distance")
+    ax_d.set(ylim=(0, 1), ylabel="share of pixels that spike", title="(d) G's output activity")
+    ax_d.legend(fontsize=9, ncol=2, frameon=False, title="digit", title_fontsize=9)
+    for ax in (ax_c, ax_d):
+        ax.set_xlabel("epoch")
     return fig
 
 
