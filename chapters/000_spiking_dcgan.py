@@ -182,7 +182,7 @@ for reading in ("spikes", "sigmoid"):
 # with Inception-v3's class probabilities $p(y \mid x)$. Inception-v3's weights cannot be
 # downloaded on the machines that build this book, and an ImageNet classifier says little about
 # digits anyway, so we use the book's MNIST classifier (`snnlib.book.classifier`, 10 classes) on
-# 1 000 samples of fixed noise, in 10 splits (`experiments.GANScorer`,
+# 1 000 samples of fixed noise (500 in the quick profile), in 10 splits (`experiments.GANScorer`,
 # `snnlib.core.metrics.inception_score`). Our scores therefore lie between 1 and 10 and compare
 # our runs with each other, not with the paper's Inception-v3 values. Their ceiling is the score
 # of real test images. Beside the score we log what it can miss: the Fréchet distance
@@ -210,7 +210,7 @@ print(f"{settings['n_eval']} real test images: IS {ceiling.inception:.2f} "
 runs = experiments.train_gans(ctx, settings, scorer)
 
 # %% tags=["remove-input"]
-display(Markdown(analysis.runs_table(runs, ceiling.inception)))
+display(Markdown(analysis.runs_table(runs, ceiling.inception, settings["n_eval"])))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "(a) Inception score (the book's MNIST classifier, 1 000 samples of fixed noise) and (b) Fréchet distance to the test images after every epoch; solid: spiking generator, dashed: analog generator; blue: the paper's learning rate, orange: DCGAN's. Epoch 0 is before training. After paper Figs. 5 and 7.", "name": "fig-000-curves"}}
 if runs:

@@ -40,12 +40,13 @@ def _run_row(name: str, art: Artifact | None, epoch: int | None = None) -> list:
             _fmt(log[row, 4], 3), f"{100 * share:.0f} %", _fmt(log[row, LOG_COLUMNS.index("spikes per image")], 0)]
 
 
-def runs_table(runs: Mapping[str, Artifact], ceiling_is: float) -> str:
+def runs_table(runs: Mapping[str, Artifact], ceiling_is: float, n_eval: int) -> str:
     """The chapter's GAN runs: epochs, best inception score and its epoch, last epoch's IS, FD,
-    spread and spikes per image, beside the ceiling (real test images)."""
+    spread, top class share and spikes per image (``n_eval`` samples each), beside the ceiling
+    (real test images)."""
     rows = [_run_row(name, runs.get(name)) for name in RUNS]
     return markdown_table(["run", "epochs", "best IS (epoch)", "IS", "FD", "spread", "top class", "spikes"], rows,
-                          "lrrrrrrr", caption=f"The GANs of this chapter, scored on 1 000 samples of fixed noise after "
+                          "lrrrrrrr", caption=f"The GANs of this chapter, scored on {n_eval} samples of fixed noise after "
                           f"every epoch with the book's MNIST classifier: the best inception score and its epoch, "
                           f"then the last epoch's IS, Fréchet distance of the classifier's features to the test "
                           f"images, spread between samples, share of the most frequent class and spikes per image "

@@ -30,7 +30,7 @@ def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: s
     epochs = None if art is None else len(art.arrays["log"]) - 1
     what = f"{kind} GAN" + (", DCGAN's learning rate" if "dcgan" in name else "")
     out = [Claim(f"is.{prefix}.best", f"{what}: best inception score over the epochs (book's MNIST classifier, "
-                 f"1 000 samples){missing}", None, m.get("best_is"), source, profile),
+                 f"samples of fixed noise){missing}", None, m.get("best_is"), source, profile),
            Claim(f"is.{prefix}.best_epoch", f"{what}: epoch of the best inception score{missing}", None,
                  m.get("best_is_epoch"), source, profile),
            Claim(f"fid.{prefix}.final", f"{what}: Fréchet distance to the test images at the last epoch{missing}",
@@ -48,9 +48,9 @@ def claims_from(profile: str, runs: Mapping[str, Artifact], ceiling_is: float,
                 bench: Artifact | None = None) -> list[Claim]:
     """The chapter's claims from its GAN runs (by name), the inception score of real test images
     and the recorded snnTorch benchmark (``bench``)."""
-    claims = [Claim("is.real_test", "inception score of 1 000 real test images under the book's MNIST "
-                    "classifier (the ceiling; the paper used Inception-v3)", None, ceiling_is, "not in the paper",
-                    profile)]
+    claims = [Claim("is.real_test", "inception score of real test images, as many as the samples scored per "
+                    "epoch, under the book's MNIST classifier (the ceiling; the paper used Inception-v3)", None,
+                    ceiling_is, "not in the paper", profile)]
     for name, prefix in (("spiking", "spiking"), ("analog", "analog"), ("spiking_dcgan_lr", "spiking_dcgan_lr"),
                          ("analog_dcgan_lr", "analog_dcgan_lr")):
         claims += _run_claims(runs, name, prefix, profile)
