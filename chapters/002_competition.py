@@ -218,9 +218,8 @@ if ctx.pending:
 display(Markdown(analysis.table2_markdown(results)))
 
 # %% [markdown]
-# We call a row's number *in agreement* when our mean lies within two of the paper's standard
-# deviations of the paper's mean, $|m_{ours} - m_{paper}| \le 2\,s_{paper}$ (the criterion of
-# every count of this chapter):
+# A row's number is *in agreement* when $|m_{ours} - m_{paper}| \le 2\,s_{paper}$, within two of
+# the paper's standard deviations (the criterion of every count in this chapter):
 
 # %% tags=["remove-input"]
 if results:
