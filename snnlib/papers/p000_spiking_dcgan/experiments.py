@@ -138,10 +138,12 @@ def train_gan(ctx: RunContext, name: str, run: GANRun, settings: Mapping[str, An
         row, snap = evaluate(0, [math.nan, math.nan])
         state = {"g": g, "d": d, "opt_g": opt_g, "opt_d": opt_d, "gen": gen, "log": [row], "snapshots": [snap],
                  "losses": []}
-        per_epoch = len(real) // batch
+        per_epoch, orders = len(real) // batch, {}
         for step in exp.steps(epochs * per_epoch, state, every=settings["checkpoint_every"], desc=exp.name):
             epoch, i = divmod(step, per_epoch)
-            order = torch.randperm(len(real), generator=torch.Generator().manual_seed(epoch))
+            if epoch not in orders:  # the order depends only on the epoch: resumable
+                orders = {epoch: torch.randperm(len(real), generator=torch.Generator().manual_seed(epoch))}
+            order = orders[epoch]
             z = models.sample_noise(batch, config, generator=state["gen"])
             losses = gan_step(g, d, opt_g, opt_d, real[order[i * batch:(i + 1) * batch]], z)
             state["losses"] = state["losses"] + [list(losses)]
