@@ -31,6 +31,7 @@ import time
 
 import torch
 
+from snnlib.book.runner import benchmark_record
 from snnlib.papers.p002_competition.network import (
     CompetitionNetConfig,
     dense_xy,
@@ -140,6 +141,7 @@ def main() -> None:
                         help="write the results as the chapter's artifact "
                              "data/results/002_competition/full/bindsnet_benchmark/ (with provenance)")
     args = parser.parse_args()
+    recording = benchmark_record("002_competition", "bindsnet_benchmark", args, seed=args.seed)
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
 
@@ -250,13 +252,9 @@ def main() -> None:
         seconds = median_time(lambda: bindsnet_image(network, monitor, spikes[0], config), 10)
         print(f"BindsNET inference, 25 ch k12: {1 / seconds:8.1f} images / s (one image per run)")
         record["bindsnet_inference_images_per_s_25ch"] = 1 / seconds
-    if args.record:
-        from snnlib.book.runner import Experiment
-
-        settings = {k: v for k, v in vars(args).items() if k != "record"}
-        exp = Experiment("002_competition", "bindsnet_benchmark", settings, "full", seed=args.seed)
-        exp.finish(record)
-        print(f"recorded in {exp.directory}")
+    if recording is not None:
+        recording.finish(record)
+        print(f"recorded in {recording.directory}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import time
 import torch
 
 from snnlib.book.data import load_mnist
+from snnlib.book.runner import benchmark_record
 from snnlib.papers.p000_spiking_dcgan import gan, models
 from snnlib.papers.p000_spiking_dcgan.config import PAPER_OPTIMISER
 
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true",
                         help="write the result as chapter 000's snntorch_benchmark artifact")
     args = parser.parse_args()
+    recording = benchmark_record("000_spiking_dcgan", "snntorch_benchmark", args)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     config = models.GeneratorConfig(output=args.output)
@@ -83,13 +85,9 @@ def main() -> None:
     record["ratio"] = record["snntorch_s"] / record["snnlib_s"]
     print(f"one iteration at batch {args.batch}, {args.threads} thread(s): snnTorch {record['snntorch_s']:.3f} s, "
           f"snnlib {record['snnlib_s']:.3f} s (medians of {args.iterations}), ratio {record['ratio']:.2f}x")
-    if args.record:
-        from snnlib.book.runner import Experiment
-
-        settings = {k: v for k, v in vars(args).items() if k != "record"}
-        exp = Experiment("000_spiking_dcgan", "snntorch_benchmark", settings, "full", seed=0)
-        exp.finish(record)
-        print(f"recorded in {exp.directory}")
+    if recording is not None:
+        recording.finish(record)
+        print(f"recorded in {recording.directory}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from snnlib.book.data import load_mnist
+from snnlib.book.runner import benchmark_record
 from snnlib.core import temporal as tp
 from snnlib.core.coding import ttfs_encode
 from snnlib.papers.p003_spiking_gan.s4nn import S4NNClassifierConfig, evaluate
@@ -146,6 +147,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true",
                         help="write data/results/003_spiking_gan/full/s4nn_benchmark/ (with provenance)")
     args = parser.parse_args()
+    recording = benchmark_record("003_spiking_gan", "s4nn_benchmark", args)
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}")
 
@@ -249,13 +251,9 @@ def main() -> None:
     print(f"  output spike times identical on every image: {eval_equal}; S4NN-rule correctness "
           f"identical on every image: {ok_equal}; S4NN-rule accuracy "
           f"port {lenient_port:.4f}, snnlib {result.s4nn_accuracy:.4f}")
-    if args.record:
-        from snnlib.book.runner import Experiment
-
-        settings = {k: v for k, v in vars(args).items() if k != "record"}
-        exp = Experiment("003_spiking_gan", "s4nn_benchmark", settings, "full", seed=0)
-        exp.finish(record)
-        print(f"recorded in {exp.directory}")
+    if recording is not None:
+        recording.finish(record)
+        print(f"recorded in {recording.directory}")
 
 
 if __name__ == "__main__":

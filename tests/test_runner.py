@@ -323,3 +323,18 @@ def test_cost_table_sums_wall_time_per_chapter(tmp_path, monkeypatch):
     Experiment("ch", "short", {}, "full", 0, tmp_path).finish({"x": 1})
     rows = runner.cost_table("full", tmp_path).splitlines()
     assert rows[2] == "| ch | 2 | 1.5 h | 1.0 h (`long`) |"
+
+
+def test_benchmark_record_times_the_script_from_its_start(tmp_path, monkeypatch):
+    """A benchmark's record is created before it measures, so its wall time spans the script."""
+    import argparse
+
+    monkeypatch.setattr(runner, "results_root", lambda: tmp_path)
+    clock = iter([100.0, 142.5])
+    monkeypatch.setattr(runner.time, "perf_counter", lambda: next(clock))
+    assert runner.benchmark_record("ch", "bench", argparse.Namespace(record=False, batch=4)) is None
+    recording = runner.benchmark_record("ch", "bench", argparse.Namespace(record=True, batch=4), seed=3)
+    artifact = recording.finish({"ratio": 2.0})
+    assert artifact.provenance["wall_time_s"] == 42.5
+    assert artifact.provenance["config"] == {"batch": 4} and artifact.provenance["seed"] == 3
+    assert recording.directory == tmp_path / "ch" / "full" / "bench"

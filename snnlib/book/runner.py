@@ -580,3 +580,13 @@ def paper_run_context(package: str, chapter: str, profile: str, train: bool | st
     the protocols in ``<package>.experiments`` and the library code they import (not the package's
     figures, analysis or claims, which compute nothing stored in an artifact)."""
     return RunContext(chapter, profile, train, seed=0, code=(f"{package}.experiments",))
+
+
+def benchmark_record(chapter: str, name: str, args: Any, seed: int = 0) -> Experiment | None:
+    """The full-profile artifact a benchmark script writes when run with ``--record`` (``None``
+    without it): created before the measurement starts, so its provenance carries the script's
+    wall time; its config is the script's arguments other than ``record``."""
+    if not args.record:
+        return None
+    settings = {k: v for k, v in vars(args).items() if k != "record"}
+    return Experiment(chapter, name, settings, "full", seed=seed)
