@@ -47,7 +47,7 @@ $(LAB_STAMP): $(STAMP)
 	touch $@
 
 data: env
-	$(BIN)/python -m snnlib.book.data prepare mnist
+	$(BIN)/python -m snnlib.book.data prepare mnist fashion-mnist
 
 env: $(STAMP)
 

@@ -93,6 +93,13 @@ def synthetic_mnist_like(seed=0, n_train=30, n_test=7):
     }
 
 
+REAL_APT_DOWNLOAD = data._apt_download
+
+
+def _no_apt(package, directory):
+    raise data._Unavailable("apt disabled in tests")
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """Temporary data root, no network, no system Fashion-MNIST, fresh verification memo."""
@@ -102,6 +109,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("SNN_CIFAR10_TARBALL", raising=False)
     monkeypatch.setattr(data, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "no-system-fashion-mnist")
     monkeypatch.setattr(data, "_urlopen", _no_network)
+    monkeypatch.setattr(data, "_apt_download", _no_apt)
     monkeypatch.setattr(data, "_VERIFIED", set())
     return root
 
@@ -542,6 +550,29 @@ def test_fashion_mnist_from_directory(tmp_path, monkeypatch, isolated, recompres
     assert np.array_equal(yc.numpy(), arrays["train_labels"][50:])
     xt, _ = data.load_fashion_mnist("test", as_float=True)
     assert xt.shape == (10, 28, 28) and 0 <= xt.min() and xt.max() <= 1
+
+
+def test_fashion_mnist_from_apt_registry_leaves_no_download_behind(tmp_path, monkeypatch, isolated):
+    arrays = synthetic_mnist_like(seed=4, n_train=60, n_test=10)
+    fetched = []
+
+    def fake_apt(package, directory):  # what `apt-get download` + `dpkg -x` leave
+        fetched.append(directory)
+        _write_fashion_dir(directory / "root" / data.FASHION_MNIST_DEB_SUBDIR, arrays, monkeypatch,
+                           recompress=True)
+        return directory / "root"
+
+    monkeypatch.setattr(data, "_apt_download", fake_apt)
+    _, y = data.load_fashion_mnist("test")
+    assert np.array_equal(y.numpy(), arrays["test_labels"])
+    assert fetched and not fetched[0].exists()  # the temporary download is gone
+    assert {p.name for p in (isolated / "cache").iterdir() if not p.name.endswith(".lock")} == {"fashion-mnist"}
+
+
+def test_apt_source_is_unavailable_without_apt(tmp_path, monkeypatch):
+    monkeypatch.setattr(data.shutil, "which", lambda name: None)
+    with pytest.raises(data._Unavailable, match="apt-get"):
+        REAL_APT_DOWNLOAD("dataset-fashion-mnist", tmp_path)
 
 
 def test_fashion_mnist_rejects_wrong_checksum(tmp_path, monkeypatch, isolated):

@@ -44,7 +44,8 @@ Sources
   mirrors in ``MNIST_MIRRORS`` (md5-checked).
 * Fashion-MNIST: (1) the IDX files of the Debian package ``dataset-fashion-mnist``
   (``/usr/share/datasets/fashion-mnist``) or of a directory named by ``$SNN_FASHION_MNIST_DIR``;
-  (2) the official download.  A ``.gz`` file is accepted if its md5 is the published one, or --
+  (2) the same package fetched from the apt registry without root (``apt-get download``, then
+  ``dpkg -x`` into a temporary directory); (3) the official download.  A ``.gz`` file is accepted if its md5 is the published one, or --
   as for the Debian package, which recompressed the files -- if the md5 of its decompressed
   content is the published one of the decompressed file.
 * CIFAR-10: ``cifar-10-python.tar.gz`` (md5-checked) from ``$SNN_CIFAR10_TARBALL``, from
@@ -66,6 +67,8 @@ import json
 import logging
 import os
 import pickle
+import shutil
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -846,6 +849,42 @@ def _fashion_local(cache: Path) -> dict[str, np.ndarray]:
     raise _Unavailable(f"the IDX files are not in {where}{hint}")
 
 
+def _apt_download(package: str, directory: Path) -> Path:
+    """Fetch the Debian package ``package`` from the system's apt sources into ``directory``
+    (``apt-get download``, no root needed) and unpack it there (``dpkg -x``); the unpacked root.
+    Replaced in tests."""
+    if not (shutil.which("apt-get") and shutil.which("dpkg")):
+        raise _Unavailable("apt-get/dpkg are not available on this machine")
+    try:
+        subprocess.run(["apt-get", "download", package], cwd=directory, check=True,
+                       capture_output=True, text=True, timeout=600)
+        debs = sorted(directory.glob(f"{package}_*.deb"))
+        if not debs:
+            raise _Unavailable(f"`apt-get download {package}` left no .deb file")
+        root = directory / "root"
+        subprocess.run(["dpkg", "-x", str(debs[-1]), str(root)], check=True,
+                       capture_output=True, text=True, timeout=600)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        detail = getattr(exc, "stderr", None) or str(exc)
+        raise _Unavailable(f"`apt-get download {package}` failed: {detail.strip()[-300:]}") from None
+    return root
+
+
+def _fashion_from_apt(cache: Path) -> dict[str, np.ndarray]:
+    """The IDX files of the Debian package, fetched from the apt registry into a temporary
+    directory (removed afterwards) and checked against the published md5s."""
+    with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:
+        root = _apt_download(FASHION_MNIST_DEBIAN_PACKAGE, Path(tmp))
+        directory = root / FASHION_MNIST_DEB_SUBDIR
+        try:
+            return {
+                name: _read_verified_idx(directory, filename, md5, raw_md5)
+                for name, (filename, md5, raw_md5) in FASHION_MNIST_FILES.items()
+            }
+        except FileNotFoundError as exc:
+            raise _Unavailable(f"the downloaded package lacks {exc}") from None
+
+
 def _fashion_online(cache: Path) -> dict[str, np.ndarray]:
     return {
         name: _download_idx(filename, md5, FASHION_MNIST_MIRRORS, cache, raw_md5)
@@ -859,6 +898,7 @@ def prepare_fashion_mnist() -> Path:
         _FASHION_DS,
         [
             (f"local IDX files (Debian package {FASHION_MNIST_DEBIAN_PACKAGE})", _fashion_local),
+            (f"Debian package {FASHION_MNIST_DEBIAN_PACKAGE} via `apt-get download`", _fashion_from_apt),
             ("download (" + ", ".join(FASHION_MNIST_MIRRORS) + ")", _fashion_online),
         ],
         f"run `sudo apt-get install {FASHION_MNIST_DEBIAN_PACKAGE}` (or, without root: "
