@@ -16,6 +16,10 @@ SURROGATES = [
     surrogates.atan(0.7),
     surrogates.sigmoid(25.0),
     surrogates.sigmoid(5.0),
+    surrogates.triangle(1.0),
+    surrogates.triangle(2.5),
+    surrogates.gaussian(1.0),
+    surrogates.gaussian(0.3),
 ]
 IDS = [repr(s) for s in SURROGATES]
 
@@ -54,6 +58,18 @@ def test_derivative_matches_central_finite_differences(surrogate):
         torch.testing.assert_close(numerical, surrogate.derivative(GRID), rtol=1e-4, atol=1e-6)
     else:
         torch.testing.assert_close(numerical, surrogate.derivative(GRID), rtol=1e-6, atol=1e-8)
+
+
+def test_stbp_windows_hand_values():
+    # eq-004-surrogates: STBP's h2 (triangle) and h4 (Gaussian) at a = 1
+    x = torch.tensor([0.0, 1.0, -1.5, 2.5], dtype=torch.float64)
+    assert surrogates.triangle(1.0).derivative(x).tolist() == [0.5, 0.25, 0.125, 0.0]
+    gauss = surrogates.gaussian(1.0).derivative(x)
+    assert gauss[0].item() == pytest.approx(1 / math.sqrt(2 * math.pi))
+    assert gauss[1].item() == pytest.approx(math.exp(-0.5) / math.sqrt(2 * math.pi))
+    for s in (surrogates.triangle(1.0), surrogates.gaussian(0.3)):  # unit area: primitive 0 -> 1
+        ends = s.primitive(torch.tensor([-10.0, 10.0], dtype=torch.float64))
+        assert ends.tolist() == pytest.approx([0.0, 1.0])
 
 
 def test_hand_values():

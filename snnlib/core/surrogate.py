@@ -37,11 +37,15 @@ __all__ = [
     "Rectangular",
     "ATan",
     "Sigmoid",
+    "Triangle",
+    "Gaussian",
     "heaviside",
     "fast_sigmoid",
     "rectangular",
     "atan",
     "sigmoid",
+    "triangle",
+    "gaussian",
 ]
 
 
@@ -167,6 +171,49 @@ class Sigmoid(Surrogate):
         return self.slope * s * (1.0 - s)
 
 
+@dataclass(frozen=True)
+class Triangle(Surrogate):
+    r"""Triangular window of unit area (Wu et al. 2018, STBP's :math:`h_2`, parameter :math:`a`).
+
+    .. math:: \tilde S'(x) = \max\!\left(0,\ \frac{\sqrt a}{2} - \frac a4 |x|\right),\qquad
+              \tilde S(x) = \frac12 + \frac{\sqrt a}{2}\left(\hat x - \frac{\sqrt a}{4}\,\hat x|\hat x|\right),
+              \quad \hat x = \mathrm{clamp}\!\left(x, -\tfrac{2}{\sqrt a}, \tfrac{2}{\sqrt a}\right).
+
+    STBP writes the window as :math:`(\frac{\sqrt a}{2} - \frac a4|x|)\,\mathrm{sign}(\frac{2}{\sqrt a} - |x|)`,
+    which read literally grows again outside :math:`|x| < 2/\sqrt a`; here it is 0 there (the
+    triangle its figure draws).  Implements the triangle case of eq-004-surrogates.
+    """
+
+    a: float = 1.0
+
+    def primitive(self, x: Tensor) -> Tensor:
+        half = 2.0 / math.sqrt(self.a)
+        xc = torch.clamp(x, -half, half)
+        return 0.5 + 0.5 * math.sqrt(self.a) * (xc - 0.25 * math.sqrt(self.a) * xc * xc.abs())
+
+    def derivative(self, x: Tensor) -> Tensor:
+        return torch.clamp(0.5 * math.sqrt(self.a) - 0.25 * self.a * x.abs(), min=0.0)
+
+
+@dataclass(frozen=True)
+class Gaussian(Surrogate):
+    r"""Gaussian window of unit area and variance :math:`a` (Wu et al. 2018, STBP's :math:`h_4`).
+
+    .. math:: \tilde S'(x) = \frac{1}{\sqrt{2\pi a}}\,e^{-x^2/(2a)},\qquad
+              \tilde S(x) = \tfrac12\left(1 + \operatorname{erf}\frac{x}{\sqrt{2a}}\right).
+
+    Implements the Gaussian case of eq-004-surrogates.
+    """
+
+    a: float = 1.0
+
+    def primitive(self, x: Tensor) -> Tensor:
+        return 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0 * self.a)))
+
+    def derivative(self, x: Tensor) -> Tensor:
+        return torch.exp(-x * x / (2.0 * self.a)) / math.sqrt(2.0 * math.pi * self.a)
+
+
 def fast_sigmoid(slope: float = 25.0) -> FastSigmoid:
     """Fast-sigmoid surrogate, :math:`1/(1+k|x|)^2` (snnTorch default ``slope=25``)."""
     return FastSigmoid(slope=float(slope))
@@ -187,3 +234,17 @@ def atan(alpha: float = 2.0) -> ATan:
 def sigmoid(slope: float = 25.0) -> Sigmoid:
     """Sigmoid surrogate (snnTorch default ``slope=25``)."""
     return Sigmoid(slope=float(slope))
+
+
+def triangle(a: float = 1.0) -> Triangle:
+    """STBP's triangular surrogate :math:`h_2`: peak :math:`\\sqrt a/2`, half-width :math:`2/\\sqrt a`."""
+    if a <= 0:
+        raise ValueError(f"a must be positive, got {a}")
+    return Triangle(a=float(a))
+
+
+def gaussian(a: float = 1.0) -> Gaussian:
+    """STBP's Gaussian surrogate :math:`h_4` of variance ``a``."""
+    if a <= 0:
+        raise ValueError(f"a must be positive, got {a}")
+    return Gaussian(a=float(a))
