@@ -131,15 +131,20 @@ def loop_lif(currents, params, state):
     return torch.stack(spikes), state
 
 
+@pytest.mark.parametrize("detach_reset", [True, False], ids=["detached_reset", "reset_gradient"])
 @pytest.mark.parametrize("reset_mechanism", ["subtract", "zero", "none"])
 @pytest.mark.parametrize("beta", [0.0, 0.5, 0.95, 1.0])
 @pytest.mark.parametrize(
-    "surrogate", [surrogates.fast_sigmoid(25.0), surrogates.atan(2.0)], ids=["fast_sigmoid", "atan"]
+    "surrogate", [surrogates.fast_sigmoid(25.0), surrogates.atan(2.0), surrogates.rectangular(1.0)],
+    ids=["fast_sigmoid", "atan", "rectangular"]
 )
-def test_lif_sequence_matches_lif_step_loop(reset_mechanism, beta, surrogate):
+def test_lif_sequence_matches_lif_step_loop(reset_mechanism, beta, surrogate, detach_reset):
+    """The hand-written backward against autograd through the lif_step loop; with the gradient
+    through the reset (STBP's backpropagation through time, eq-004-bptt) as well as without."""
     seed = 1000 * ["subtract", "zero", "none"].index(reset_mechanism) + int(100 * beta)
     generator = torch.Generator().manual_seed(seed)
-    params = LIFParams(beta=beta, threshold=1.0, reset_mechanism=reset_mechanism, surrogate=surrogate)
+    params = LIFParams(beta=beta, threshold=1.0, reset_mechanism=reset_mechanism, surrogate=surrogate,
+                       detach_reset=detach_reset)
     currents = 0.8 * torch.randn(30, 4, 5, dtype=F64, generator=generator) + 0.3
     mem0 = torch.randn(4, 5, dtype=F64, generator=generator) + 0.5
     upstream_spikes = torch.randn(30, 4, 5, dtype=F64, generator=generator)

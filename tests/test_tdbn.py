@@ -16,7 +16,7 @@ def test_statistics_are_per_channel_over_time_batch_and_space_by_hand():
     biased variance (9 + 1 + 1 + 9) / 4 = 5; channel 1 is constant 2 (variance 0)."""
     x = torch.tensor([[[[[1.0, 3.0]], [[2.0, 2.0]]]], [[[[5.0, 7.0]], [[2.0, 2.0]]]]])
     assert x.shape == (2, 1, 2, 1, 2)
-    params = TdBNParams(torch.ones(2), torch.tensor([0.0, 0.5]), alpha=1 / math.sqrt(2), threshold=0.5, eps=0.0)
+    params = TdBNParams(torch.ones(2), torch.tensor([0.0, 0.5]), alpha=1 / math.sqrt(2), threshold=0.5, eps=1e-12)
     y, state = td_batch_norm(x, params, tdbn_init_state(2))
     scale = 0.5 / math.sqrt(2) / math.sqrt(5)
     torch.testing.assert_close(y[:, 0, 0].flatten(), torch.tensor([-3.0, -1.0, 1.0, 3.0]) * scale)

@@ -87,6 +87,11 @@ class LIFParams(NamedTuple):
     * ``refractory`` -- refractory period in time steps (int >= 0), see :func:`lif_step`.
     * ``surrogate`` -- spike function with surrogate gradient (default fast sigmoid, k = 25,
       as used in the snnTorch tutorials; snnTorch's own default is ``atan``).
+    * ``detach_reset`` -- ``True`` (snnTorch): no gradient flows through the reset;
+      ``False`` (STBP): the reset is the previous step's spike with its surrogate gradient, so
+      :math:`\partial U_t/\partial S_{t-1}` (:math:`-\beta U_{t-1}` for the zero reset,
+      :math:`-U_{thr}` for subtraction) enters backpropagation through time.  Refractory
+      neurons always detach it.
     """
 
     beta: Scalar = 1.0
@@ -94,6 +99,7 @@ class LIFParams(NamedTuple):
     reset_mechanism: str = "subtract"
     refractory: int = 0
     surrogate: Surrogate = fast_sigmoid(25.0)
+    detach_reset: bool = True
 
 
 class LIFState(NamedTuple):
@@ -121,9 +127,12 @@ def iterative_lif_params(
 ) -> LIFParams:
     r"""The iterative LIF of STBP (Wu et al. 2019; tdBN eqs. 2-3, eq-004-lif):
     :math:`u^t = \tau_{decay}\,u^{t-1}(1 - o^{t-1}) + x^t`, :math:`o^t = \mathbb 1[u^t > V_{th}]`,
-    i.e. :func:`lif_step`'s zero reset with :math:`\beta = \tau_{decay}`.  The surrogate defaults to
-    STBP's rectangle of width 1 and height 1 (:func:`snnlib.core.surrogate.rectangular`)."""
-    return LIFParams(tau_decay, threshold, "zero", 0, surrogate if surrogate is not None else rectangular(1.0))
+    i.e. :func:`lif_step`'s zero reset with :math:`\beta = \tau_{decay}`, and STBP's
+    backpropagation through time including the path through the reset (eq-004-bptt:
+    ``detach_reset=False``).  The surrogate defaults to STBP's rectangle of width 1 and height 1
+    (:func:`snnlib.core.surrogate.rectangular`)."""
+    return LIFParams(tau_decay, threshold, "zero", 0, surrogate if surrogate is not None else rectangular(1.0),
+                     detach_reset=False)
 
 
 def lif_init_state(
@@ -192,7 +201,10 @@ def lif_step(input: Tensor, state: LIFState, params: LIFParams) -> tuple[Tensor,
     refractory = int(params.refractory)
 
     if refractory == 0:
-        reset = heaviside(mem_prev.detach() - threshold)
+        if params.detach_reset:
+            reset = heaviside(mem_prev.detach() - threshold)
+        else:
+            reset = params.surrogate(mem_prev - threshold)
         not_refractory = None
     else:
         reset = (state.refractory_count == refractory).to(mem_prev.dtype)
@@ -266,10 +278,16 @@ class _LIFSequenceFunction(torch.autograd.Function):
         \delta_t = g_t\,\tilde S'(U_t - U_{thr}) + c_{t+1}\,\delta_{t+1},
 
     and :math:`\partial L/\partial I_t = \delta_t`, :math:`\partial L/\partial U_0 = c_1 \delta_1`.
+
+    With the gradient through the reset (``detach_reset=False``, STBP, eq-004-bptt) the spike
+    :math:`S_t` also drives :math:`U_{t+1}` through the reset, so its gradient gains
+    :math:`\delta_{t+1}\,\partial U_{t+1}/\partial S_t` (:math:`-\beta U_t` for the zero reset,
+    :math:`-U_{thr}` for subtraction): :math:`g_t \to g_t + \delta_{t+1}\,\partial U_{t+1}/\partial S_t`
+    in the recurrence above, and likewise for :math:`U_0`.
     """
 
     @staticmethod
-    def forward(ctx, currents, mem_initial, beta, threshold, reset_mechanism, surrogate):
+    def forward(ctx, currents, mem_initial, beta, threshold, reset_mechanism, surrogate, reset_gradient):
         mems, spikes = _lif_recurrence(currents, mem_initial, beta, threshold, reset_mechanism)
         # The membrane buffer is kept as a ctx attribute (an intermediate, not an input/output):
         # the first backward overwrites it with the gradient; currents/mem_initial are saved so
@@ -280,6 +298,7 @@ class _LIFSequenceFunction(torch.autograd.Function):
         ctx.threshold = threshold
         ctx.reset_mechanism = reset_mechanism
         ctx.surrogate = surrogate
+        ctx.reset_gradient = reset_gradient and reset_mechanism != "none"
         return spikes, mems[-1].clone()
 
     @staticmethod
@@ -293,6 +312,7 @@ class _LIFSequenceFunction(torch.autograd.Function):
             )
         beta, threshold, surrogate = ctx.beta, ctx.threshold, ctx.surrogate
         zero_reset = ctx.reset_mechanism == "zero"
+        reset_gradient = ctx.reset_gradient
         beta_is_tensor = isinstance(beta, Tensor)
         num_steps = mems.shape[0]
         # Reverse-time loop on [batch, ...] slices (each stays in cache).  U_t is not needed after
@@ -303,12 +323,17 @@ class _LIFSequenceFunction(torch.autograd.Function):
             delta = grad_currents[t]  # holds U_t on entry
             if zero_reset and t < num_steps - 1:  # carry = beta * (1 - H(U_t - thr))
                 carry = torch.le(delta, threshold).to(mems.dtype).mul_(beta)
+            through_reset = None  # dL/dU_{t+1} * dU_{t+1}/dS_t, added to dL/dS_t
+            if reset_gradient and t < num_steps - 1:
+                through_reset = (delta * (-beta) if zero_reset else -threshold) * grad_currents[t + 1]
             delta.sub_(threshold)
             surrogate.derivative_(delta)  # sg'(U_t - thr)
-            if grad_spikes is None:
+            if grad_spikes is None and through_reset is None:
                 delta.zero_()
-            else:
+            elif through_reset is None:
                 delta.mul_(grad_spikes[t])
+            else:
+                delta.mul_(through_reset if grad_spikes is None else through_reset.add_(grad_spikes[t]))
             if t == num_steps - 1:
                 if grad_final_mem is not None:
                     delta.add_(grad_final_mem)
@@ -326,9 +351,12 @@ class _LIFSequenceFunction(torch.autograd.Function):
             else:
                 carry_initial = beta
             grad_mem_initial = grad_currents[0] * carry_initial
+            if reset_gradient:
+                jump = -beta * mem_initial if zero_reset else -threshold
+                grad_mem_initial = grad_mem_initial + surrogate.derivative(mem_initial - threshold) * jump * grad_currents[0]
             if grad_mem_initial.shape != mem_initial.shape:
                 grad_mem_initial = grad_mem_initial.sum_to_size(mem_initial.shape)
-        return grad_currents, grad_mem_initial, None, None, None, None
+        return grad_currents, grad_mem_initial, None, None, None, None, None
 
 
 def lif_sequence(
@@ -360,7 +388,8 @@ def lif_sequence(
         return scan(lif_step, currents, state, params)
     beta = _clamped_beta(params.beta)
     spikes, final_mem = _LIFSequenceFunction.apply(
-        currents, state.mem, beta, params.threshold, params.reset_mechanism, params.surrogate
+        currents, state.mem, beta, params.threshold, params.reset_mechanism, params.surrogate,
+        not params.detach_reset,
     )
     return spikes, LIFState(final_mem, state.refractory_count)
 

@@ -119,7 +119,8 @@ class Rectangular(Surrogate):
               \tilde S'(x) = \frac{1}{w}\,\mathbb 1\!\left[|x| < \tfrac{w}{2}\right].
 
     At the kinks :math:`|x| = w/2` the hand-written derivative is 0 (open window).
-    Implements the rectangular case of eq-surrogates of the toolkit chapter.
+    Implements the rectangular case of eq-surrogates of the toolkit chapter and STBP's
+    :math:`h_1` in eq-004-surrogates (:math:`w = a_1`).
     """
 
     width: float = 1.0
@@ -158,7 +159,8 @@ class Sigmoid(Surrogate):
 
     (snnTorch writes the derivative as :math:`k e^{-kx}/(e^{-kx}+1)^2`, which is the same function
     but overflows to NaN for very negative :math:`kx`; the form here is finite everywhere.)
-    Implements the sigmoid case of eq-surrogates of the toolkit chapter.
+    Implements the sigmoid case of eq-surrogates of the toolkit chapter, and STBP's :math:`h_3` in
+    eq-004-surrogates with :math:`k = 1/a_3`.
     """
 
     slope: float = 25.0

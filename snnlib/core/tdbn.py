@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 __all__ = ["TdBNParams", "TdBNState", "td_batch_norm", "tdbn_init_state", "fuse_into_conv", "TdBN"]
 
@@ -60,10 +61,6 @@ def tdbn_init_state(channels: int, *, dtype: torch.dtype = torch.float32) -> TdB
     return TdBNState(torch.zeros(channels, dtype=dtype), torch.ones(channels, dtype=dtype))
 
 
-def _per_channel(v: Tensor, ndim: int) -> Tensor:
-    return v.view(1, 1, -1, *([1] * (ndim - 3)))
-
-
 def td_batch_norm(x: Tensor, params: TdBNParams, state: TdBNState, training: bool = True
                   ) -> tuple[Tensor, TdBNState]:
     """tdBN of ``x[T, N, C, ...]`` (eq-004-tdbn): in training, with the mean and the biased
@@ -71,20 +68,14 @@ def td_batch_norm(x: Tensor, params: TdBNParams, state: TdBNState, training: boo
     evaluation, with the running statistics (returned unchanged)."""
     if x.ndim < 3:
         raise ValueError(f"x must be [T, N, C, ...], got shape {tuple(x.shape)}")
-    if training:
-        axes = [0, 1, *range(3, x.ndim)]
-        mean = x.mean(axes)
-        var = x.var(axes, unbiased=False)
-        n = x.numel() // x.shape[2]
-        m = params.momentum
-        with torch.no_grad():
-            state = TdBNState((1 - m) * state.running_mean + m * mean.detach(),
-                              (1 - m) * state.running_var + m * var.detach() * n / max(n - 1, 1))
-    else:
-        mean, var = state.running_mean, state.running_var
-    scale = params.alpha * params.threshold / torch.sqrt(var + params.eps)
-    x_hat = (x - _per_channel(mean, x.ndim)) * _per_channel(scale, x.ndim)
-    return _per_channel(params.weight, x.ndim) * x_hat + _per_channel(params.bias, x.ndim), state
+    # Statistics over (T, N, ...) per channel are those of an ordinary batch norm over the T * N
+    # frames; its weight is lambda * alpha * V_th.  F.batch_norm updates the running statistics
+    # in place (unbiased variance), so it works on copies: the state passed in is not modified.
+    running_mean, running_var = state.running_mean.clone(), state.running_var.clone()
+    y = F.batch_norm(x.reshape(x.shape[0] * x.shape[1], *x.shape[2:]), running_mean, running_var,
+                     params.weight * (params.alpha * params.threshold), params.bias, training,
+                     params.momentum, params.eps)
+    return y.view(x.shape), (TdBNState(running_mean, running_var) if training else state)
 
 
 def fuse_into_conv(weight: Tensor, bias: Tensor | None, params: TdBNParams, state: TdBNState
