@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from snnlib.book.artifacts import Artifact
 from snnlib.papers.p004_tdbn.analysis import CellSummary
@@ -75,6 +76,7 @@ def grid_accuracy(summary: Mapping[tuple[int, str], CellSummary], runs: Mapping[
     axes[0].legend(frameon=False, fontsize=9)
     axes[1].set(xlabel="epoch", ylabel="test accuracy (%, per-epoch subset)",
                 title=f"(b) training, depth {max(depths)}")
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
 
@@ -94,8 +96,9 @@ def trained_balance(runs: Mapping[tuple[int, str, int], Artifact], depth: int, s
             r = art.arrays[f"{when}_rate"]
             axes[1].plot(np.arange(1, len(r) + 1), r, style, color=COLORS[norm])
     axes[0].set(xlabel="weight layer (stem = 1)", ylabel="‖∂L/∂W‖", yscale="log", title="(a) gradients")
-    axes[0].legend(frameon=False, fontsize=8, ncol=2)
     axes[1].set(xlabel="spiking layer", ylabel="spikes per neuron and step", title="(b) firing")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=9)
     fig.suptitle(f"depth {depth}, seed {seed}: start (dashed) and end (solid) of training", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
     return fig
