@@ -40,7 +40,8 @@ from snnlib.book.runner import check_parameters
 from snnlib.core import surrogate as surrogates
 from snnlib.core.neurons import iterative_lif_params, lif_sequence
 from snnlib.papers import p004_tdbn as paper004
-from snnlib.papers.p004_tdbn import analysis, claims, config, experiments, figures, models
+from snnlib.papers.p004_tdbn import analysis, claims, config
+from snnlib.papers.p004_tdbn import experiments, figures, models
 
 # clear errors for bad parameters
 check_parameters(profile, train, allowed=tuple(config.PROFILES))
@@ -53,7 +54,7 @@ ctx = paper004.run_context(profile, train)
 # %% [markdown]
 # ## Profiles
 #
-# One CIFAR-10 epoch of the paper's ResNet-19 at $T = 4$ costs about a day of one CPU core here
+# One CIFAR-10 epoch of the paper's ResNet-19 at $T = 4$ costs many hours of one CPU core here
 # (measured below), so the paper's experiments are out of reach. The **full** profile instead
 # trains a family of narrow spiking ResNets (depth 8, 14 and 20) on Fashion-MNIST (available
 # offline) with no normalisation, with ordinary batch normalisation and with tdBN, three seeds
@@ -73,20 +74,25 @@ settings = config.profile_settings(profile)  # both profiles: config.PROFILES
 # potential exceeds the threshold:
 #
 # $$
-# u^{t,n+1} = \tau_{decay}\, u^{t-1,n+1}\big(1 - o^{t-1,n+1}\big) + x^{t,n}, \qquad
-# o^{t,n+1} = \mathbb 1\big[u^{t,n+1} > V_{th}\big], \qquad x^{t,n} = \textstyle\sum_j w_j^n o_j^{t,n},
+# \begin{aligned}
+# u^{t,n+1} &= \tau_{decay}\, u^{t-1,n+1}\big(1 - o^{t-1,n+1}\big) + x^{t,n},\\
+# o^{t,n+1} &= \mathbb 1\big[u^{t,n+1} > V_{th}\big], \qquad x^{t,n} = \textstyle\sum_j w_j^n o_j^{t,n},
+# \end{aligned}
 # $$ (eq-004-lif)
 #
 # where $n$ counts layers and $t$ steps (`snnlib.core.neurons.iterative_lif_params`, run by
-# `lif_sequence`). Neither paper states $\tau_{decay}$ and $V_{th}$ for its experiments; we take
-# $\tau_{decay} = 0.25$ (the value of the theory figure in tdBN, per the notes) and
-# $V_{th} = 0.5$. Wu et al. replace the spike's derivative by one of four windows of unit area,
+# `lif_sequence`). Neither paper states $\tau_{decay}$ and $V_{th}$ for its experiments in our
+# texts; we take $\tau_{decay} = 0.25$ (that of the unofficial reference code, STBP-simple, and
+# one of the two values of tdBN's isometry figure as reported by third parties) and
+# $V_{th} = 0.5$ (our choice; the unofficial code uses 0.2). Wu et al. replace the spike's derivative by one of four windows of unit area,
 #
 # $$
-# h_1 = \tfrac{1}{a_1}\mathbb 1\big[|u - V_{th}| < \tfrac{a_1}{2}\big],\;\;
-# h_2 = \max\!\big(0, \tfrac{\sqrt{a_2}}{2} - \tfrac{a_2}{4}|u - V_{th}|\big),\;\;
-# h_3 = \tfrac{1}{a_3}\,\frac{e^{(V_{th}-u)/a_3}}{\big(1 + e^{(V_{th}-u)/a_3}\big)^2},\;\;
-# h_4 = \tfrac{1}{\sqrt{2\pi a_4}}\,e^{-\frac{(u - V_{th})^2}{2 a_4}},
+# \begin{aligned}
+# h_1 &= \tfrac{1}{a_1}\mathbb 1\big[|u - V_{th}| < \tfrac{a_1}{2}\big], &
+# h_2 &= \max\!\big(0, \tfrac{\sqrt{a_2}}{2} - \tfrac{a_2}{4}|u - V_{th}|\big),\\
+# h_3 &= \tfrac{1}{a_3}\,\frac{e^{(V_{th}-u)/a_3}}{\big(1 + e^{(V_{th}-u)/a_3}\big)^2}, &
+# h_4 &= \tfrac{1}{\sqrt{2\pi a_4}}\,e^{-\frac{(u - V_{th})^2}{2 a_4}},
+# \end{aligned}
 # $$ (eq-004-surrogates)
 #
 # (`snnlib.core.surrogate`: `rectangular`, `triangle`, `sigmoid` with slope $1/a_3$, `gaussian`);
@@ -96,11 +102,15 @@ settings = config.profile_settings(profile)  # both profiles: config.PROFILES
 
 # %%
 lif = iterative_lif_params(tau_decay=0.25, threshold=0.5)
-spikes, _ = lif_sequence(torch.tensor([0.2, 0.4, 0.6]).expand(8, -1), lif)
-print("spikes over 8 steps (currents 0.2, 0.4, 0.6):", spikes.T.int().tolist())
+currents = torch.tensor([0.2, 0.4, 0.6])
+spikes, _ = lif_sequence(currents.expand(8, -1), lif)  # 8 steps
+for current, train_ in zip(currents, spikes.T.int()):
+    print(f"current {current:.1f}: spikes {train_.tolist()}")
 u = torch.linspace(-2.0, 2.0, 401)
-windows = {"$h_1$ rectangle": surrogates.rectangular(1.0), "$h_2$ triangle": surrogates.triangle(1.0),
-           "$h_3$ sigmoid": surrogates.sigmoid(1 / 0.25), "$h_4$ Gaussian": surrogates.gaussian(0.25)}
+windows = {"$h_1$ rectangle": surrogates.rectangular(1.0),
+           "$h_2$ triangle": surrogates.triangle(1.0),
+           "$h_3$ sigmoid": surrogates.sigmoid(1 / 0.25),
+           "$h_4$ Gaussian": surrogates.gaussian(0.25)}
 fig, ax = plt.subplots(figsize=(5.5, 2.8))
 for label, window in windows.items():
     ax.plot(u, window.derivative(u), label=label)
@@ -127,10 +137,12 @@ plt.show()
 # through the next layer and through the neuron's own next step, the latter including the reset:
 #
 # $$
-# \frac{\partial L}{\partial o_i^{t,n}} = \sum_j \frac{\partial L}{\partial u_j^{t,n+1}}\frac{\partial u_j^{t,n+1}}{\partial o_i^{t,n}}
-#   + \frac{\partial L}{\partial u_i^{t+1,n}}\frac{\partial u_i^{t+1,n}}{\partial o_i^{t,n}}, \qquad
-# \frac{\partial L}{\partial u_i^{t,n}} = \frac{\partial L}{\partial o_i^{t,n}}\frac{\partial o_i^{t,n}}{\partial u_i^{t,n}}
+# \begin{aligned}
+# \frac{\partial L}{\partial o_i^{t,n}} &= \sum_j \frac{\partial L}{\partial u_j^{t,n+1}}\frac{\partial u_j^{t,n+1}}{\partial o_i^{t,n}}
+#   + \frac{\partial L}{\partial u_i^{t+1,n}}\frac{\partial u_i^{t+1,n}}{\partial o_i^{t,n}},\\
+# \frac{\partial L}{\partial u_i^{t,n}} &= \frac{\partial L}{\partial o_i^{t,n}}\frac{\partial o_i^{t,n}}{\partial u_i^{t,n}}
 #   + \frac{\partial L}{\partial u_i^{t+1,n}}\frac{\partial u_i^{t+1,n}}{\partial u_i^{t,n}},
+# \end{aligned}
 # $$ (eq-004-bptt)
 #
 # with $\partial u^{t+1}/\partial o^t = -\tau_{decay} u^t$ (the reset) and
@@ -163,12 +175,14 @@ plt.show()
 # B' = \frac{\lambda\,\alpha V_{th}\,(B - \mu_{inf})}{\sqrt{\sigma^2_{inf} + \epsilon}} + \beta
 # $$ (eq-004-tdbn-fusion)
 #
-# (`snnlib.core.tdbn.fuse_into_conv`, `models.fused_for_inference`). On a small trained-like
-# network the fused copy gives the same logits and the same spikes in every layer:
+# (`snnlib.core.tdbn.fuse_into_conv`, `models.fused_for_inference`). On a small network whose
+# running statistics come from one training-mode pass, the fused copy gives the same logits and
+# the same spikes in every layer (a test repeats this with learned-like $\lambda$, $\beta$):
 
 # %%
 torch.manual_seed(0)
-small = models.SpikingResNet(models.fashion_resnet(8, "tdbn", stem=4, widths=(4, 8, 8))).double()
+tiny = models.fashion_resnet(8, "tdbn", stem=4, widths=(4, 8, 8))
+small = models.SpikingResNet(tiny).double()
 probe = torch.randn(16, 1, 12, 12, dtype=torch.float64)
 small(probe)  # one training-mode pass fills the running statistics
 small.eval()
@@ -176,7 +190,8 @@ fused = models.fused_for_inference(small)
 rec_a, rec_b = [], []
 difference = (small(probe, rec_a) - fused(probe, rec_b)).abs().max().item()
 same = all(torch.equal(a[2], b[2]) for a, b in zip(rec_a, rec_b))
-print(f"largest logit difference {difference:.1e}; spikes identical in every layer: {same}")
+print(f"largest logit difference {difference:.1e}")
+print(f"spikes identical in every layer: {same}")
 
 # %% [markdown]
 # **The baselines.** "No normalisation" uses convolutions with a bias and the He initialisation
@@ -198,7 +213,8 @@ print(f"largest logit difference {difference:.1e}; spikes identical in every lay
 # rows give 91.89 % (CIFAR-10) and 65.72 % (ImageNet), where the original reports 92.92 % for
 # ResNet-19 at $T = 4$ and 63.72 % for ResNet-34 at $T = 6$, and it labels the ImageNet result
 # "hybrid training". {numref}`tab-004-table` prints 004's table as given, with the original
-# numbers we could confirm (sources: `../shared/notes/papers.md` §5.2).
+# numbers we could confirm: tdBN's own two rows from {cite}`zheng2021going` (cross-checked with
+# later papers' comparison tables), and Wu et al. 2019 as later tables usually quote it.
 
 # %% tags=["remove-input"]
 display(Markdown("```{table} Paper 004's table as printed, beside the original's numbers where "
@@ -214,7 +230,8 @@ display(Markdown("```{table} Paper 004's table as printed, beside the original's
 # of training images (`experiments.norm_balance`, `layer_statistics`).
 
 # %%
-balance = experiments.norm_balance(ctx, settings)  # artifact: statistics per depth and norm
+# artifact: layer statistics per depth and norm
+balance = experiments.norm_balance(ctx, settings)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "At initialisation, on one batch of Fashion-MNIST images. (a) Input current of every spiking layer over $V_{th}$ (mean ± sd) in the deepest network; (b) its firing rate per layer; (c) the norm of the loss gradient for every weight layer, for all depths (thicker: deeper); (d) the histogram of the last spiking layer's input current. Grey: no normalisation; orange: BN per step; blue: tdBN.", "name": "fig-004-balance"}}
 if balance:
@@ -230,19 +247,22 @@ if balance:
 #
 # Each network of the grid starts from its seed's He initialisation and is trained by STBP with
 # Adam (learning rate $10^{-3}$, cosine-annealed to 0; batches of 64) on a fixed random subset of
-# the Fashion-MNIST training images, without augmentation; the test accuracy is measured on all
-# 10 000 test images after the last epoch (`experiments.train_grid`). The paper states no
+# the Fashion-MNIST training images, without augmentation; the test accuracy is measured after
+# the last epoch on all 10 000 test images (500 in the quick profile; `experiments.train_grid`). The paper states no
 # optimiser for its own runs; Adam at $10^{-3}$ is that of the unofficial reference code.
 
 # %%
-runs = experiments.train_grid(ctx, settings)  # {(depth, norm, seed): artifact}
+# {(depth, norm, seed): artifact}
+runs = experiments.train_grid(ctx, settings)
 summary = analysis.summarise_grid(runs)
 
 # %% tags=["remove-input"]
 display(Markdown(analysis.grid_table(summary, settings["depths"], label="tab-004-grid",
                                      caption=f"Fashion-MNIST test accuracy after training ({profile} profile): "
                                              "mean ± sd over seeds (n seeds).")))
-display(Markdown("\n".join(f"- {line}" for line in analysis.grid_conclusions(summary, settings["depths"]))))
+conclusions = analysis.grid_conclusions(summary, settings["depths"])
+if conclusions:
+    display(Markdown("\n".join(f"- {line}" for line in conclusions)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "(a) Test accuracy against depth (mean ± sd over seeds; dots: single seeds). (b) Test accuracy on the per-epoch subset of test images during training of the deepest networks, all seeds. Grey: no normalisation; orange: BN per step; blue: tdBN.", "name": "fig-004-grid"}}
 if runs:
@@ -272,9 +292,12 @@ if any(cell[0] == deepest and cell[2] == 0 for cell in runs):
 # machine or a cluster:
 #
 # ```bash
-# python -m snnlib.book.launch 004_tdbn --profile full --only cifar10_resnet19_t4 --gpus 1
-# (add --executor slurm --partition NAME on a cluster; it checkpoints every 100 steps and resumes)
+# python -m snnlib.book.launch 004_tdbn --profile full \
+#     --only cifar10_resnet19_t4 --gpus 1
+# # on a cluster add: --executor slurm --partition NAME
 # ```
+#
+# It checkpoints every 100 steps and resumes where it stopped.
 #
 # We did not run it: this machine has no GPU. Its cost on one CPU core, from a few timed
 # training batches on random CIFAR-sized images (the cost of dense convolutions does not depend on
@@ -282,11 +305,13 @@ if any(cell[0] == deepest and cell[2] == 0 for cell in runs):
 
 # %%
 cost = experiments.cifar10_cpu_cost(ctx, settings)
-cifar = experiments.cifar10_resnet19(ctx) if profile == "full" else None  # None: not run here
+# the run itself (full profile; None: not run here)
+cifar = experiments.cifar10_resnet19(ctx) if profile == "full" else None
 if cost:
     m = cost.metrics
-    print(f"one training step of {m['batch']} images: {m['step_s']:.1f} s; one epoch of 50 000 images: "
-          f"{m['epoch_s'] / 3600:.1f} h; 200 epochs: {200 * m['epoch_s'] / 86400:.0f} days of one core")
+    print(f"one training step of {m['batch']} images: {m['step_s']:.1f} s")
+    print(f"one epoch of 50 000 images: {m['epoch_s'] / 3600:.1f} h")
+    print(f"200 epochs: {200 * m['epoch_s'] / 86400:.0f} days of one core")
 else:
     print("timed in the full profile only" if profile == "quick" else "not timed yet")
 
@@ -298,11 +323,14 @@ else:
 # CIFAR-10 and ImageNet only.
 
 # %%
-bench = claims.spikingjelly_benchmark(ctx)  # the recorded speed benchmark (full profile)
-chapter_claims = claims.claims_from(profile, settings["depths"], runs, cost, cifar, bench)
+# the recorded speed benchmark (full profile)
+bench = claims.spikingjelly_benchmark(ctx)
+chapter_claims = claims.claims_from(profile, settings["depths"], runs,
+                                    cost, cifar, bench)
 write_claims(paper004.CHAPTER, paper004.PAPER, chapter_claims, profile)
 caption = f"Paper 004's numbers and ours ({profile} profile)."
-display(Markdown(claims_table(chapter_claims, digits=2, label="tab-004-claims", caption=caption)))
+display(Markdown(claims_table(chapter_claims, digits=2,
+                              label="tab-004-claims", caption=caption)))
 
 # %% [markdown]
 # ## Where our setting differs from the paper's
