@@ -1,0 +1,73 @@
+"""Paper 001's (VDIB) mechanisms in the core: the raised-cosine basis by hand, the traces it
+filters, the Bernoulli KL regulariser against a closed form, and the score-function estimator
+against exact enumeration of a tiny stochastic-threshold model."""
+
+import itertools
+import math
+
+import pytest
+import torch
+from torch.distributions import Bernoulli, kl_divergence
+
+from snnlib.core.glm import bernoulli_kl, filter_history, raised_cosine_basis, score_function_surrogate
+
+F64 = torch.float64
+
+
+def test_raised_cosine_basis_by_hand():
+    """L = 10, three functions: b = 1, log-time log(t + 1), centres 0, log(10)/2, log(10) with spacing
+    log(10)/2; at mu = 1/2 the phase is (log(t + 1) - c_k) * pi / log(10)."""
+    phi = raised_cosine_basis(10, 3, mu=0.5, dtype=F64)
+    assert phi.shape == (3, 10)
+    assert phi[0, 0].item() == pytest.approx(1.0)  # phase 0
+    assert phi[1, 0].item() == pytest.approx(0.5)  # phase -pi/2
+    assert phi[2, 9].item() == pytest.approx(1.0)  # log(10) - log(10)
+    assert phi[0, 9].item() == pytest.approx(0.0, abs=1e-15)  # phase pi
+    t = 3
+    expected = 0.5 * (1 + math.cos((math.log(t + 1) - math.log(10) / 2) * math.pi / math.log(10)))
+    assert phi[1, t].item() == pytest.approx(expected)
+    assert torch.all((phi >= 0) & (phi <= 1))
+
+
+def test_filter_history_places_each_spike_at_the_following_lags():
+    basis = torch.tensor([[1.0, 0.5, 0.25], [0.0, 1.0, 2.0]], dtype=F64)
+    signal = torch.zeros(8, 2, dtype=F64)
+    signal[2, 0] = 1.0  # channel 0: one spike at step 2
+    signal[0, 1] = signal[1, 1] = 1.0  # channel 1: spikes at steps 0 and 1
+    traces = filter_history(signal, basis)
+    assert traces.shape == (8, 2, 2)
+    assert traces[:, 0, 0].tolist() == [0, 0, 0, 1.0, 0.5, 0.25, 0, 0]
+    assert traces[:, 0, 1].tolist() == [0, 0, 0, 0.0, 1.0, 2.0, 0, 0]
+    assert traces[:, 1, 0].tolist() == [0, 1.0, 1.5, 0.75, 0.25, 0, 0, 0]
+
+
+def test_bernoulli_kl_matches_the_closed_form():
+    p = torch.tensor([0.01, 0.2, 0.5, 0.93], dtype=F64)
+    for r in (0.2, 0.3):
+        torch.testing.assert_close(bernoulli_kl(p, r), kl_divergence(Bernoulli(probs=p), Bernoulli(probs=torch.full_like(p, r))))
+    assert bernoulli_kl(torch.tensor([0.3], dtype=F64), 0.3).item() == pytest.approx(0.0, abs=1e-15)
+    with pytest.raises(ValueError):
+        bernoulli_kl(p, 1.0)
+
+
+def test_score_function_estimate_is_the_exact_gradient_in_expectation():
+    """Two stochastic-threshold neurons, u = W x, y_i ~ Bern(sigmoid(u_i)), any loss l(y): the
+    expectation over all four outcomes of the estimate, with or without a constant baseline, is
+    the gradient of E[l] computed exactly."""
+    torch.manual_seed(0)
+    x = torch.tensor([0.7, -1.2, 0.4], dtype=F64)
+    w = torch.randn(2, 3, dtype=F64, requires_grad=True)
+    loss = {y: torch.tensor(v, dtype=F64) for y, v in zip(itertools.product((0.0, 1.0), repeat=2), (0.3, 2.0, -1.0, 0.8))}
+    p1 = torch.sigmoid(w @ x)
+    exact = sum(torch.prod(torch.where(torch.tensor(y, dtype=F64) > 0, p1, 1 - p1)) * l for y, l in loss.items())
+    (want,) = torch.autograd.grad(exact, w)
+    for baseline in (0.0, torch.tensor(0.9, dtype=F64)):
+        estimate = torch.zeros_like(w)
+        for y, l in loss.items():
+            u = w @ x
+            y_t = torch.tensor(y, dtype=F64)
+            log_prob = y_t * torch.nn.functional.logsigmoid(u) + (1 - y_t) * torch.nn.functional.logsigmoid(-u)
+            prob = torch.exp(log_prob.sum()).detach()
+            (g,) = torch.autograd.grad(score_function_surrogate(log_prob, l, baseline), w)
+            estimate += prob * g
+        torch.testing.assert_close(estimate, want, rtol=1e-12, atol=1e-12)
