@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 from snnlib.core import surrogate as surrogates
 from snnlib.core.neurons import (
@@ -11,10 +12,13 @@ from snnlib.core.neurons import (
     AdaptiveLIF,
     AdaptiveLIFParams,
     AdaptiveLIFState,
+    DecolleLIFParams,
     LIFParams,
     LIFState,
     adaptive_lif_init_state,
     adaptive_lif_step,
+    decolle_lif_init_state,
+    decolle_lif_step,
     if_params,
     lif_init_state,
     lif_sequence,
@@ -392,3 +396,27 @@ def test_stochastic_threshold_log_prob_and_gradient():
     # a hand value: log p(s=0 | u=0) = log(1/2)
     s0, lp0 = stochastic_threshold_spike(torch.zeros(1, dtype=F64), torch.Generator().manual_seed(5))
     assert lp0.item() == pytest.approx(math.log(0.5))
+
+
+def test_decolle_lif_hand_trajectory_and_inclusive_threshold():
+    """VDIB's hidden neuron (paper-version gains): alpha 0.5, beta 0.5 (tau_m = tau_s = 2),
+    alpha_rp 0.5; one input spiking at steps 0 and 1, weight 1, bias -1.5.
+    t0: Q = 2, P = 0, R = 0, U = -1.5, no spike.  t1: Q = 0.5*2 + 2 = 3, P = 0 + 2*2 = 4, U = 2.5,
+    spike.  t2: Q = 1.5, P = 2 + 2*3 = 8, R = -1, U = 5.5, spike.  t3: Q = 0.75, P = 4 + 3 = 7,
+    R = -0.5 - 1 = -1.5, U = 4.0, spike."""
+    params = DecolleLIFParams(alpha=0.5, beta=0.5, alpha_rp=0.5)
+    state = decolle_lif_init_state(1, 1, 1, dtype=F64)
+    w, b = torch.ones(1, 1, dtype=F64), torch.tensor([-1.5], dtype=F64)
+    us, spikes = [], []
+    for x in (1.0, 1.0, 0.0, 0.0):
+        s, state = decolle_lif_step(torch.tensor([[x]], dtype=F64), state, w, b, params)
+        us.append(float(F.linear(state.p, w, b) + state.r))
+        spikes.append(float(s))
+    assert us == [-1.5, 2.5, 5.5, 4.0]
+    assert spikes == [0.0, 1.0, 1.0, 1.0]
+    # U = 0 spikes (inclusive threshold) and the gradient is the surrogate's at U
+    u = torch.tensor([0.0, -0.3, 0.7], dtype=F64, requires_grad=True)
+    s = 1.0 - params.surrogate(-u)
+    assert s.tolist() == [1.0, 0.0, 1.0]
+    (g,) = torch.autograd.grad(s.sum(), u)
+    assert g.tolist() == [1.0, 1.0, 0.0]

@@ -16,6 +16,8 @@ Models
   iterative LIF (Wu et al.) the zero reset (:func:`iterative_lif_params`).
 * :func:`adaptive_lif_step` -- LIF with adaptive threshold, BindsNET ``AdaptiveLIFNodes`` semantics.
 * :func:`stochastic_threshold_spike` -- SRM readout with stochastic threshold (VDIB readout).
+* :func:`decolle_lif_step` -- the LIF with synaptic, membrane and refractory traces of DECOLLE,
+  VDIB's hidden layer.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ __all__ = [
     "adaptive_lif_sequence",
     "AdaptiveLIF",
     "stochastic_threshold_spike",
+    "DecolleLIFParams",
+    "DecolleLIFState",
+    "decolle_lif_init_state",
+    "decolle_lif_step",
 ]
 
 Scalar = Union[float, Tensor]
@@ -597,3 +603,68 @@ def stochastic_threshold_spike(
     spikes = torch.bernoulli(probability, generator=generator)
     log_prob = spikes * F.logsigmoid(u) + (1.0 - spikes) * F.logsigmoid(-u)
     return spikes, log_prob
+
+
+# --------------------------------------------------------------------------------------------------
+# DECOLLE-style LIF with input traces (VDIB's hidden layer, kclip/VDIB models/LIF_base.py)
+# --------------------------------------------------------------------------------------------------
+
+
+class DecolleLIFParams(NamedTuple):
+    r"""Parameters of :func:`decolle_lif_step`: the membrane (``alpha``), synaptic (``beta``) and
+    refractory (``alpha_rp``) decay factors (the VDIB code's 0.9, 0.85, 0.65), the surrogate
+    (its ``smooth_step``: gradient 1 on a window of width 1 around 0), and ``normalised_gains``:
+    ``False`` for the paper version's input gains :math:`\tau_s, \tau_m, 1`, ``True`` for the
+    later ``eprop-fixed`` branch's :math:`1-\beta, 1-\alpha, 1-\alpha_{rp}`."""
+
+    alpha: float = 0.9
+    beta: float = 0.85
+    alpha_rp: float = 0.65
+    surrogate: Surrogate = rectangular(1.0)
+    normalised_gains: bool = False
+
+
+class DecolleLIFState(NamedTuple):
+    """Traces of :func:`decolle_lif_step`: ``p`` and ``q`` per input (``[batch, inputs]``), the
+    refractory trace ``r`` and the last ``spikes`` per neuron (``[batch, neurons]``)."""
+
+    p: Tensor
+    q: Tensor
+    r: Tensor
+    spikes: Tensor
+
+
+def decolle_lif_init_state(batch: int, inputs: int, neurons: int, dtype: torch.dtype = torch.float32
+                           ) -> DecolleLIFState:
+    """All traces zero, no spike."""
+    zeros = torch.zeros
+    return DecolleLIFState(zeros(batch, inputs, dtype=dtype), zeros(batch, inputs, dtype=dtype),
+                           zeros(batch, neurons, dtype=dtype), zeros(batch, neurons, dtype=dtype))
+
+
+def decolle_lif_step(input_spikes: Tensor, state: DecolleLIFState, weight: Tensor, bias: Tensor,
+                     params: DecolleLIFParams = DecolleLIFParams()) -> tuple[Tensor, DecolleLIFState]:
+    r"""One step of the LIF neurons of VDIB's hidden layer (DECOLLE's form; the authors' paper
+    version of ``LIF_base.py``), for input spikes :math:`S^{in}_t` ``[batch, inputs]``:
+
+    .. math::
+        Q_t &= \beta Q_{t-1} + \tau_s S^{in}_t, \qquad
+        P_t = \alpha P_{t-1} + \tau_m Q_{t-1}, \qquad
+        R_t = \alpha_{rp} R_{t-1} - S_{t-1}, \\
+        U_t &= W P_t + b + R_t, \qquad S_t = \mathbb 1[U_t \ge 0],
+
+    :math:`\tau_m = 1/(1-\alpha)`, :math:`\tau_s = 1/(1-\beta)`; the threshold is folded into
+    the bias.  The spike is inclusive (:math:`U_t = 0` spikes), computed as
+    :math:`1 - H(-U_t)` so that its gradient is the (symmetric) surrogate's :math:`\tilde S'(U_t)`;
+    the traces carry no gradient (the weights' gradient is local: :math:`\partial U_t/\partial W = P_t`).
+    Returns ``(spikes, new_state)``."""
+    if params.normalised_gains:
+        g_m, g_s, g_rp = 1 - params.alpha, 1 - params.beta, 1 - params.alpha_rp
+    else:
+        g_m, g_s, g_rp = 1 / (1 - params.alpha), 1 / (1 - params.beta), 1.0
+    p = params.alpha * state.p + g_m * state.q
+    q = params.beta * state.q + g_s * input_spikes
+    r = params.alpha_rp * state.r - g_rp * state.spikes
+    u = F.linear(p, weight, bias) + r
+    spikes = 1.0 - params.surrogate(-u)
+    return spikes, DecolleLIFState(p, q, r, spikes.detach())
