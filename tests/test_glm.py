@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, kl_divergence
 
-from snnlib.core.glm import bernoulli_kl, filter_history, raised_cosine_basis, score_function_surrogate
+from snnlib.core.glm import (bernoulli_kl, filter_history, glm_readout_sequence, log_ratio_to_prior,
+                             raised_cosine_basis, score_function_surrogate)
 
 F64 = torch.float64
 
@@ -71,3 +72,31 @@ def test_score_function_estimate_is_the_exact_gradient_in_expectation():
             (g,) = torch.autograd.grad(score_function_surrogate(log_prob, l, baseline), w)
             estimate += prob * g
         torch.testing.assert_close(estimate, want, rtol=1e-12, atol=1e-12)
+
+
+def test_log_ratio_to_prior_is_the_kl_in_expectation():
+    """The VDIB code's encoder loss: E_y[log p(y|u) - log q(y)] = KL(Bern(sigmoid(u)) || Bern(r))."""
+    u = torch.tensor([-2.0, 0.0, 1.3], dtype=F64)
+    p = torch.sigmoid(u)
+    expected = p * log_ratio_to_prior(torch.ones(3, dtype=F64), u, 0.3) + (1 - p) * log_ratio_to_prior(
+        torch.zeros(3, dtype=F64), u, 0.3)
+    torch.testing.assert_close(expected, bernoulli_kl(p, 0.3))
+
+
+def test_glm_readout_membrane_by_hand_with_feedback():
+    """One input spiking at step 0; a readout with ff basis [1, 0.5], fb basis [2], ff weight 1,
+    fb weight -1, bias 0.5.  With u forced very large (bias 30) every step spikes, so the feedback
+    term is -2 from step 1 on; with bias 0.5: u_0 = 0.5, u_1 = 1.5 - 2 y_0, u_2 = 1.0 - 2 y_1."""
+    inputs = torch.zeros(3, 1, 1, dtype=F64)
+    inputs[0] = 1.0
+    ff_basis, fb_basis = torch.tensor([[1.0, 0.5]], dtype=F64), torch.tensor([[2.0]], dtype=F64)
+    w, v = torch.ones(1, 1, 1, dtype=F64), -torch.ones(1, 1, dtype=F64)
+    out = glm_readout_sequence(inputs, w, v, torch.tensor([0.5], dtype=F64), ff_basis, fb_basis,
+                               generator=torch.Generator().manual_seed(0))
+    y = out.spikes[:, 0, 0].tolist()
+    assert out.u[:, 0, 0].tolist() == [0.5, 1.5 - 2 * y[0], 1.0 - 2 * y[1]]
+    always = glm_readout_sequence(inputs, w, v, torch.tensor([30.0], dtype=F64), ff_basis, fb_basis)
+    assert always.spikes.flatten().tolist() == [1.0, 1.0, 1.0]
+    assert always.u.flatten().tolist() == [30.0, 31.0 - 2.0, 30.5 - 2.0]
+    torch.testing.assert_close(out.log_prob, torch.where(out.spikes > 0, torch.nn.functional.logsigmoid(out.u),
+                                                         torch.nn.functional.logsigmoid(-out.u)))

@@ -8,6 +8,11 @@ authors' code kclip/VDIB and kclip/snn).
   its last ``L`` samples (the synaptic and feedback traces of an SRM neuron).
 * :func:`bernoulli_kl` -- :math:`\mathrm{KL}(\mathrm{Bern}(p)\,\|\,\mathrm{Bern}(r))`, the
   per-spike rate regulariser of the VDIB loss against a rate-:math:`r` prior.
+* :func:`log_ratio_to_prior` -- :math:`\log p(y \mid u) - \log q(y)` of sampled spikes, whose
+  expectation is that KL (the VDIB code's encoder loss).
+* :func:`glm_readout_sequence` -- a layer of SRM neurons with a stochastic threshold: raised-cosine
+  feed-forward filters of the input, a feedback filter of the neuron's own spikes, a bias, and
+  :math:`y_t \sim \mathrm{Bern}(\sigma(u_t))`.
 * :func:`score_function_surrogate` -- a scalar whose gradient is the score-function (REINFORCE)
   estimate :math:`(\ell - b)\,\nabla \log p(y)` of :math:`\nabla\,\mathbb E[\ell]`, for a learning
   signal :math:`\ell` and a baseline :math:`b` that carry no gradient.
@@ -19,12 +24,14 @@ The stochastic-threshold spike itself is
 from __future__ import annotations
 
 import math
+from typing import NamedTuple, Optional
 
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-__all__ = ["raised_cosine_basis", "filter_history", "bernoulli_kl", "score_function_surrogate"]
+__all__ = ["raised_cosine_basis", "filter_history", "bernoulli_kl", "log_ratio_to_prior", "score_function_surrogate",
+           "GLMReadout", "glm_readout_sequence"]
 
 
 def raised_cosine_basis(length: int, n_basis: int, mu: float = 0.5, dtype: torch.dtype = torch.float32) -> Tensor:
@@ -72,6 +79,16 @@ def bernoulli_kl(p: Tensor, r: float, eps: float = 1e-7) -> Tensor:
     return p * torch.log(p / r) + (1 - p) * torch.log((1 - p) / (1 - r))
 
 
+def log_ratio_to_prior(spikes: Tensor, u: Tensor, r: float) -> Tensor:
+    r""":math:`\log\frac{p(y \mid u)}{q(y)} = y\log\frac{\sigma(u)}{r} + (1-y)\log\frac{1-\sigma(u)}{1-r}`
+    element-wise, for spikes :math:`y` drawn with probability :math:`\sigma(u)` and the rate-:math:`r`
+    prior :math:`q`: a one-sample estimate of :func:`bernoulli_kl` (its expectation over :math:`y`),
+    differentiable in ``u``; computed with ``logsigmoid`` (finite for any ``u``)."""
+    if not 0 < r < 1:
+        raise ValueError(f"the prior rate must be in (0, 1), got {r}")
+    return spikes * (F.logsigmoid(u) - math.log(r)) + (1 - spikes) * (F.logsigmoid(-u) - math.log(1 - r))
+
+
 def score_function_surrogate(log_prob: Tensor, learning_signal: Tensor, baseline: Tensor | float = 0.0) -> Tensor:
     r"""A scalar whose gradient is the score-function estimate of :math:`\nabla\,\mathbb E_{p}[\ell]`
     for one sample :math:`y \sim p`: :math:`(\ell - b)\,\nabla\log p(y)`.  ``log_prob`` is the
@@ -80,3 +97,42 @@ def score_function_surrogate(log_prob: Tensor, learning_signal: Tensor, baseline
     sample leaves the estimate unbiased (:math:`\mathbb E[\nabla \log p] = 0`)."""
     signal = learning_signal.detach() - (baseline.detach() if isinstance(baseline, Tensor) else baseline)
     return (signal * log_prob).sum()
+
+
+class GLMReadout(NamedTuple):
+    """Output of :func:`glm_readout_sequence`, each ``[T, batch, neurons]``: the sampled
+    ``spikes``, their ``log_prob`` (differentiable in the weights) and the membrane ``u``."""
+
+    spikes: Tensor
+    log_prob: Tensor
+    u: Tensor
+
+
+def glm_readout_sequence(inputs: Tensor, ff_weight: Tensor, fb_weight: Tensor, bias: Tensor,
+                         ff_basis: Tensor, fb_basis: Tensor,
+                         generator: Optional[torch.Generator] = None) -> GLMReadout:
+    r"""SRM neurons with a stochastic threshold over ``inputs[T, batch, n_in]``:
+
+    .. math::
+        u_{i,t} = \sum_{j,k} W_{ijk}\, a_{jk}(t) + \sum_k V_{ik}\, f_{ik}(t) + \gamma_i, \qquad
+        y_{i,t} \sim \mathrm{Bern}\big(\sigma(u_{i,t})\big),
+
+    with :math:`a_{jk}` the input's traces under ``ff_basis`` and :math:`f_{ik}` the neuron's own
+    past spikes' traces under ``fb_basis`` (:func:`filter_history`: only strictly earlier samples).
+    ``ff_weight`` is ``[n_out, n_in, K_ff]``, ``fb_weight`` ``[n_out, K_fb]``, ``bias`` ``[n_out]``.
+    The feed-forward part is computed for all steps at once; the feedback runs step by step,
+    because it depends on the spikes just drawn."""
+    steps, batch = inputs.shape[:2]
+    ff = torch.einsum("tbjk,ijk->tbi", filter_history(inputs, ff_basis), ff_weight) + bias
+    length = fb_basis.shape[1]
+    history = inputs.new_zeros(length, batch, ff_weight.shape[0])  # own spikes, most recent first
+    spikes, log_probs, us = [], [], []
+    for t in range(steps):
+        fb_traces = torch.einsum("dbi,kd->bik", history, fb_basis)  # f_ik(t) = sum_d phi_k(d) y(t-1-d)
+        u = ff[t] + (fb_traces * fb_weight).sum(-1)
+        y = torch.bernoulli(torch.sigmoid(u.detach()), generator=generator)
+        spikes.append(y)
+        log_probs.append(y * F.logsigmoid(u) + (1 - y) * F.logsigmoid(-u))
+        us.append(u)
+        history = torch.cat([y[None], history[:-1]])
+    return GLMReadout(torch.stack(spikes), torch.stack(log_probs), torch.stack(us))
