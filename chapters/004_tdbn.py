@@ -248,8 +248,9 @@ if balance:
 # Each network of the grid starts from its seed's He initialisation and is trained by STBP with
 # Adam (learning rate $10^{-3}$, cosine-annealed to 0; batches of 64) on a fixed random subset of
 # the Fashion-MNIST training images, without augmentation; the test accuracy is measured after
-# the last epoch on all 10 000 test images (500 in the quick profile; `experiments.train_grid`). The paper states no
-# optimiser for its own runs; Adam at $10^{-3}$ is that of the unofficial reference code.
+# the last epoch on all 10 000 test images (500 in the quick profile; `experiments.train_grid`).
+# The paper states no optimiser for its own runs; Adam at $10^{-3}$ is that of the unofficial
+# reference code, the cosine schedule ours.
 
 # %%
 # {(depth, norm, seed): artifact}
