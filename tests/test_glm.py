@@ -35,11 +35,14 @@ def test_filter_history_places_each_spike_at_the_following_lags():
     signal = torch.zeros(8, 2, dtype=F64)
     signal[2, 0] = 1.0  # channel 0: one spike at step 2
     signal[0, 1] = signal[1, 1] = 1.0  # channel 1: spikes at steps 0 and 1
-    traces = filter_history(signal, basis)
-    assert traces.shape == (8, 2, 2)
-    assert traces[:, 0, 0].tolist() == [0, 0, 0, 1.0, 0.5, 0.25, 0, 0]
-    assert traces[:, 0, 1].tolist() == [0, 0, 0, 0.0, 1.0, 2.0, 0, 0]
-    assert traces[:, 1, 0].tolist() == [0, 1.0, 1.5, 0.75, 0.25, 0, 0, 0]
+    now = filter_history(signal, basis)  # delay 0: the spike counts from its own step
+    assert now.shape == (8, 2, 2)
+    assert now[:, 0, 0].tolist() == [0, 0, 1.0, 0.5, 0.25, 0, 0, 0]
+    assert now[:, 0, 1].tolist() == [0, 0, 0.0, 1.0, 2.0, 0, 0, 0]
+    assert now[:, 1, 0].tolist() == [1.0, 1.5, 0.75, 0.25, 0, 0, 0, 0]
+    later = filter_history(signal, basis, delay=1)  # only earlier samples
+    assert later[:, 0, 0].tolist() == [0, 0, 0, 1.0, 0.5, 0.25, 0, 0]
+    assert later[:, 1, 0].tolist() == [0, 1.0, 1.5, 0.75, 0.25, 0, 0, 0]
 
 
 def test_bernoulli_kl_matches_the_closed_form():
@@ -85,8 +88,9 @@ def test_log_ratio_to_prior_is_the_kl_in_expectation():
 
 def test_glm_readout_membrane_by_hand_with_feedback():
     """One input spiking at step 0; a readout with ff basis [1, 0.5], fb basis [2], ff weight 1,
-    fb weight -1, bias 0.5.  With u forced very large (bias 30) every step spikes, so the feedback
-    term is -2 from step 1 on; with bias 0.5: u_0 = 0.5, u_1 = 1.5 - 2 y_0, u_2 = 1.0 - 2 y_1."""
+    fb weight -1: the input reaches u in its own step (lag 0: 1, lag 1: 0.5), the own spikes one
+    step later.  Bias 0.5: u_0 = 1.5, u_1 = 1.0 - 2 y_0, u_2 = 0.5 - 2 y_1.  With bias 30 every
+    step spikes: u = 31, 30.5 - 2, 30 - 2."""
     inputs = torch.zeros(3, 1, 1, dtype=F64)
     inputs[0] = 1.0
     ff_basis, fb_basis = torch.tensor([[1.0, 0.5]], dtype=F64), torch.tensor([[2.0]], dtype=F64)
@@ -94,9 +98,9 @@ def test_glm_readout_membrane_by_hand_with_feedback():
     out = glm_readout_sequence(inputs, w, v, torch.tensor([0.5], dtype=F64), ff_basis, fb_basis,
                                generator=torch.Generator().manual_seed(0))
     y = out.spikes[:, 0, 0].tolist()
-    assert out.u[:, 0, 0].tolist() == [0.5, 1.5 - 2 * y[0], 1.0 - 2 * y[1]]
+    assert out.u[:, 0, 0].tolist() == [1.5, 1.0 - 2 * y[0], 0.5 - 2 * y[1]]
     always = glm_readout_sequence(inputs, w, v, torch.tensor([30.0], dtype=F64), ff_basis, fb_basis)
     assert always.spikes.flatten().tolist() == [1.0, 1.0, 1.0]
-    assert always.u.flatten().tolist() == [30.0, 31.0 - 2.0, 30.5 - 2.0]
+    assert always.u.flatten().tolist() == [31.0, 30.5 - 2.0, 30.0 - 2.0]
     torch.testing.assert_close(out.log_prob, torch.where(out.spikes > 0, torch.nn.functional.logsigmoid(out.u),
                                                          torch.nn.functional.logsigmoid(-out.u)))

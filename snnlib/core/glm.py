@@ -56,16 +56,19 @@ def raised_cosine_basis(length: int, n_basis: int, mu: float = 0.5, dtype: torch
     return ((torch.cos(phase) + 1) / 2).to(dtype)
 
 
-def filter_history(signal: Tensor, basis: Tensor) -> Tensor:
+def filter_history(signal: Tensor, basis: Tensor, delay: int = 0) -> Tensor:
     r"""Traces ``[T, ..., K]`` of ``signal[T, ...]`` under ``basis[K, L]``: at step :math:`t`,
 
-    .. math::  a_k(t) = \sum_{d=0}^{L-1} \phi_k(d)\, s(t - 1 - d)
+    .. math::  a_k(t) = \sum_{d=0}^{L-1} \phi_k(d)\, s(t - \text{delay} - d)
 
-    (only past samples, zero before the start), so a spike at step :math:`t'` contributes
-    :math:`\phi_k(t - 1 - t')` to the later traces."""
+    (zero before the start).  kclip/snn's SRM layer filters its input with ``delay=0`` (the input
+    of step :math:`t` reaches the membrane of step :math:`t`, weighted by :math:`\phi_k(0)`) and
+    its own spikes with ``delay=1``."""
+    if delay < 0:
+        raise ValueError(f"delay must be >= 0, got {delay}")
     steps, length = signal.shape[0], basis.shape[1]
     flat = signal.reshape(steps, -1).T[:, None, :]  # [channels, 1, T]
-    padded = F.pad(flat, (length, 0))[..., :-1]  # s(t - 1 - d) for d < L, zeros before the start
+    padded = F.pad(flat, (length - 1 + delay, 0))[..., :steps + length - 1]
     traces = F.conv1d(padded, basis.flip(-1)[:, None, :].to(signal.dtype))  # [channels, K, T]
     return traces.permute(2, 0, 1).reshape(steps, *signal.shape[1:], basis.shape[0])
 
@@ -117,13 +120,14 @@ def glm_readout_sequence(inputs: Tensor, ff_weight: Tensor, fb_weight: Tensor, b
         u_{i,t} = \sum_{j,k} W_{ijk}\, a_{jk}(t) + \sum_k V_{ik}\, f_{ik}(t) + \gamma_i, \qquad
         y_{i,t} \sim \mathrm{Bern}\big(\sigma(u_{i,t})\big),
 
-    with :math:`a_{jk}` the input's traces under ``ff_basis`` and :math:`f_{ik}` the neuron's own
-    past spikes' traces under ``fb_basis`` (:func:`filter_history`: only strictly earlier samples).
+    with :math:`a_{jk}` the input's traces under ``ff_basis``, the present input included, and
+    :math:`f_{ik}` the traces of the neuron's own earlier spikes under ``fb_basis``
+    (:func:`filter_history` with delays 0 and 1, as in kclip/snn's SRM layer).
     ``ff_weight`` is ``[n_out, n_in, K_ff]``, ``fb_weight`` ``[n_out, K_fb]``, ``bias`` ``[n_out]``.
     The feed-forward part is computed for all steps at once; the feedback runs step by step,
     because it depends on the spikes just drawn."""
     steps, batch = inputs.shape[:2]
-    ff = torch.einsum("tbjk,ijk->tbi", filter_history(inputs, ff_basis), ff_weight) + bias
+    ff = torch.einsum("tbjk,ijk->tbi", filter_history(inputs, ff_basis, delay=0), ff_weight) + bias
     length = fb_basis.shape[1]
     history = inputs.new_zeros(length, batch, ff_weight.shape[0])  # own spikes, most recent first
     spikes, log_probs, us = [], [], []
