@@ -834,14 +834,20 @@ def _read_verified_idx(directory: Path, filename: str, md5: str, raw_md5: str) -
     raise FileNotFoundError(gz_path)
 
 
+def _read_fashion_dir(directory: Path) -> dict[str, np.ndarray]:
+    """The four verified Fashion-MNIST arrays from the IDX files in ``directory``
+    (``FileNotFoundError`` if one is missing)."""
+    return {
+        name: _read_verified_idx(directory, filename, md5, raw_md5)
+        for name, (filename, md5, raw_md5) in FASHION_MNIST_FILES.items()
+    }
+
+
 def _fashion_local(cache: Path) -> dict[str, np.ndarray]:
     env_set = bool(os.environ.get("SNN_FASHION_MNIST_DIR"))
     for directory in _fashion_dirs():
         try:
-            return {
-                name: _read_verified_idx(directory, filename, md5, raw_md5)
-                for name, (filename, md5, raw_md5) in FASHION_MNIST_FILES.items()
-            }
+            return _read_fashion_dir(directory)
         except FileNotFoundError:
             continue
     where = " or ".join(str(d) for d in _fashion_dirs())
@@ -875,12 +881,8 @@ def _fashion_from_apt(cache: Path) -> dict[str, np.ndarray]:
     directory (removed afterwards) and checked against the published md5s."""
     with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:
         root = _apt_download(FASHION_MNIST_DEBIAN_PACKAGE, Path(tmp))
-        directory = root / FASHION_MNIST_DEB_SUBDIR
         try:
-            return {
-                name: _read_verified_idx(directory, filename, md5, raw_md5)
-                for name, (filename, md5, raw_md5) in FASHION_MNIST_FILES.items()
-            }
+            return _read_fashion_dir(root / FASHION_MNIST_DEB_SUBDIR)
         except FileNotFoundError as exc:
             raise _Unavailable(f"the downloaded package lacks {exc}") from None
 
