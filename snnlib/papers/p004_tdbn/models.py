@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import Tensor, nn
@@ -126,14 +126,18 @@ def over_time(module: nn.Module, x: Tensor) -> Tensor:
     return y.view(x.shape[0], x.shape[1], *y.shape[1:])
 
 
-class LayerRecord(tuple):
-    """``(name, currents, spikes)`` of one spiking layer (both ``[T, N, ...]``, detached)."""
+class LayerRecord(NamedTuple):
+    """One spiking layer's ``name``, input ``currents`` and ``spikes`` (both ``[T, N, ...]``, detached)."""
+
+    name: str
+    currents: Tensor
+    spikes: Tensor
 
 
 def _fire(x: Tensor, params: LIFParams, name: str, record: Optional[list]) -> Tensor:
     spikes, _ = lif_sequence(x, params)
     if record is not None:
-        record.append(LayerRecord((name, x.detach(), spikes.detach())))
+        record.append(LayerRecord(name, x.detach(), spikes.detach()))
     return spikes
 
 
