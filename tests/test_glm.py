@@ -7,16 +7,18 @@ import math
 
 import pytest
 import torch
+from torch.nn import functional as F
 from torch.distributions import Bernoulli, kl_divergence
 
-from snnlib.core.glm import (bernoulli_kl, filter_history, glm_readout_sequence, log_ratio_to_prior,
-                             raised_cosine_basis, score_function_surrogate)
+from snnlib.core.glm import (GLMParams, GLMStep, bernoulli_kl, filter_history, glm_init_state, glm_log_prob_grads,
+                             glm_readout_sequence, glm_readout_step, log_ratio_to_prior, raised_cosine_basis,
+                             score_function_surrogate)
 
 F64 = torch.float64
 
 
 def test_raised_cosine_basis_by_hand():
-    """L = 10, three functions: b = 1, log-time log(t + 1), centres 0, log(10)/2, log(10) with spacing
+    """eq-001-raised-cosine. L = 10, three functions: b = 1, log-time log(t + 1), centres 0, log(10)/2, log(10) with spacing
     log(10)/2; at mu = 1/2 the phase is (log(t + 1) - c_k) * pi / log(10)."""
     phi = raised_cosine_basis(10, 3, mu=0.5, dtype=F64)
     assert phi.shape == (3, 10)
@@ -46,6 +48,7 @@ def test_filter_history_places_each_spike_at_the_following_lags():
 
 
 def test_bernoulli_kl_matches_the_closed_form():
+    """eq-001-kl against torch.distributions' closed form."""
     p = torch.tensor([0.01, 0.2, 0.5, 0.93], dtype=F64)
     for r in (0.2, 0.3):
         torch.testing.assert_close(bernoulli_kl(p, r), kl_divergence(Bernoulli(probs=p), Bernoulli(probs=torch.full_like(p, r))))
@@ -104,3 +107,51 @@ def test_glm_readout_membrane_by_hand_with_feedback():
     assert always.u.flatten().tolist() == [31.0, 30.5 - 2.0, 30.0 - 2.0]
     torch.testing.assert_close(out.log_prob, torch.where(out.spikes > 0, torch.nn.functional.logsigmoid(out.u),
                                                          torch.nn.functional.logsigmoid(-out.u)))
+
+
+def _random_glm(streams, n_in, n_out, k_ff, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return GLMParams(0.5 * torch.randn(streams, n_out, n_in, k_ff, generator=gen, dtype=F64),
+                     -torch.rand(streams, n_out, 1, generator=gen, dtype=F64),
+                     0.5 * torch.randn(streams, n_out, generator=gen, dtype=F64))
+
+
+def test_glm_readout_step_follows_the_sequence_version():
+    """eq-001-srm. Stream by stream, the online step gives the membrane of glm_readout_sequence when it is made
+    to draw the same spikes (uniform 0 where the sequence spiked, 1 where it did not)."""
+    steps, streams, n_in, n_out = 12, 3, 4, 2
+    ff_basis, fb_basis = raised_cosine_basis(5, 3, dtype=F64), raised_cosine_basis(4, 1, dtype=F64)
+    params = _random_glm(streams, n_in, n_out, 3)
+    inputs = (torch.rand(steps, streams, n_in, generator=torch.Generator().manual_seed(1)) < 0.4).to(F64)
+    state = glm_init_state(streams, n_in, n_out, 5, 4, dtype=F64)
+    for m in range(streams):
+        ref = glm_readout_sequence(inputs[:, m:m + 1], params.ff[m], params.fb[m], params.bias[m], ff_basis, fb_basis,
+                                   generator=torch.Generator().manual_seed(m))
+        assert 0 < ref.spikes.sum() < ref.spikes.numel()
+        st = glm_init_state(1, n_in, n_out, 5, 4, dtype=F64)
+        one = GLMParams(*(p[m:m + 1] for p in params))
+        for t in range(steps):
+            out, st = glm_readout_step(inputs[t, m:m + 1], st, one, ff_basis, fb_basis, 1 - ref.spikes[t])
+            torch.testing.assert_close(out.u, ref.u[t])
+            assert torch.equal(out.spikes, ref.spikes[t])
+    assert state.inputs.shape == (streams, 5, n_in)
+
+
+def test_glm_log_prob_grads_match_autograd():
+    """eq-001-score-function's eligibility, The closed-form gradient of sum_i c_i log p(y_i | u_i), every stream at once, against autograd
+    through the membrane; the sampled spikes held fixed."""
+    streams, n_in, n_out = 3, 4, 5
+    ff_basis, fb_basis = raised_cosine_basis(6, 2, dtype=F64), raised_cosine_basis(6, 1, dtype=F64)
+    params = GLMParams(*(p.requires_grad_() for p in _random_glm(streams, n_in, n_out, 2, seed=3)))
+    gen = torch.Generator().manual_seed(4)
+    state = glm_init_state(streams, n_in, n_out, 6, 6, dtype=F64)
+    for _ in range(4):  # some history, so that every trace is non-zero
+        x = (torch.rand(streams, n_in, generator=gen) < 0.5).to(F64)
+        out, state = glm_readout_step(x, state, params, ff_basis, fb_basis, torch.rand(streams, n_out, generator=gen, dtype=F64))
+    weight = torch.rand(streams, 1, generator=gen, dtype=F64)
+    assert 0 < out.spikes.sum() < out.spikes.numel() and out.fb_traces.abs().sum() > 0
+    log_p = out.spikes * F.logsigmoid(out.u) + (1 - out.spikes) * F.logsigmoid(-out.u)
+    expected = torch.autograd.grad((weight * log_p).sum(), params)
+    got = glm_log_prob_grads(GLMStep(*(t.detach() for t in out)), weight)
+    for e, g in zip(expected, got):
+        torch.testing.assert_close(g, e)

@@ -13,6 +13,9 @@ authors' code kclip/VDIB and kclip/snn).
 * :func:`glm_readout_sequence` -- a layer of SRM neurons with a stochastic threshold: raised-cosine
   feed-forward filters of the input, a feedback filter of the neuron's own spikes, a bias, and
   :math:`y_t \sim \mathrm{Bern}(\sigma(u_t))`.
+* :func:`glm_readout_step` and :func:`glm_log_prob_grads` -- the same layer one step at a time,
+  one set of weights per stream (independent models simulated side by side), with the gradient of
+  :math:`\log p(y_t \mid u_t)` in closed form: what online score-function training needs.
 * :func:`score_function_surrogate` -- a scalar whose gradient is the score-function (REINFORCE)
   estimate :math:`(\ell - b)\,\nabla \log p(y)` of :math:`\nabla\,\mathbb E[\ell]`, for a learning
   signal :math:`\ell` and a baseline :math:`b` that carry no gradient.
@@ -31,11 +34,13 @@ from torch import Tensor
 from torch.nn import functional as F
 
 __all__ = ["raised_cosine_basis", "filter_history", "bernoulli_kl", "log_ratio_to_prior", "score_function_surrogate",
-           "GLMReadout", "glm_readout_sequence"]
+           "GLMReadout", "glm_readout_sequence", "GLMParams", "GLMState", "GLMStep", "glm_init_state",
+           "glm_readout_step", "glm_log_prob_grads"]
 
 
 def raised_cosine_basis(length: int, n_basis: int, mu: float = 0.5, dtype: torch.dtype = torch.float32) -> Tensor:
-    r"""``[n_basis, length]`` raised cosines on a logarithmic time axis (Pillow et al. 2008):
+    r"""``[n_basis, length]`` raised cosines on a logarithmic time axis (Pillow et al. 2008;
+    eq-001-raised-cosine):
 
     .. math::
         \phi_k(t) = \tfrac12\Big(1 + \cos\big(\mathrm{clip}_{[-\pi, \pi]}\,
@@ -74,8 +79,8 @@ def filter_history(signal: Tensor, basis: Tensor, delay: int = 0) -> Tensor:
 
 
 def bernoulli_kl(p: Tensor, r: float, eps: float = 1e-7) -> Tensor:
-    r""":math:`\mathrm{KL}(\mathrm{Bern}(p)\,\|\,\mathrm{Bern}(r)) = p\log\frac{p}{r} + (1-p)\log\frac{1-p}{1-r}`,
-    element-wise, with :math:`p` clamped to :math:`[\epsilon, 1 - \epsilon]`."""
+    r""":math:`\mathrm{KL}(\mathrm{Bern}(p)\,\|\,\mathrm{Bern}(r)) = p\log\frac{p}{r} + (1-p)\log\frac{1-p}{1-r}`
+    (eq-001-kl), element-wise, with :math:`p` clamped to :math:`[\epsilon, 1 - \epsilon]`."""
     if not 0 < r < 1:
         raise ValueError(f"the prior rate must be in (0, 1), got {r}")
     p = p.clamp(eps, 1 - eps)
@@ -93,7 +98,7 @@ def log_ratio_to_prior(spikes: Tensor, u: Tensor, r: float) -> Tensor:
 
 
 def score_function_surrogate(log_prob: Tensor, learning_signal: Tensor, baseline: Tensor | float = 0.0) -> Tensor:
-    r"""A scalar whose gradient is the score-function estimate of :math:`\nabla\,\mathbb E_{p}[\ell]`
+    r"""A scalar whose gradient is the score-function estimate (eq-001-score-function) of :math:`\nabla\,\mathbb E_{p}[\ell]`
     for one sample :math:`y \sim p`: :math:`(\ell - b)\,\nabla\log p(y)`.  ``log_prob`` is the
     sample's log-probability (differentiable, any shape: summed), ``learning_signal``
     :math:`\ell` and ``baseline`` :math:`b` are detached.  A baseline that does not depend on the
@@ -140,3 +145,72 @@ def glm_readout_sequence(inputs: Tensor, ff_weight: Tensor, fb_weight: Tensor, b
         us.append(u)
         history = torch.cat([y[None], history[:-1]])
     return GLMReadout(torch.stack(spikes), torch.stack(log_probs), torch.stack(us))
+
+
+class GLMParams(NamedTuple):
+    """Weights of :func:`glm_readout_step`, one set per stream: ``ff`` ``[M, n_out, n_in, K_ff]``,
+    ``fb`` ``[M, n_out, K_fb]``, ``bias`` ``[M, n_out]``."""
+
+    ff: Tensor
+    fb: Tensor
+    bias: Tensor
+
+
+class GLMState(NamedTuple):
+    r"""The histories :func:`glm_readout_step` filters, most recent first: ``inputs``
+    ``[M, L_ff, n_in]`` (the present input included once the step has run) and the neurons' own
+    ``spikes`` ``[M, L_fb, n_out]``."""
+
+    inputs: Tensor
+    spikes: Tensor
+
+
+class GLMStep(NamedTuple):
+    r"""One step's ``spikes`` and ``prob`` :math:`\sigma(u)` ``[M, n_out]``, the membrane ``u``,
+    and the traces it was built from: ``ff_traces`` ``[M, n_in, K_ff]`` and ``fb_traces``
+    ``[M, n_out, K_fb]``."""
+
+    spikes: Tensor
+    prob: Tensor
+    u: Tensor
+    ff_traces: Tensor
+    fb_traces: Tensor
+
+
+def glm_init_state(streams: int, n_in: int, n_out: int, ff_length: int, fb_length: int,
+                   dtype: torch.dtype = torch.float32) -> GLMState:
+    """Empty histories (no input, no spike)."""
+    return GLMState(torch.zeros(streams, ff_length, n_in, dtype=dtype), torch.zeros(streams, fb_length, n_out, dtype=dtype))
+
+
+def glm_readout_step(x: Tensor, state: GLMState, params: GLMParams, ff_basis: Tensor, fb_basis: Tensor,
+                     uniform: Tensor) -> tuple[GLMStep, GLMState]:
+    r"""One step of :func:`glm_readout_sequence`'s neurons (eq-001-srm) for input ``x`` ``[M, n_in]``,
+    each stream with its own weights: :math:`u_{i,t} = \sum_{j,k} W_{ijk} a_{jk}(t) + \sum_k V_{ik}
+    f_{ik}(t) + \gamma_i` with :math:`a_{jk}(t) = \sum_{d \ge 0} \phi_k(d)\, x_{j,t-d}` and
+    :math:`f_{ik}(t) = \sum_{d \ge 0} \psi_k(d)\, y_{i,t-1-d}`; the spike is
+    :math:`y = \mathbb 1[\text{uniform} < \sigma(u)]`, so ``uniform`` ``[M, n_out]`` (i.i.d.
+    :math:`U(0, 1)`) makes it a draw from :math:`\mathrm{Bern}(\sigma(u))` that the caller controls.
+    No autograd is needed: :func:`glm_log_prob_grads` gives the gradient."""
+    inputs = torch.cat([x[:, None], state.inputs[:, :-1]], dim=1)
+    ff_traces = torch.matmul(inputs.transpose(1, 2), ff_basis.T)  # [M, n_in, K_ff]
+    fb_traces = torch.matmul(state.spikes.transpose(1, 2), fb_basis.T)  # [M, n_out, K_fb]
+    m, n_out = params.bias.shape
+    u = torch.baddbmm(params.bias[:, :, None], params.ff.reshape(m, n_out, -1), ff_traces.reshape(m, -1, 1))[..., 0]
+    u = u + (params.fb * fb_traces).sum(-1)
+    prob = torch.sigmoid(u)
+    spikes = (uniform < prob).to(x.dtype)
+    new_state = GLMState(inputs, torch.cat([spikes[:, None], state.spikes[:, :-1]], dim=1))
+    return GLMStep(spikes, prob, u, ff_traces, fb_traces), new_state
+
+
+def glm_log_prob_grads(step: GLMStep, weight: Optional[Tensor] = None) -> GLMParams:
+    r"""The gradient of :math:`\sum_i c_i \log p(y_{i,t} \mid u_{i,t})` (eq-001-score-function) for one step of
+    :func:`glm_readout_step`, per stream: the error :math:`e_i = c_i\,(y_i - \sigma(u_i))` times
+    the traces -- :math:`e_i a_{jk}` for ``ff``, :math:`e_i f_{ik}` for ``fb``, :math:`e_i` for
+    ``bias`` (the local eligibility of the stochastic-threshold neuron).  ``weight`` :math:`c`
+    broadcasts to ``[M, n_out]`` (default 1)."""
+    error = step.spikes - step.prob
+    if weight is not None:
+        error = error * weight
+    return GLMParams(error[:, :, None, None] * step.ff_traces[:, None], error[..., None] * step.fb_traces, error)

@@ -1,0 +1,47 @@
+"""Every claim of chapter 001: the paper's numbers next to ours, from the artifacts.
+
+Our copy of the paper elides its experimental sections (3-6), so no headline number of VDIB is
+available to us: every claim's paper value is ``None`` ("not in our text"), and the chapter
+compares VDIB with the rate-decoding baseline, trained here on the same data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from snnlib.book.artifacts import Artifact
+from snnlib.book.claims import Claim
+from snnlib.book.runner import RunContext
+from snnlib.papers.p001_vdib import analysis, experiments
+from snnlib.papers.p001_vdib.config import profile_settings
+
+__all__ = ["build_claims", "claims_from"]
+
+SOURCE = "not in our text (paper sections 3-6 elided)"
+
+
+def claims_from(profile: str, horizons, pc: dict[str, Artifact | None]) -> list[Claim]:
+    """``pc.h<H>.<decoding>.acc`` for every horizon (beta 1): mean over trials of each trial's
+    best test accuracy (the authors' protocol), from the ``pc_vdib`` and ``pc_rate`` artifacts."""
+    claims = []
+    for decoding, label in (("vdib", "VDIB (decoder reads the 5-step window)"), ("rate", "rate decoding (window summed)")):
+        art = pc.get(decoding)
+        summary = analysis.summarise_predictive(art) if art is not None else {}
+        for h in horizons:
+            cell = summary.get((h, 1.0))
+            sequences = "" if art is None else f", {art.metrics['sequences']} training sequences"
+            claims.append(Claim(
+                f"pc.h{h}.{decoding}.acc", f"drifting blobs, 210-way prediction {h} steps ahead, {label}, beta 1, "
+                f"best test accuracy per trial{sequences}" + ("" if cell else " — not run yet"),
+                None, None if cell is None else cell.best, SOURCE, profile, unit="%",
+                ours_sd=None if cell is None else cell.best_sd, n=None if cell is None else cell.n))
+    return claims
+
+
+def build_claims(ctx: RunContext) -> list[Claim]:
+    """Every claim of the chapter for ``ctx.profile``, from the artifacts the protocols return
+    (a context of its own that trains nothing, so ``ctx.pending`` is left as it was)."""
+    ctx = dataclasses.replace(ctx, pending=[], train=False)
+    settings = profile_settings(ctx.profile)
+    pc = {d: experiments.predictive_coding(ctx, settings, d) for d in ("vdib", "rate")}
+    return claims_from(ctx.profile, settings["pc_horizons"], pc)

@@ -1,0 +1,63 @@
+"""The figures of chapter 001; each function draws one figure from artifacts and returns the
+matplotlib Figure (captions stay in the chapter)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from snnlib.book.artifacts import Artifact
+from snnlib.papers.p001_vdib.analysis import summarise_predictive
+from snnlib.papers.p001_vdib.blobs import n_pair_classes
+
+__all__ = ["COLORS", "LABELS", "predictive_coding", "blob_raster"]
+
+COLORS = {"vdib": "tab:blue", "rate": "tab:orange"}
+LABELS = {"vdib": "VDIB (window)", "rate": "rate decoding"}
+
+
+def predictive_coding(pc: Mapping[str, Artifact]) -> plt.Figure:
+    """(a) Test accuracy (each trial's best, mean ± sd over trials) against the prediction horizon
+    at beta 1; (b) against beta at horizon 0; (c) the test accuracy over training at horizon 0,
+    beta 1 (one line per trial); (d) the readout's spike rate against beta.  Chance: 1/210."""
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.5))
+    chance = 100 / n_pair_classes(20)
+    for decoding, art in pc.items():
+        s, color = summarise_predictive(art), COLORS[decoding]
+        hs = sorted(h for h, b in s if b == 1.0)
+        axes[0].errorbar(hs, [s[(h, 1.0)].best for h in hs], [s[(h, 1.0)].best_sd for h in hs], color=color,
+                         marker="o", capsize=3, label=LABELS[decoding])
+        bs = sorted(b for h, b in s if h == 0)
+        axes[1].errorbar(bs, [s[(0, b)].best for b in bs], [s[(0, b)].best_sd for b in bs], color=color, marker="o", capsize=3)
+        axes[3].plot(bs, [s[(0, b)].rate for b in bs], color=color, marker="o")
+        a = art.arrays
+        cols = np.flatnonzero((a["horizon"] == 0) & (a["beta"] == 1.0))
+        for i, c in enumerate(cols):
+            axes[2].plot(a["test_sequences"], 100 * a["test_acc"][:, c], color=color, alpha=0.6,
+                         label=LABELS[decoding] if i == 0 else None)
+    for ax in axes[:3]:
+        ax.axhline(chance, color="gray", lw=0.8, ls=":")
+        ax.set_ylabel("test accuracy (%)")
+    axes[0].set(xlabel=r"prediction horizon $\delta$ (steps)", title=r"(a) horizon, $\beta = 1$")
+    axes[1].set(xlabel=r"$\beta$", xscale="log", title=r"(b) $\beta$, $\delta = 0$")
+    axes[2].set(xlabel="training sequences", title=r"(c) training, $\delta = 0$, $\beta = 1$")
+    axes[3].axhline(0.2, color="gray", lw=0.8, ls=":")
+    axes[3].set(xlabel=r"$\beta$", xscale="log", ylabel="spikes per neuron and step", title="(d) readout rate (prior 0.2)")
+    axes[0].legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def blob_raster(inputs: np.ndarray, spikes: np.ndarray) -> plt.Figure:
+    """A stretch of the drifting-blob input ``[T, 20]`` above the readout's spikes ``[T, 10]``."""
+    fig, axes = plt.subplots(2, 1, figsize=(10, 3.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    for ax, data, label in ((axes[0], inputs, "input neuron"), (axes[1], spikes, "readout neuron")):
+        t, i = np.nonzero(data)
+        ax.scatter(t, i, s=6, color="black", marker="|")
+        ax.set_ylabel(label)
+        ax.set_ylim(-0.5, data.shape[1] - 0.5)
+    axes[1].set_xlabel("time step")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,182 @@
+"""Paper 001's package (VDIB): the drifting-blob stimulus by hand, the pair classes, the online
+predictive-coding training against a plain autograd re-statement of the authors' update rule,
+batched streams against streams run alone, resumption, and the claims."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from snnlib.book.runner import Experiment, RunContext
+from snnlib.core.glm import GLMParams, glm_init_state, glm_readout_step, log_ratio_to_prior
+from snnlib.papers.p001_vdib import analysis, blobs, claims, config, experiments, predictive
+from snnlib.papers.p001_vdib.predictive import Stream
+
+F64 = torch.float64
+
+
+def test_pair_class_follows_the_authors_order():
+    """get_possible_outputs lists (i, j), i <= j, i-major: (0,0)=0, (0,19)=19, (1,1)=20, (1,2)=21,
+    (2,2)=39, (19,19)=209."""
+    def one(*active):
+        x = torch.zeros(20)
+        x[list(active)] = 1
+        return int(blobs.pair_class(x))
+
+    assert [one(0), one(0, 19), one(1), one(1, 2), one(2), one(19)] == [0, 19, 20, 21, 39, 209]
+    assert one(5, 3) == one(3, 5)
+    assert blobs.n_pair_classes(20) == 210
+    all_pairs = {one(i, j) for i in range(20) for j in range(i, 20)}
+    assert all_pairs == set(range(210))
+    with pytest.raises(ValueError):
+        blobs.pair_class(torch.zeros(3, 20))
+
+
+def test_blob_positions_by_hand():
+    """eq-001-blobs. theta_0 = 0.3, v_0 = 1, A_0 = 0.5; eta = (., 1, -2), xi = (0.2, 0, 1):
+    b_0 = 0.5 (0.3 + 0.09) = 0.195;  theta_1 = 1.3, v_1 = 0.9 - 0.14 = 0.76, A_1 = 0.495 + 0.01 = 0.505,
+    b_1 = 0.505 * 1.3 = 0.6565;  theta_2 = 2.06, A_2 = 0.49995 - 0.02 = 0.47995,
+    b_2 = 0.47995 (2.06 + 0.45) = 1.2046745 (all inside (-pi, pi], so unwrapped)."""
+    eta = torch.tensor([[9.0], [1.0], [-2.0]], dtype=F64)
+    xi = torch.tensor([[0.2], [0.0], [1.0]], dtype=F64)
+    b = blobs.blob_positions(eta, xi, torch.tensor([0.3], dtype=F64))[:, 0]
+    torch.testing.assert_close(b, torch.tensor([0.195, 0.6565, 0.47995 * 2.51], dtype=F64))
+    wrapped = blobs.blob_positions(eta, xi + 10, torch.tensor([0.3], dtype=F64))[1:, 0]
+    assert torch.all(wrapped.abs() <= math.pi)
+
+
+def test_drifting_blobs_activate_one_or_two_neurons_and_streams_are_independent():
+    gens = [torch.Generator().manual_seed(s) for s in (1, 2, 3)]
+    x = blobs.drifting_blobs(200, 20, gens)
+    assert x.shape == (200, 3, 20)
+    assert set(x.sum(-1).unique().tolist()) == {1.0, 2.0}
+    alone = blobs.drifting_blobs(200, 20, [torch.Generator().manual_seed(2)])
+    assert torch.equal(alone[:, 0], x[:, 1])
+    assert torch.equal(blobs.drifting_blobs(150, 20, [torch.Generator().manual_seed(2)])[:, 0], x[:150, 1])
+    # the blobs move: over 200 steps most neurons are visited in every stream
+    assert (x.sum(0) > 0).sum(-1).min() >= 10
+
+
+SMALL = {**config.PREDICTIVE, "T": 9, "T_test": 12, "n_sequences": 3, "test_period": 2, "checkpoint_every": 1,
+         "raster_steps": 4}
+
+
+def _exp(tmp_path, name="pc"):
+    return Experiment("001_vdib", name, {}, "quick", root=tmp_path)
+
+
+def test_online_training_is_the_authors_rule(tmp_path):
+    """eq-001-vdib-loss and eq-001-score-function as the authors' code applies them. One stream, three sequences, re-stated with autograd, torch.nn.Linear and torch's plain
+    Adam: the encoder steps by -lr (NLL + beta enc_loss) grad(enc_loss) (SNNSGD without baseline),
+    enc_loss the mean over neurons of log p(y|u)/q(y); the decoder by Adam on the NLL of the pair
+    class ``horizon`` steps ahead, from the 5-step window in time order; no update in the first
+    tau_d steps of a sequence or during the zero warm-up.  Final weights must agree."""
+    s = {**SMALL, "test_period": 100}
+    stream = Stream(horizon=2, beta=0.5, trial=1)
+    out = predictive.train_predictive_coding(_exp(tmp_path), [stream], s, "vdib", seed=3)
+
+    run = predictive.make_run([stream], s, "vdib", 3)
+    init = predictive.stream_generator(3, 1, 0, 2)
+    enc = predictive.StreamEncoder(20, 10, 8, 1, [init])
+    params = GLMParams(*(p.clone().to(F64).requires_grad_() for p in enc.params))
+    dec_init = predictive.StreamDecoder(50, 210, [init])
+    linear = torch.nn.Linear(50, 210).double()
+    with torch.no_grad():
+        linear.weight.copy_(dec_init.weight[0].T)
+        linear.bias.copy_(dec_init.bias[0])
+    opt = torch.optim.Adam(linear.parameters(), lr=s["lr"])
+    state = glm_init_state(1, 20, 10, 10, 10, dtype=F64)
+    ff_basis, fb_basis = run.ff_basis.to(F64), run.fb_basis.to(F64)
+    for k in range(s["n_sequences"]):
+        x, targets, noise = predictive.stream_sequence(run, k, s["T"])
+        x, noise = x.to(F64), noise.to(F64)
+        for t in range(s["warmup"]):
+            _, state = glm_readout_step(torch.zeros(1, 20, dtype=F64), state, params, ff_basis, fb_basis, noise[t])
+        window = []
+        for t in range(s["T"]):
+            o, state = glm_readout_step(x[t], state, params, ff_basis, fb_basis, noise[s["warmup"] + t])
+            state = type(state)(*(v.detach() for v in state))
+            window = (window + [o.spikes.detach()])[-5:]
+            if t < 5:
+                continue
+            log_probs = F.log_softmax(linear(torch.cat(window, dim=1)), dim=-1)
+            nll = F.nll_loss(log_probs, targets[t])
+            enc_loss = log_ratio_to_prior(o.spikes.detach(), o.u, s["r"]).mean()
+            grads = torch.autograd.grad(enc_loss, params)
+            with torch.no_grad():
+                for p, g in zip(params, grads):
+                    p -= s["lr"] * (nll.detach() + stream.beta * enc_loss.detach()) * g
+            opt.zero_grad()
+            nll.backward()
+            opt.step()
+    for name, p in zip(("ff", "fb", "bias"), params):
+        np.testing.assert_allclose(out[f"encoder_{name}"][0], p.detach()[0].numpy(), rtol=0, atol=2e-5)
+    assert out["test_sequences"].tolist() == [3]
+
+
+def test_streams_side_by_side_train_as_they_would_alone(tmp_path):
+    """Three streams (two settings of one trial, one of another) batched, and each alone: the same
+    weights, test accuracies and rasters (rate decoding as well as VDIB)."""
+    streams = [Stream(0, 1.0, 0), Stream(1, 0.1, 0), Stream(0, 1.0, 1)]
+    for decoding in ("vdib", "rate"):
+        together = predictive.train_predictive_coding(_exp(tmp_path, f"all_{decoding}"), streams, SMALL, decoding, 0)
+        assert together["test_acc"].shape == (2, 3)  # before sequence 1 (k + 1 = 2) and at the end
+        for i, st in enumerate(streams):
+            alone = predictive.train_predictive_coding(_exp(tmp_path, f"one{i}_{decoding}"), [st], SMALL, decoding, 0)
+            for key in ("encoder_ff", "encoder_bias", "test_acc", "final_spikes"):
+                np.testing.assert_allclose(together[key][..., i:i + 1] if key in ("test_acc",) else together[key][i] if
+                                           key.startswith("encoder") else together[key][:, i],
+                                           alone[key][..., 0:1] if key in ("test_acc",) else alone[key][0] if
+                                           key.startswith("encoder") else alone[key][:, 0], atol=1e-6, rtol=0)
+    # a trial's streams share data and initial weights; another trial does not
+    assert np.array_equal(together["final_inputs"][:, 0], together["final_inputs"][:, 1])
+    assert not np.array_equal(together["final_inputs"][:, 0], together["final_inputs"][:, 2])
+
+
+def test_training_resumes_where_it_stopped(tmp_path):
+    """Killed after two sequences (checkpoint every sequence), resumed: the same result as one run."""
+    streams = [Stream(0, 1.0, 0), Stream(2, 1.0, 0)]
+    whole = predictive.train_predictive_coding(_exp(tmp_path, "whole"), streams, SMALL, "vdib", 0)
+    exp = _exp(tmp_path, "killed")
+    steps = exp.steps
+
+    def dying(total, state, **kw):
+        for k in steps(total, state, **kw):
+            if k == 2:
+                raise KeyboardInterrupt
+            yield k
+
+    exp.steps = dying
+    with pytest.raises(KeyboardInterrupt):
+        predictive.train_predictive_coding(exp, streams, SMALL, "vdib", 0)
+    resumed = predictive.train_predictive_coding(_exp(tmp_path, "killed"), streams, SMALL, "vdib", 0)
+    for key in ("encoder_ff", "test_acc", "train_acc"):
+        np.testing.assert_array_equal(whole[key], resumed[key])
+
+
+def test_vdib_learns_to_read_the_blobs_above_chance(tmp_path):
+    """A trained model above a bar: after 150 sequences at the authors' settings, the window decoder
+    predicts the current pair (horizon 0) well above chance (1/210 = 0.48 %) on fresh test data."""
+    s = {**config.PREDICTIVE, "n_sequences": 150, "test_period": 1000, "T_test": 400, "checkpoint_every": 1000}
+    out = predictive.train_predictive_coding(_exp(tmp_path), [Stream(0, 1.0, k) for k in range(2)], s, "vdib", 0)
+    assert out["test_acc"][-1].mean() > 4 / 210
+
+
+def test_claims_and_summary_from_artifacts(tmp_path):
+    ctx = RunContext("001_vdib", "quick", train=True, root=tmp_path)
+    settings = {**config.profile_settings("quick"), "pc_sequences": 4, "pc_test_period": 2, "pc_T_test": 12}
+    arts = {d: experiments.predictive_coding(ctx, settings, d) for d in ("vdib", "rate")}
+    summary = analysis.summarise_predictive(arts["vdib"])
+    assert set(summary) == {(0, 1.0), (2, 1.0)}
+    a = arts["vdib"].arrays
+    cols = (a["horizon"] == 2)
+    assert summary[(2, 1.0)].best == pytest.approx(100 * a["test_acc"][:, cols].max(0).mean())
+    assert summary[(2, 1.0)].n == 2
+    found = {c.id: c for c in claims.claims_from("quick", (0, 2), arts)}
+    assert set(found) == {"pc.h0.vdib.acc", "pc.h2.vdib.acc", "pc.h0.rate.acc", "pc.h2.rate.acc"}
+    assert found["pc.h2.vdib.acc"].ours == pytest.approx(summary[(2, 1.0)].best)
+    assert found["pc.h0.rate.acc"].paper is None
+    missing = claims.claims_from("quick", (0,), {"vdib": None, "rate": None})
+    assert all(c.ours is None and "not run yet" in c.what for c in missing)
