@@ -192,6 +192,8 @@ pc = {d: experiments.predictive_coding(ctx, settings, d) for d in ("vdib", "rate
 ran = {d: a for d, a in pc.items() if a is not None}
 
 # %% tags=["remove-input"]
+if not ran:
+    print("not run yet in this profile:", ", ".join(ctx.pending))
 if ran:
     n_seq = next(iter(ran.values())).metrics["sequences"]
     display(Markdown(analysis.predictive_table(
@@ -235,7 +237,9 @@ if "vdib" in ran:
 # text lacks.
 
 # %%
-chapter_claims = claims.claims_from(profile, settings["pc_horizons"], pc)
+# the recorded speed benchmark (full profile)
+bench = claims.reference_benchmark(ctx)
+chapter_claims = claims.claims_from(profile, settings["pc_horizons"], pc, bench)
 write_claims(paper001.CHAPTER, paper001.PAPER, chapter_claims, profile)
 caption = f"Paper 001's numbers (not in our text) and ours ({profile} profile)."
 display(Markdown(claims_table(chapter_claims, digits=1,
@@ -252,3 +256,20 @@ display(Markdown(claims_table(chapter_claims, digits=1,
 # - **Selection.** Besides the authors' best-test accuracy we report the final test accuracy.
 # - **Numerics.** The encoder's log-ratio uses `logsigmoid` instead of the code's
 #   $\log(10^{-7} + p/r)$; the two differ only for probabilities within $10^{-7}$ of 0 or 1.
+#
+# ## Appendix: simulation speed
+#
+# The authors train each model on its own, one time step at a time, with autograd.
+# `benchmarks/vdib_vs_reference_loop.py` times that loop (re-stated in
+# `snnlib.papers.p001_vdib.reference`, float32) against `train_predictive_coding`, which runs the
+# full profile's 40 models side by side with the gradients in closed form, after checking that
+# the two give the same weights.
+
+# %% tags=["remove-input"]
+if bench:
+    m = bench.metrics
+    display(Markdown(f"Recorded with {m['threads']} thread(s), {m['streams']} models × {m['sequences']} "
+                     f"sequences: reference loop {m['reference_s']:.1f} s, snnlib {m['snnlib_s']:.1f} s, a ratio of "
+                     f"{m['ratio']:.1f} (largest weight difference after one sequence: {m['max_weight_diff']:.0e})."))
+else:
+    print("no recorded benchmark run")

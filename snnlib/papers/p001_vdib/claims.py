@@ -15,14 +15,15 @@ from snnlib.book.runner import RunContext
 from snnlib.papers.p001_vdib import analysis, experiments
 from snnlib.papers.p001_vdib.config import profile_settings
 
-__all__ = ["build_claims", "claims_from"]
+__all__ = ["build_claims", "claims_from", "reference_benchmark"]
 
 SOURCE = "not in our text (paper sections 3-6 elided)"
 
 
-def claims_from(profile: str, horizons, pc: dict[str, Artifact | None]) -> list[Claim]:
+def claims_from(profile: str, horizons, pc: dict[str, Artifact | None], bench: Artifact | None = None) -> list[Claim]:
     """``pc.h<H>.<decoding>.acc`` for every horizon (beta 1): mean over trials of each trial's
-    best test accuracy (the authors' protocol), from the ``pc_vdib`` and ``pc_rate`` artifacts."""
+    best test accuracy (the authors' protocol), from the ``pc_vdib`` and ``pc_rate`` artifacts;
+    ``speed.reference_ratio`` from the recorded benchmark."""
     claims = []
     for decoding, label in (("vdib", "VDIB (decoder reads the 5-step window)"), ("rate", "rate decoding (window summed)")):
         art = pc.get(decoding)
@@ -31,11 +32,22 @@ def claims_from(profile: str, horizons, pc: dict[str, Artifact | None]) -> list[
             cell = summary.get((h, 1.0))
             sequences = "" if art is None else f", {art.metrics['sequences']} training sequences"
             claims.append(Claim(
-                f"pc.h{h}.{decoding}.acc", f"drifting blobs, 210-way prediction {h} steps ahead, {label}, beta 1, "
+                f"pc.h{h}.{decoding}.acc", f"drifting blobs, 210-way prediction at horizon δ = {h}, {label}, β = 1, "
                 f"best test accuracy per trial{sequences}" + ("" if cell else " — not run yet"),
                 None, None if cell is None else cell.best, SOURCE, profile, unit="%",
                 ours_sd=None if cell is None else cell.best_sd, n=None if cell is None else cell.n))
+    claims.append(Claim(
+        "speed.reference_ratio", "time of the authors' loop (one model at a time, autograd) over snnlib's side-by-side "
+        "streams for the full profile's 40 models (benchmarks/vdib_vs_reference_loop.py)"
+        + ("" if bench else " — not recorded yet"), None, None if bench is None else bench.metrics["ratio"],
+        "not in the paper", profile, unit="x"))
     return claims
+
+
+def reference_benchmark(ctx: RunContext) -> Artifact | None:
+    """The recorded run of ``benchmarks/vdib_vs_reference_loop.py`` (full profile; ``None`` if it
+    has not been recorded)."""
+    return ctx.recorded("reference_benchmark", profile="full")
 
 
 def build_claims(ctx: RunContext) -> list[Claim]:
@@ -44,4 +56,4 @@ def build_claims(ctx: RunContext) -> list[Claim]:
     ctx = dataclasses.replace(ctx, pending=[], train=False)
     settings = profile_settings(ctx.profile)
     pc = {d: experiments.predictive_coding(ctx, settings, d) for d in ("vdib", "rate")}
-    return claims_from(ctx.profile, settings["pc_horizons"], pc)
+    return claims_from(ctx.profile, settings["pc_horizons"], pc, reference_benchmark(ctx))

@@ -12,7 +12,7 @@ from snnlib.book.artifacts import Artifact
 from snnlib.papers.p001_vdib.analysis import summarise_predictive
 from snnlib.papers.p001_vdib.blobs import n_pair_classes
 
-__all__ = ["COLORS", "LABELS", "predictive_coding", "blob_raster"]
+__all__ = ["COLORS", "LABELS", "predictive_coding", "blob_raster", "readout_filters"]
 
 COLORS = {"vdib": "tab:blue", "rate": "tab:orange"}
 LABELS = {"vdib": "VDIB (window)", "rate": "rate decoding"}
@@ -60,4 +60,22 @@ def blob_raster(inputs: np.ndarray, spikes: np.ndarray) -> plt.Figure:
         ax.set_ylim(-0.5, data.shape[1] - 0.5)
     axes[1].set_xlabel("time step")
     fig.tight_layout()
+    return fig
+
+
+def readout_filters(art: Artifact, stream: int, basis: np.ndarray) -> plt.Figure:
+    r"""The trained feed-forward kernels of one stream's readout neurons: for neuron :math:`i`, the
+    image over input neuron :math:`j` and lag :math:`d` of :math:`\sum_k W_{ijk}\,\phi_k(d)`
+    (``basis`` ``[K, L]``), on a colour scale shared by the neurons."""
+    kernels = np.einsum("ijk,kd->ijd", art.arrays["encoder_ff"][stream], basis)
+    n = kernels.shape[0]
+    fig, axes = plt.subplots(1, n, figsize=(1.45 * n, 3.2), sharey=True)
+    fig.subplots_adjust(bottom=0.18, left=0.06, right=0.93, wspace=0.15)
+    vmax = np.abs(kernels).max()
+    for i, ax in enumerate(axes):
+        im = ax.imshow(kernels[i], aspect="auto", cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        ax.set_title(f"readout {i}", fontsize=9)
+        ax.set_xlabel("lag $d$")
+    axes[0].set_ylabel("input neuron $j$")
+    fig.colorbar(im, ax=axes, fraction=0.02, pad=0.01)
     return fig
