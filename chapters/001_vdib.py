@@ -201,9 +201,7 @@ if ran:
                                         "sequences per model; the authors train 50 000): test accuracy, each trial's best "
                                         "test and its final test, mean ± sd over trials.")))
 if len(ran) == 2:
-    lines = [f"δ = {h}, β = {b:g}: VDIB − rate = {m:+.1f} ± {sd:.1f} points (n = {n} paired trials)"
-             for (h, b), (m, sd, n) in analysis.paired_differences(pc).items()]
-    display(Markdown("\n".join(f"- {line}" for line in lines)))
+    display(Markdown("\n".join(f"- {line}" for line in analysis.predictive_text(pc))))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Drifting blobs. (a) Test accuracy (each trial's best, mean ± sd) against the prediction horizon at β = 1; (b) against β at horizon 0; (c) test accuracy during training at horizon 0, β = 1, one line per trial; (d) the readout's spike rate on the last test sequence against β (dotted: the prior rate 0.2). Blue: VDIB; orange: rate decoding; dotted grey in (a-c): chance.", "name": "fig-001-pc"}}
 if len(ran) == 2:
@@ -217,6 +215,10 @@ if ran:
 if "vdib" in ran:
     a = ran["vdib"].arrays
     fig = figures.blob_raster(a["final_inputs"][:, 0], a["final_spikes"][:, 0])
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "What VDIB's readout learned (trial 0, horizon 0, β = 1): each neuron's feed-forward kernel over input neuron and lag, its weights applied to the raised-cosine basis. Red: an input spike at that lag raises the firing probability; blue: lowers it.", "name": "fig-001-filters"}}
+if "vdib" in ran:
+    fig = figures.readout_filters(ran["vdib"], 0, basis.numpy())
 
 # %% [markdown]
 # **Reading the results.** The quick profile's numbers sit near chance: a few hundred sequences

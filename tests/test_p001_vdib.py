@@ -141,6 +141,12 @@ def test_claims_and_summary_from_artifacts(tmp_path):
     cols = (a["horizon"] == 2)
     assert summary[(2, 1.0)].best == pytest.approx(100 * a["test_acc"][:, cols].max(0).mean())
     assert summary[(2, 1.0)].n == 2
+    diffs = analysis.paired_differences(arts)
+    rate = analysis.summarise_predictive(arts["rate"])
+    assert set(diffs) == set(summary)
+    assert diffs[(0, 1.0)][0] == pytest.approx(summary[(0, 1.0)].best - rate[(0, 1.0)].best)
+    text = analysis.predictive_text(arts)
+    assert text[0].startswith("Horizon δ = 0") and text[1].startswith("Horizon δ = 2") and "falls from" in text[2]
     found = {c.id: c for c in claims.claims_from("quick", (0, 2), arts)}
     assert set(found) == {"pc.h0.vdib.acc", "pc.h2.vdib.acc", "pc.h0.rate.acc", "pc.h2.rate.acc", "speed.reference_ratio"}
     assert found["pc.h2.vdib.acc"].ours == pytest.approx(summary[(2, 1.0)].best)
