@@ -146,7 +146,7 @@ def test_claims_and_summary_from_artifacts(tmp_path):
     assert set(diffs) == set(summary)
     assert diffs[(0, 1.0)][0] == pytest.approx(summary[(0, 1.0)].best - rate[(0, 1.0)].best)
     text = analysis.predictive_text(arts)
-    assert text[0].startswith("Horizon δ = 0") and text[1].startswith("Horizon δ = 2") and "falls from" in text[2]
+    assert text[0].startswith("δ = 0, β = 1") and text[1].startswith("δ = 2, β = 1") and "falls from" in text[2]
     found = {c.id: c for c in claims.claims_from("quick", (0, 2), arts)}
     assert set(found) == {"pc.h0.vdib.acc", "pc.h2.vdib.acc", "pc.h0.rate.acc", "pc.h2.rate.acc", "speed.reference_ratio"}
     assert found["pc.h2.vdib.acc"].ours == pytest.approx(summary[(2, 1.0)].best)

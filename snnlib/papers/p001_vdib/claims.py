@@ -25,12 +25,14 @@ def claims_from(profile: str, horizons, pc: dict[str, Artifact | None], bench: A
     best test accuracy (the authors' protocol), from the ``pc_vdib`` and ``pc_rate`` artifacts;
     ``speed.reference_ratio`` from the recorded benchmark."""
     claims = []
-    for decoding, label in (("vdib", "VDIB (decoder reads the 5-step window)"), ("rate", "rate decoding (window summed)")):
+    labels = {"vdib": "VDIB (decoder reads the 5-step window)", "rate": "rate decoding (window summed)"}
+    for decoding, label in labels.items():
         art = pc.get(decoding)
         summary = analysis.summarise_predictive(art) if art is not None else {}
         for h in horizons:
             cell = summary.get((h, 1.0))
-            sequences = "" if art is None else f", {art.metrics['sequences']} training sequences"
+            n_seq = None if art is None else format(art.metrics["sequences"], ",").replace(",", " ")
+            sequences = "" if art is None else f", {n_seq} training sequences"
             claims.append(Claim(
                 f"pc.h{h}.{decoding}.acc", f"drifting blobs, 210-way prediction at horizon δ = {h}, {label}, β = 1, "
                 f"best test accuracy per trial{sequences}" + ("" if cell else " — not run yet"),

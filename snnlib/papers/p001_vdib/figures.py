@@ -30,7 +30,8 @@ def predictive_coding(pc: Mapping[str, Artifact]) -> plt.Figure:
         axes[0].errorbar(hs, [s[(h, 1.0)].best for h in hs], [s[(h, 1.0)].best_sd for h in hs], color=color,
                          marker="o", capsize=3, label=LABELS[decoding])
         bs = sorted(b for h, b in s if h == 0)
-        axes[1].errorbar(bs, [s[(0, b)].best for b in bs], [s[(0, b)].best_sd for b in bs], color=color, marker="o", capsize=3)
+        axes[1].errorbar(bs, [s[(0, b)].best for b in bs], [s[(0, b)].best_sd for b in bs], color=color,
+                         marker="o", capsize=3)
         axes[3].plot(bs, [s[(0, b)].rate for b in bs], color=color, marker="o")
         a = art.arrays
         cols = np.flatnonzero((a["horizon"] == 0) & (a["beta"] == 1.0))
@@ -44,7 +45,8 @@ def predictive_coding(pc: Mapping[str, Artifact]) -> plt.Figure:
     axes[1].set(xlabel=r"$\beta$", xscale="log", title=r"(b) $\beta$, $\delta = 0$")
     axes[2].set(xlabel="training sequences", title=r"(c) training, $\delta = 0$, $\beta = 1$")
     axes[3].axhline(0.2, color="gray", lw=0.8, ls=":")
-    axes[3].set(xlabel=r"$\beta$", xscale="log", ylabel="spikes per neuron and step", title="(d) readout rate (prior 0.2)")
+    axes[3].set(xlabel=r"$\beta$", xscale="log", ylabel="spikes per neuron and step",
+                title="(d) readout rate (prior 0.2)")
     axes[0].legend(frameon=False, fontsize=9)
     fig.tight_layout()
     return fig

@@ -15,7 +15,8 @@ import torch
 from torch.nn import functional as F
 
 from snnlib.core.glm import GLMParams, GLMState, glm_init_state, glm_readout_step, log_ratio_to_prior
-from snnlib.papers.p001_vdib.predictive import Stream, StreamDecoder, StreamEncoder, make_run, stream_generator, stream_sequence
+from snnlib.papers.p001_vdib.predictive import (Stream, StreamDecoder, StreamEncoder, make_run, stream_generator,
+                                                stream_sequence)
 
 __all__ = ["train_stream_reference"]
 
