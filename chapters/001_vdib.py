@@ -81,9 +81,11 @@ settings
 # basis $\psi$, and the neuron spikes with probability $\sigma(u)$:
 #
 # $$
-# u_{i,t} = \sum_{j}\sum_{k=1}^{K} W_{ijk} \sum_{d \ge 0} \phi_k(d)\, x_{j,t-d}
-#   + V_i \sum_{d \ge 0} \psi(d)\, y_{i,t-1-d} + \gamma_i, \qquad
-# p(y_{i,t} = 1 \mid u_{i,t}) = \sigma(u_{i,t})
+# \begin{aligned}
+# u_{i,t} &= \sum_{j}\sum_{k=1}^{K} W_{ijk} \sum_{d \ge 0} \phi_k(d)\, x_{j,t-d}
+#   + V_i \sum_{d \ge 0} \psi(d)\, y_{i,t-1-d} + \gamma_i,\\
+# p(y_{i,t} = 1 \mid u_{i,t}) &= \sigma(u_{i,t})
+# \end{aligned}
 # $$ (eq-001-srm)
 #
 # (`snnlib.core.glm.glm_readout_step`; `glm_readout_sequence` runs a whole sequence with
@@ -120,9 +122,11 @@ plt.show()
 # variational bound, which the authors' code minimises, is (reconstructed)
 #
 # $$
-# \mathcal L_{VDIB} = \mathbb E_{p_\theta}\Big[\sum_t -\log q_\phi\big(r_t \mid y_{t-\tau_d+1}^{t}\big)
-#   + \beta \sum_t \frac1N\sum_i \log\frac{p_\theta(y_{i,t} \mid u_{i,t})}{q(y_{i,t})}\Big],
+# \begin{aligned}
+# \mathcal L_{VDIB} = \mathbb E_{p_\theta}\Big[&\sum_t -\log q_\phi\big(r_t \mid y_{t-\tau_d+1}^{t}\big)\\
+#   &+ \beta \sum_t \frac1N\sum_i \log\frac{p_\theta(y_{i,t} \mid u_{i,t})}{q(y_{i,t})}\Big],
 #   \qquad q = \mathrm{Bern}(r_{prior}),
+# \end{aligned}
 # $$ (eq-001-vdib-loss)
 #
 # a decoder log-loss plus $\beta$ times a one-sample estimate of the KL divergence of each spike's
@@ -137,8 +141,10 @@ plt.show()
 # learns by the score function (REINFORCE). For a learning signal $\ell$ and a baseline $b$,
 #
 # $$
-# \nabla_\theta\, \mathbb E[\ell] \approx (\ell - b)\, \nabla_\theta \log p_\theta(y), \qquad
-# \nabla_{W_{ijk}} \log p(y_{i,t} \mid u_{i,t}) = \big(y_{i,t} - \sigma(u_{i,t})\big)\, a_{jk}(t)
+# \begin{aligned}
+# \nabla_\theta\, \mathbb E[\ell] &\approx (\ell - b)\, \nabla_\theta \log p_\theta(y),\\
+# \nabla_{W_{ijk}} \log p(y_{i,t} \mid u_{i,t}) &= \big(y_{i,t} - \sigma(u_{i,t})\big)\, a_{jk}(t)
+# \end{aligned}
 # $$ (eq-001-score-function)
 #
 # with $a_{jk}(t)$ the input's filtered trace: a local eligibility times a global signal
@@ -165,8 +171,10 @@ for r_prior in (0.2, 0.3):
 # amplitude wanders; both are driven by the same noise $\eta_t \sim \mathcal N(0, 1)$:
 #
 # $$
-# \theta_t = \theta_{t-1} + v_{t-1}, \quad v_t = 0.9\, v_{t-1} - 0.14\, \eta_t, \quad
-# A_t = 0.99\, A_{t-1} + 0.01\, \eta_t, \quad b_t = A_t\, \mathcal N(\theta_t, 0.45^2)
+# \begin{aligned}
+# \theta_t &= \theta_{t-1} + v_{t-1}, & v_t &= 0.9\, v_{t-1} - 0.14\, \eta_t,\\
+# A_t &= 0.99\, A_{t-1} + 0.01\, \eta_t, & b_t &= A_t\, \mathcal N(\theta_t, 0.45^2)
+# \end{aligned}
 # $$ (eq-001-blobs)
 #
 # from $v_0 = 1$, $A_0 = 0.5$ and a uniform $\theta_0$; the neuron nearest to the sampled
@@ -216,9 +224,17 @@ if "vdib" in ran:
     a = ran["vdib"].arrays
     fig = figures.blob_raster(a["final_inputs"][:, 0], a["final_spikes"][:, 0])
 
+# %% tags=["remove-input"]
+if "vdib" in ran:
+    display(Markdown(figure_provenance(ctx, ["pc_vdib"])))
+
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "What VDIB's readout learned (trial 0, horizon 0, β = 1): each neuron's feed-forward kernel over input neuron and lag, its weights applied to the raised-cosine basis. Red: an input spike at that lag raises the firing probability; blue: lowers it.", "name": "fig-001-filters"}}
 if "vdib" in ran:
     fig = figures.readout_filters(ran["vdib"], 0, basis.numpy())
+
+# %% tags=["remove-input"]
+if "vdib" in ran:
+    display(Markdown(figure_provenance(ctx, ["pc_vdib"])))
 
 # %% [markdown]
 # **Reading the results.** The quick profile's numbers sit near chance: a few hundred sequences
