@@ -248,10 +248,12 @@ if "vdib" in ran:
 # - **Prediction ahead fails for VDIB at $\beta = 1$**: from $\delta = 1$ on, its readout falls
 #   nearly silent (spike rates far below the prior's 0.2 in the list above) and its accuracy sinks to
 #   near chance, while the rate-decoding models keep firing and stay ahead at $\delta = 1$ and 2.
-#   Our hypothesis, not yet tested: the script trains without a baseline, so every update is the
-#   full learning signal (about $\log 210 \approx 5$ nats when the decoder cannot predict) times
-#   $\nabla \log p$, a high-variance estimate that an ill-predicting decoder makes larger still. The
-#   authors' optimiser has a baseline option; the paired ablation with it is the next run.
+#   A first hypothesis was the script's missing baseline: every update is the full learning
+#   signal (about $\log 210 \approx 5$ nats when the decoder cannot predict) times
+#   $\nabla \log p$. A paired ablation with the baseline of the authors' optimiser (run on a
+#   development branch; it joins the book with the next rerun of these experiments) keeps the
+#   readout firing near the prior but predicts ahead no better, and learns the present pair far
+#   more slowly: the silence is a symptom, not the cause of the poor prediction ahead.
 # - **What the readout learns** ({numref}`fig-001-filters`, one trial): most neurons weight one or
 #   two input positions at lag 0 and little else, place fields for the present input, which is
 #   what reading the present pair needs; a few neurons keep only weak weights.
