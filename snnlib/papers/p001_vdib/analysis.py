@@ -25,6 +25,11 @@ class SettingSummary(NamedTuple):
     n: int
 
 
+def _sd(values: np.ndarray) -> float:
+    """Sample standard deviation (0 for a single value)."""
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
 def summarise_predictive(art: Artifact) -> dict[tuple[int, float], SettingSummary]:
     """:class:`SettingSummary` of every ``(horizon, beta)`` of a ``pc_<decoding>`` artifact."""
     a = art.arrays
@@ -32,8 +37,7 @@ def summarise_predictive(art: Artifact) -> dict[tuple[int, float], SettingSummar
     for h, b in dict.fromkeys(zip(a["horizon"].tolist(), a["beta"].tolist())):
         cols = (a["horizon"] == h) & (a["beta"] == b)
         best, last = 100 * a["test_acc"][:, cols].max(0), 100 * a["test_acc"][-1, cols]
-        out[(int(h), float(b))] = SettingSummary(float(best.mean()), float(best.std(ddof=1)) if cols.sum() > 1 else 0.0,
-                                                 float(last.mean()), float(last.std(ddof=1)) if cols.sum() > 1 else 0.0,
+        out[(int(h), float(b))] = SettingSummary(float(best.mean()), _sd(best), float(last.mean()), _sd(last),
                                                  float(a["test_rate"][-1, cols].mean()), int(cols.sum()))
     return out
 
@@ -66,7 +70,7 @@ def paired_differences(pc: Mapping[str, Artifact]) -> dict[tuple[int, float], tu
         if cv.sum() != cr.sum() or not np.array_equal(v["trial"][cv], r["trial"][cr]):
             continue
         diff = 100 * (v["test_acc"][:, cv].max(0) - r["test_acc"][:, cr].max(0))
-        out[(int(h), float(b))] = (float(diff.mean()), float(diff.std(ddof=1)) if len(diff) > 1 else 0.0, len(diff))
+        out[(int(h), float(b))] = (float(diff.mean()), _sd(diff), len(diff))
     return out
 
 

@@ -15,6 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from snnlib.core.glm import GLMParams, GLMState, glm_init_state, glm_readout_step, log_ratio_to_prior
+from snnlib.papers.p001_vdib.blobs import n_pair_classes
 from snnlib.papers.p001_vdib.predictive import (Stream, StreamDecoder, StreamEncoder, make_run, stream_generator,
                                                 stream_sequence)
 
@@ -31,7 +32,7 @@ def train_stream_reference(stream: Stream, settings: Mapping[str, Any], decoding
     enc = StreamEncoder(s["n_inputs"], s["n_readout"], s["n_ff_basis"], s["n_fb_basis"], [init])
     params = GLMParams(*(p.clone().to(dtype).requires_grad_() for p in enc.params))
     n_features = s["n_readout"] * (1 if decoding == "rate" else s["tau_d"])
-    dec_init = StreamDecoder(n_features, 210, [init])
+    dec_init = StreamDecoder(n_features, n_pair_classes(s["n_inputs"]), [init])
     linear = torch.nn.Linear(n_features, dec_init.weight.shape[-1]).to(dtype)
     with torch.no_grad():
         linear.weight.copy_(dec_init.weight[0].T)
