@@ -12,7 +12,7 @@ from torch.distributions import Bernoulli, kl_divergence
 
 from snnlib.core.glm import (GLMParams, GLMStep, bernoulli_kl, filter_history, glm_init_state, glm_log_prob_grads,
                              glm_readout_sequence, glm_readout_step, log_ratio_to_prior, raised_cosine_basis,
-                             score_function_surrogate)
+                             score_function_surrogate, snnsgd_update)
 
 F64 = torch.float64
 
@@ -155,3 +155,18 @@ def test_glm_log_prob_grads_match_autograd():
     got = glm_log_prob_grads(GLMStep(*(t.detach() for t in out)), weight)
     for e, g in zip(expected, got):
         torch.testing.assert_close(g, e)
+
+
+def test_snnsgd_update_by_hand():
+    """eq-001-score-function as kclip/snn's SNNSGD applies it (2da2eaa), two steps by hand with
+    d = 0.01: g = 2, l = 3 gives averages 3, N = 12, D = 4 and a direction 2 (3 - 12/4) = 0 (up to
+    the 1e-7); then g = 1, l = 1: l_avg = 0.03 + 0.99 = 1.02, N = 0.12 + 0.99 * 1.02 = 1.1298,
+    D = 0.04 + 0.99 = 1.03, direction 1.02 - 1.1298 / 1.03.  Without baseline: g l, no state."""
+    g1, g2 = torch.tensor([2.0], dtype=F64), torch.tensor([1.0], dtype=F64)
+    d1, st = snnsgd_update(g1, torch.tensor(3.0, dtype=F64), None)
+    assert d1.item() == pytest.approx(0.0, abs=1e-6)
+    assert (st.signal.item(), st.num.item(), st.den.item()) == pytest.approx((3.0, 12.0, 4.0))
+    d2, st = snnsgd_update(g2, torch.tensor(1.0, dtype=F64), st)
+    assert d2.item() == pytest.approx(1.02 - 1.1298 / 1.03, abs=1e-6)
+    plain, none = snnsgd_update(g1, torch.tensor(3.0, dtype=F64), None, baseline=False)
+    assert plain.item() == 6.0 and none is None

@@ -153,3 +153,21 @@ def test_claims_and_summary_from_artifacts(tmp_path):
     assert found["pc.h0.rate.acc"].paper is None
     missing = claims.claims_from("quick", (0,), {"vdib": None, "rate": None})
     assert all(c.ours is None and ("not run yet" in c.what or "not recorded" in c.what) for c in missing)
+
+
+def test_baseline_ablation_uses_snnsgd_with_its_baseline(tmp_path):
+    """With settings["baseline"] the encoder follows snnsgd_update's direction (first update ~0);
+    without it the plain rule: the two runs differ, and the baseline run's first sequence moves the
+    weights less (its first direction is close to zero, later ones use centred signals)."""
+    s = {**SMALL, "n_sequences": 1, "test_period": 100}
+    stream = [Stream(0, 1.0, 0)]
+    plain = predictive.train_predictive_coding(_exp(tmp_path, "plain"), stream, s, "vdib", 0)
+    based = predictive.train_predictive_coding(_exp(tmp_path, "based"), stream, {**s, "baseline": True}, "vdib", 0)
+    start = predictive.StreamEncoder(20, 10, 8, 1, [predictive.stream_generator(0, 0, 0, 2)]).params.ff[0].numpy()
+    moved_plain = np.abs(plain["encoder_ff"][0] - start).max()
+    moved_based = np.abs(based["encoder_ff"][0] - start).max()
+    assert moved_plain > 0 and moved_based > 0 and moved_based < moved_plain
+    ctx = RunContext("001_vdib", "quick", train="pc_vdib_baseline", root=tmp_path / "r")
+    settings = {**config.profile_settings("quick"), "pc_sequences": 2, "pc_test_period": 100, "pc_T_test": 12}
+    art = experiments.predictive_coding(ctx, settings, "vdib", baseline=True)
+    assert art.arrays["horizon"].tolist() == [0, 0] and experiments.predictive_coding(ctx, settings, "vdib") is None

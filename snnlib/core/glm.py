@@ -16,6 +16,9 @@ authors' code kclip/VDIB and kclip/snn).
 * :func:`glm_readout_step` and :func:`glm_log_prob_grads` -- the same layer one step at a time,
   one set of weights per stream (independent models simulated side by side), with the gradient of
   :math:`\log p(y_t \mid u_t)` in closed form: what online score-function training needs.
+* :func:`snnsgd_update` -- the authors' optimiser for such neurons (kclip/snn's ``SNNSGD``): the
+  gradient of :math:`\log p` times a moving average of the learning signal, less an elementwise
+  baseline.
 * :func:`score_function_surrogate` -- a scalar whose gradient is the score-function (REINFORCE)
   estimate :math:`(\ell - b)\,\nabla \log p(y)` of :math:`\nabla\,\mathbb E[\ell]`, for a learning
   signal :math:`\ell` and a baseline :math:`b` that carry no gradient.
@@ -35,7 +38,7 @@ from torch.nn import functional as F
 
 __all__ = ["raised_cosine_basis", "filter_history", "bernoulli_kl", "log_ratio_to_prior", "score_function_surrogate",
            "GLMReadout", "glm_readout_sequence", "GLMParams", "GLMState", "GLMStep", "glm_init_state",
-           "glm_readout_step", "glm_log_prob_grads"]
+           "glm_readout_step", "glm_log_prob_grads", "SNNSGDState", "snnsgd_update"]
 
 
 def raised_cosine_basis(length: int, n_basis: int, mu: float = 0.5, dtype: torch.dtype = torch.float32) -> Tensor:
@@ -214,3 +217,45 @@ def glm_log_prob_grads(step: GLMStep, weight: Optional[Tensor] = None) -> GLMPar
     if weight is not None:
         error = error * weight
     return GLMParams(error[:, :, None, None] * step.ff_traces[:, None], error[..., None] * step.fb_traces, error)
+
+
+class SNNSGDState(NamedTuple):
+    """The moving averages :func:`snnsgd_update` keeps for one parameter: the learning signal
+    ``signal`` and the baseline's numerator ``num`` and denominator ``den``."""
+
+    signal: Tensor
+    num: Tensor
+    den: Tensor
+
+
+def snnsgd_update(grad: Tensor, signal: Tensor, state: Optional[SNNSGDState], baseline: bool = True,
+                  dampening: float = 0.01) -> tuple[Tensor, Optional[SNNSGDState]]:
+    r"""The step direction of kclip/snn's ``SNNSGD`` (at commit 2da2eaa, the version VDIB pins) for
+    one parameter with gradient :math:`g = \nabla_\theta \log p` (eq-001-score-function) and
+    learning signal :math:`\ell` (broadcast to ``grad``): the parameter moves by
+    :math:`-\eta \cdot` the returned direction.
+
+    With ``baseline`` (the image experiments),
+
+    .. math::
+        \bar\ell \leftarrow d\,\bar\ell + (1-d)\,\ell, \quad
+        N \leftarrow d\,N + (1-d)\,g^2\bar\ell, \quad
+        D \leftarrow d\,D + (1-d)\,g^2, \quad
+        \text{direction} = g\,\big(\bar\ell - N / (10^{-7} + D)\big),
+
+    each average starting at its first value (so the first direction is close to 0), with
+    dampening :math:`d = 0.01`.  Without it (the predictive-coding script) ``SNNSGD`` never stores
+    its average, so the direction is :math:`g\,\ell` and no state is kept (``None`` returned).
+    (On its first step ``SNNSGD`` stores one signal tensor shared by all parameters and then
+    updates it in place once per parameter per step; with :math:`d = 0.01` the difference is below
+    :math:`10^{-4}` relative and is not reproduced.)"""
+    if not baseline:
+        return grad * signal, None
+    signal = signal.expand_as(grad) if signal.dim() else signal.expand(grad.shape)
+    if state is None:
+        avg, num, den = signal, grad.pow(2) * signal, grad.pow(2)
+    else:
+        avg = dampening * state.signal + (1 - dampening) * signal
+        num = dampening * state.num + (1 - dampening) * grad.pow(2) * avg
+        den = dampening * state.den + (1 - dampening) * grad.pow(2)
+    return grad * (avg - num / (1e-7 + den)), SNNSGDState(avg, num, den)

@@ -27,13 +27,15 @@ PREDICTIVE: dict[str, Any] = {"n_inputs": 20, "n_readout": 10, "tau_d": 5, "ff_l
 
 PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"pc_horizons": (0, 2), "pc_betas": (1.0,), "pc_trials": 2, "pc_sequences": 300,
-              "pc_test_period": 100, "pc_T_test": 300, "pc_checkpoint_every": 100},
+              "pc_test_period": 100, "pc_T_test": 300, "pc_checkpoint_every": 100, "pc_baseline_horizons": (0,)},
     "full": {"pc_horizons": (0, 1, 2, 3, 5), "pc_betas": (0.01, 0.1, 1.0, 10.0), "pc_trials": 5,
-             "pc_sequences": 20000, "pc_test_period": 1000, "pc_T_test": 1000, "pc_checkpoint_every": 250},
+             "pc_sequences": 20000, "pc_test_period": 1000, "pc_T_test": 1000, "pc_checkpoint_every": 250,
+             "pc_baseline_horizons": (0, 1, 2)},
 }
 r"""Section 6.1: prediction ``pc_horizons`` :math:`\delta` (at :math:`\beta = 1`) and ``pc_betas``
 (at :math:`\delta = 0`), ``pc_trials`` independent trials of each, ``pc_sequences`` training
-sequences with a ``pc_T_test``-step test sequence every ``pc_test_period``."""
+sequences with a ``pc_T_test``-step test sequence every ``pc_test_period``; the ablation with
+SNNSGD's baseline trains ``pc_baseline_horizons`` at :math:`\beta = 1`."""
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
@@ -47,8 +49,11 @@ def predictive_settings(settings: dict[str, Any]) -> dict[str, Any]:
             "T_test": settings["pc_T_test"], "checkpoint_every": settings["pc_checkpoint_every"]}
 
 
-def predictive_streams(settings: dict[str, Any]) -> list[Stream]:
+def predictive_streams(settings: dict[str, Any], baseline: bool = False) -> list[Stream]:
     """Every stream of section 6.1: each horizon at beta 1, then each other beta at horizon 0, every
-    setting ``pc_trials`` times."""
+    setting ``pc_trials`` times; for the baseline ablation, each of ``pc_baseline_horizons`` at
+    beta 1."""
+    if baseline:
+        return [Stream(h, 1.0, k) for h in settings["pc_baseline_horizons"] for k in range(settings["pc_trials"])]
     pairs = [(h, 1.0) for h in settings["pc_horizons"]] + [(0, b) for b in settings["pc_betas"] if b != 1.0]
     return [Stream(h, b, k) for h, b in pairs for k in range(settings["pc_trials"])]

@@ -15,17 +15,20 @@ from snnlib.papers.p001_vdib.predictive import DECODINGS, train_predictive_codin
 __all__ = ["predictive_coding", "run_all"]
 
 
-def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: str) -> Artifact | None:
+def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: str, baseline: bool = False
+                      ) -> Artifact | None:
     """Experiment ``pc_<decoding>``: section 6.1, every stream of
     :func:`~.config.predictive_streams` trained side by side by
     :func:`~.predictive.train_predictive_coding` with VDIB's window decoder (``"vdib"``) or the
     rate-decoding baseline (``"rate"``).  Arrays: the streams' ``horizon``, ``beta`` and
     ``trial``, and the training run's ``test_sequences``, ``test_acc``, ``test_rate``,
-    ``train_acc``.  Metrics: ``tests`` and ``sequences``."""
+    ``train_acc``.  Metrics: ``tests`` and ``sequences``.  With ``baseline``: experiment
+    ``pc_<decoding>_baseline``, the ablation with SNNSGD's baseline on the streams of
+    ``pc_baseline_horizons`` (the authors' script trains without it)."""
     if decoding not in DECODINGS:
         raise ValueError(f"decoding must be one of {DECODINGS}, got {decoding!r}")
-    streams = predictive_streams(dict(settings))
-    pc = predictive_settings(dict(settings))
+    streams = predictive_streams(dict(settings), baseline)
+    pc = {**predictive_settings(dict(settings)), **({"baseline": True} if baseline else {})}
     keys = {"settings": pc, "streams": [list(s) for s in streams], "decoding": decoding}
 
     def body(exp: Experiment) -> Artifact:
@@ -34,7 +37,7 @@ def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: st
                   "trial": np.array([s.trial for s in streams]), **out}
         return exp.finish({"tests": len(out["test_sequences"]), "sequences": pc["n_sequences"]}, arrays)
 
-    return ctx.experiment(f"pc_{decoding}", keys, body)
+    return ctx.experiment(f"pc_{decoding}" + ("_baseline" if baseline else ""), keys, body)
 
 
 def run_all(ctx: RunContext) -> None:
@@ -42,3 +45,5 @@ def run_all(ctx: RunContext) -> None:
     settings = profile_settings(ctx.profile)
     for decoding in DECODINGS:
         predictive_coding(ctx, settings, decoding)
+    for decoding in DECODINGS:
+        predictive_coding(ctx, settings, decoding, baseline=True)

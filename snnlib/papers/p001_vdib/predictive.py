@@ -34,8 +34,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from snnlib.core.glm import (GLMParams, GLMState, glm_init_state, glm_log_prob_grads, glm_readout_step,
-                             log_ratio_to_prior, raised_cosine_basis)
+from snnlib.core.glm import (GLMParams, GLMState, SNNSGDState, glm_init_state, glm_log_prob_grads, glm_readout_step,
+                             log_ratio_to_prior, raised_cosine_basis, snnsgd_update)
 from snnlib.papers.p001_vdib.blobs import drifting_blobs, n_pair_classes, pair_class
 
 __all__ = ["DECODINGS", "Stream", "StreamEncoder", "StreamDecoder", "PredictiveRun", "make_run", "stream_generator",
@@ -156,8 +156,11 @@ def _warm_up(run: PredictiveRun, encoder: StreamEncoder, state: GLMState, noise:
 
 
 def _run_sequence(run: PredictiveRun, encoder: StreamEncoder, decoder: StreamDecoder, state: GLMState, index: int,
-                  steps: int, opt: torch.optim.Optimizer | None) -> tuple[GLMState, Tensor, Tensor, Tensor, Tensor]:
-    """One sequence through every stream, training (``opt`` given: one update per step) or not.
+                  steps: int, opt: torch.optim.Optimizer | None, enc_state: list | None = None
+                  ) -> tuple[GLMState, Tensor, Tensor, Tensor, Tensor]:
+    """One sequence through every stream, training (``opt`` given: one update per step) or not;
+    with ``settings["baseline"]`` the encoder's optimiser keeps its averages in ``enc_state`` (one
+    :class:`~snnlib.core.glm.SNNSGDState` or ``None`` per parameter, updated in place).
     Returns the state, per stream the number of correct predictions and the spike count, and the
     sequence's input ``[steps, M, n]`` and readout spikes ``[steps, M, N]``."""
     s, m = run.settings, len(run.streams)
@@ -183,8 +186,13 @@ def _run_sequence(run: PredictiveRun, encoder: StreamEncoder, decoder: StreamDec
         enc_loss = log_ratio_to_prior(out.spikes, out.u, s["r"]).mean(1)
         signal = (nll + betas[:, 0] * enc_loss)[:, None]  # the learning signal l_t of each stream
         grads = glm_log_prob_grads(out, 1.0 / s["n_readout"])
-        for param, grad in zip(encoder.params, grads):
-            param -= s["lr"] * signal.view(-1, *([1] * (grad.dim() - 1))) * grad
+        for i, (param, grad) in enumerate(zip(encoder.params, grads)):
+            per_param = signal.view(-1, *([1] * (grad.dim() - 1)))
+            if s.get("baseline", False):  # SNNSGD with its baseline (an ablation; the script has none)
+                direction, enc_state[i] = snnsgd_update(grad, per_param, enc_state[i])
+                param -= s["lr"] * direction
+            else:  # SNNSGD without baseline, as the script runs it: the step's own signal
+                param -= s["lr"] * per_param * grad
         decoder.set_nll_grads(features, log_probs, targets[t])
         opt.step()
     return state, correct, spikes, x, torch.stack(raster)
@@ -221,7 +229,7 @@ def train_predictive_coding(exp, streams: Sequence[Stream], settings: Mapping[st
     opt = torch.optim.Adam(decoder.parameters(), lr=s["lr"], fused=True)  # elementwise: per stream
     st = {"encoder": encoder, "decoder": decoder, "opt": opt,
           "glm": tuple(glm_init_state(m, s["n_inputs"], s["n_readout"], s["ff_length"], s["fb_length"])),
-          "tests": [], "recent": torch.zeros(m)}
+          "tests": [], "recent": torch.zeros(m), "enc_opt": [None, None, None]}
     per_train = s["T"] - s["tau_d"]
     for k in exp.steps(s["n_sequences"], st, every=s["checkpoint_every"], desc=exp.name):
         if (k + 1) % s["test_period"] == 0:
@@ -229,7 +237,9 @@ def train_predictive_coding(exp, streams: Sequence[Stream], settings: Mapping[st
             st["glm"] = tuple(glm)
             st["tests"] = st["tests"] + [(k, acc, rate)]
             st["recent"] = torch.zeros(m)
-        glm, correct, _, _, _ = _run_sequence(run, encoder, decoder, GLMState(*st["glm"]), k, s["T"], opt)
+        enc_state = [None if v is None else SNNSGDState(*v) for v in st["enc_opt"]]
+        glm, correct, _, _, _ = _run_sequence(run, encoder, decoder, GLMState(*st["glm"]), k, s["T"], opt, enc_state)
+        st["enc_opt"] = [None if v is None else tuple(v) for v in enc_state]
         st["glm"] = tuple(glm)
         st["recent"] = st["recent"] + correct / per_train
     _, acc, rate, x, raster = evaluate(run, encoder, decoder, GLMState(*st["glm"]), len(st["tests"]))
