@@ -240,6 +240,19 @@ def test_code_status_names_the_modules_that_changed(tmp_path):
     assert "| unchanged |" in runner.provenance_table("full", tmp_path)
 
 
+
+def test_an_experiment_can_name_its_own_code_instead_of_the_contexts(tmp_path):
+    ctx = runner.RunContext("ch", "full", True, root=tmp_path, code=("snnlib.papers.p002_competition",))
+
+    def body(exp):
+        return exp.finish({"x": 1})
+
+    own = ctx.experiment("own", {}, body, code=("snnlib.core.stdp",)).provenance["code"]
+    shared = ctx.experiment("shared", {}, body).provenance["code"]
+    assert own["roots"] == ["snnlib.core.stdp"] and "snnlib.core.stdp" in own["modules"]
+    assert "snnlib.papers.p002_competition.network" not in own["modules"]  # not the context's
+    assert "snnlib.papers.p002_competition.network" in shared["modules"]
+
 def test_git_commit_is_dirty_for_code_changes_not_for_results(tmp_path):
     def git(*args):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path,

@@ -543,20 +543,25 @@ class RunContext:
         the context's)."""
         return self._experiment(name, {}, profile).directory
 
-    def _experiment(self, name: str, settings: Mapping[str, Any], profile: str | None) -> Experiment:
+    def _experiment(self, name: str, settings: Mapping[str, Any], profile: str | None,
+                    code: Iterable[str] | None = None) -> Experiment:
         return Experiment(self.chapter, name, settings, profile or self.profile, seed=self.seed,
-                          root=self.root, code=self.code)
+                          root=self.root, code=self.code if code is None else tuple(code))
 
     def experiment(self, name: str, settings: Mapping[str, Any],
-                   body: Callable[[Experiment], Artifact]) -> Artifact | None:
+                   body: Callable[[Experiment], Artifact], code: Iterable[str] | None = None
+                   ) -> Artifact | None:
         """The one entry point of every experiment.
 
         Returns the finished artifact of ``name`` with these ``settings`` and this seed if one is
         on disk; otherwise, if ``train`` selects ``name``, runs ``body(experiment)`` (which
         iterates ``experiment.steps`` and ends with ``experiment.finish``) and returns its
-        artifact; otherwise appends ``name`` to :attr:`pending` and returns ``None``.
+        artifact; otherwise appends ``name`` to :attr:`pending` and returns ``None``.  ``code``,
+        if given, replaces the context's modules in this experiment's code fingerprint: a chapter
+        with several independent protocols names the module behind each, so that work on one
+        does not mark the others' artifacts as made by changed code.
         """
-        exp = self._experiment(name, settings, None)
+        exp = self._experiment(name, settings, None, code)
         if exp.is_complete():
             return exp.load()
         if not wants_training(self.train, name):

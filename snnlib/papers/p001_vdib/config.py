@@ -7,7 +7,7 @@ steps, a decoding window of :math:`\tau_d = 5` steps, a linear softmax decoder o
 pairs, learning rate 0.01 for both parts, prior rate :math:`r = 0.2`, 100-step training
 sequences each preceded by 11 zero steps, a 1 000-step test sequence every 2 000 training
 sequences, 5 trials (``raster_steps`` of the last test are kept for a figure).  The authors train 50 000 sequences; the **full** profile trains
-``n_sequences`` of them (stated beside every number).  The **quick** profile trains a few hundred
+``pc_sequences`` of them and tests every ``pc_test_period`` (stated beside every number).  The **quick** profile trains a few hundred
 sequences: it checks that the code runs, not the paper.
 """
 

@@ -37,7 +37,8 @@ def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: st
                   "trial": np.array([s.trial for s in streams]), **out}
         return exp.finish({"tests": len(out["test_sequences"]), "sequences": pc["n_sequences"]}, arrays)
 
-    return ctx.experiment(f"pc_{decoding}" + ("_baseline" if baseline else ""), keys, body)
+    return ctx.experiment(f"pc_{decoding}" + ("_baseline" if baseline else ""), keys, body,
+                          code=(train_predictive_coding.__module__,))
 
 
 def run_all(ctx: RunContext) -> None:
