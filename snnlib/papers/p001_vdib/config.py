@@ -9,6 +9,14 @@ sequences each preceded by 11 zero steps, a 1 000-step test sequence every 2 000
 sequences, 5 trials (``raster_steps`` of the last test are kept for a figure).  The authors train 50 000 sequences; the **full** profile trains
 ``pc_sequences`` of them and tests every ``pc_test_period`` (stated beside every number).  The **quick** profile trains a few hundred
 sequences: it checks that the code runs, not the paper.
+
+Section 6.2 (naturalising MNIST) follows ``image_reconstruction.py``'s defaults (``RECONSTRUCTION``):
+600 hidden LIF neurons, 256 readouts with the same filters, :math:`T = \tau_d = 30` steps per
+image after 11 zero steps, learning rate 0.001 for both parts, :math:`\beta = 0.001`, prior rate
+0.3, a test on 1 000 random test images every 500 examples.  The authors train 200 000 examples
+one at a time, 5 trials; the **full** profile trains ``mnist_examples`` examples,
+``mnist_batch`` side by side (:mod:`.reconstruction`), ``mnist_trials`` trial(s), and tests every
+``mnist_test_period``; ``mnist_check_*`` set the comparison of batch 1 with the batched training.
 """
 
 from __future__ import annotations
@@ -18,12 +26,18 @@ from typing import Any
 from snnlib.book.runner import select_profile
 from snnlib.papers.p001_vdib.predictive import Stream
 
-__all__ = ["PREDICTIVE", "PROFILES", "profile_settings", "predictive_settings", "predictive_streams"]
+__all__ = ["PREDICTIVE", "RECONSTRUCTION", "PROFILES", "profile_settings", "predictive_settings", "predictive_streams",
+           "reconstruction_settings"]
 
 PREDICTIVE: dict[str, Any] = {"n_inputs": 20, "n_readout": 10, "tau_d": 5, "ff_length": 10, "fb_length": 10,
                               "n_ff_basis": 8, "n_fb_basis": 1, "mu": 0.5, "lr": 0.01, "r": 0.2, "T": 100,
                               "warmup": 11, "raster_steps": 100}
 """The authors' settings of section 6.1 that no profile changes (module docstring)."""
+
+RECONSTRUCTION: dict[str, Any] = {"n_hidden": 600, "n_readout": 256, "T": 30, "ff_length": 10, "fb_length": 10,
+                                  "n_ff_basis": 8, "n_fb_basis": 1, "mu": 0.5, "lr": 1e-3, "beta": 1e-3, "r": 0.3,
+                                  "warmup": 11, "n_shown": 16}
+"""The authors' settings of section 6.2 that no profile changes (module docstring)."""
 
 PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"pc_horizons": (0, 2), "pc_betas": (1.0,), "pc_trials": 2, "pc_sequences": 300,
@@ -32,10 +46,18 @@ PROFILES: dict[str, dict[str, Any]] = {
              "pc_sequences": 20000, "pc_test_period": 1000, "pc_T_test": 1000, "pc_checkpoint_every": 250,
              "pc_baseline_horizons": (0, 1, 2)},
 }
+PROFILES["quick"].update(mnist_encodings=("rate", "time"), mnist_decoders=("conv",), mnist_examples=480, mnist_batch=16,
+                         mnist_test_period=240, mnist_n_test=200, mnist_trials=1, mnist_checkpoint_every=10,
+                         mnist_check_examples=96, mnist_check_batches=(1, 16), mnist_check_trials=2)
+PROFILES["full"].update(mnist_encodings=("rate", "time"), mnist_decoders=("linear", "mlp", "conv"), mnist_examples=20000,
+                        mnist_batch=16, mnist_test_period=1000, mnist_n_test=1000, mnist_trials=1,
+                        mnist_checkpoint_every=25, mnist_check_examples=2000, mnist_check_batches=(1, 16),
+                        mnist_check_trials=3)
 r"""Section 6.1: prediction ``pc_horizons`` :math:`\delta` (at :math:`\beta = 1`) and ``pc_betas``
 (at :math:`\delta = 0`), ``pc_trials`` independent trials of each, ``pc_sequences`` training
 sequences with a ``pc_T_test``-step test sequence every ``pc_test_period``; the ablation with
-SNNSGD's baseline trains ``pc_baseline_horizons`` at :math:`\beta = 1`."""
+SNNSGD's baseline trains ``pc_baseline_horizons`` at :math:`\beta = 1`.  Section 6.2: every
+``mnist_encodings`` with every ``mnist_decoders``, VDIB and rate decoding (module docstring)."""
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
@@ -57,3 +79,15 @@ def predictive_streams(settings: dict[str, Any], baseline: bool = False) -> list
         return [Stream(h, 1.0, k) for h in settings["pc_baseline_horizons"] for k in range(settings["pc_trials"])]
     pairs = [(h, 1.0) for h in settings["pc_horizons"]] + [(0, b) for b in settings["pc_betas"] if b != 1.0]
     return [Stream(h, b, k) for h, b in pairs for k in range(settings["pc_trials"])]
+
+
+def reconstruction_settings(settings: dict[str, Any], check: int | None = None) -> dict[str, Any]:
+    """The settings :func:`~.reconstruction.train_reconstruction` reads, for a profile's
+    ``settings``; with ``check``, those of the batch comparison at batch size ``check``."""
+    out = {**RECONSTRUCTION, "n_examples": settings["mnist_examples"], "batch": settings["mnist_batch"],
+           "test_period": settings["mnist_test_period"], "n_test": settings["mnist_n_test"],
+           "checkpoint_every": settings["mnist_checkpoint_every"]}
+    if check is not None:
+        out.update(n_examples=settings["mnist_check_examples"], batch=check, test_period=settings["mnist_check_examples"],
+                   checkpoint_every=max(1, settings["mnist_checkpoint_every"] * settings["mnist_batch"] // check))
+    return out

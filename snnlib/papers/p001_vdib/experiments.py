@@ -9,10 +9,11 @@ import numpy as np
 
 from snnlib.book.artifacts import Artifact
 from snnlib.book.runner import Experiment, RunContext
-from snnlib.papers.p001_vdib.config import predictive_settings, predictive_streams, profile_settings
+from snnlib.papers.p001_vdib.config import predictive_settings, predictive_streams, profile_settings, reconstruction_settings
 from snnlib.papers.p001_vdib.predictive import DECODINGS, train_predictive_coding
+from snnlib.papers.p001_vdib.reconstruction import MnistImages, train_reconstruction
 
-__all__ = ["predictive_coding", "run_all"]
+__all__ = ["predictive_coding", "mnist_reconstruction", "mnist_batch_check", "run_all"]
 
 
 def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: str, baseline: bool = False
@@ -41,6 +42,39 @@ def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: st
                           code=(train_predictive_coding.__module__,))
 
 
+def _reconstruction(ctx: RunContext, name: str, rec: Mapping[str, Any], encoding: str, decoder: str, decoding: str,
+                    trial: int) -> Artifact | None:
+    keys = {"settings": rec, "encoding": encoding, "decoder": decoder, "decoding": decoding, "trial": trial}
+
+    def body(exp: Experiment) -> Artifact:
+        out = train_reconstruction(exp, MnistImages.load(encoding), rec, decoder, decoding, ctx.seed, trial)
+        best = int(np.argmax(out["test_acc"]))
+        return exp.finish({"examples": rec["n_examples"], "tests": len(out["test_acc"]),
+                           "best_acc": float(out["test_acc"][best]), "best_at": int(out["test_examples"][best]),
+                           "final_acc": float(out["test_acc"][-1]), "final_bce": float(out["test_bce"][-1])}, out)
+
+    return ctx.experiment(name, keys, body, code=(train_reconstruction.__module__,))
+
+
+def mnist_reconstruction(ctx: RunContext, settings: Mapping[str, Any], encoding: str, decoder: str, decoding: str,
+                         trial: int = 0) -> Artifact | None:
+    """Experiment ``mnist_<encoding>_<decoder>_<decoding>`` (``_t<trial>`` after the first trial):
+    section 6.2, :func:`~.reconstruction.train_reconstruction` on MNIST with ``encoding`` of the
+    pixels, the ``decoder`` type and VDIB's full window (``"vdib"``) or rate decoding.  Arrays:
+    the training run's; metrics: the best (chosen on the test images, the authors' protocol) and
+    final test accuracy of the book's classifier on the reconstructions."""
+    name = f"mnist_{encoding}_{decoder}_{decoding}" + (f"_t{trial}" if trial else "")
+    return _reconstruction(ctx, name, reconstruction_settings(dict(settings)), encoding, decoder, decoding, trial)
+
+
+def mnist_batch_check(ctx: RunContext, settings: Mapping[str, Any], batch: int, trial: int) -> Artifact | None:
+    """Experiment ``mnist_check_b<batch>_t<trial>``: a short section 6.2 run (rate encoding,
+    convolutional decoder, VDIB) at batch size ``batch``, for the comparison of the authors'
+    one-example-at-a-time training with the batched one (same data and noise per example)."""
+    rec = reconstruction_settings(dict(settings), check=batch)
+    return _reconstruction(ctx, f"mnist_check_b{batch}_t{trial}", rec, "rate", "conv", "vdib", trial)
+
+
 def run_all(ctx: RunContext) -> None:
     """Every protocol the chapter runs, in its order, with its profile's settings."""
     settings = profile_settings(ctx.profile)
@@ -48,3 +82,11 @@ def run_all(ctx: RunContext) -> None:
         predictive_coding(ctx, settings, decoding)
     for decoding in DECODINGS:
         predictive_coding(ctx, settings, decoding, baseline=True)
+    for trial in range(settings["mnist_check_trials"]):
+        for batch in settings["mnist_check_batches"]:
+            mnist_batch_check(ctx, settings, batch, trial)
+    for trial in range(settings["mnist_trials"]):
+        for encoding in settings["mnist_encodings"]:
+            for decoder in settings["mnist_decoders"]:
+                for decoding in DECODINGS:
+                    mnist_reconstruction(ctx, settings, encoding, decoder, decoding, trial)

@@ -1,0 +1,142 @@
+"""Paper 001's section 6.2 (VDIB naturalising MNIST): the input codes by hand, the encoder against
+the tested step functions, its gradients against autograd and the DFA rule, the decoders, a trained
+model above a bar, and resumption."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from snnlib.book.runner import Experiment
+from snnlib.core.glm import GLMParams, GLMState, glm_readout_step, raised_cosine_basis
+from snnlib.core.neurons import DecolleLIFParams, decolle_lif_step
+from snnlib.papers.p001_vdib import config, reconstruction as rec
+
+F64 = torch.float64
+SIZES = {"n_in": 5, "n_hidden": 4, "n_readout": 3, "ff_length": 4, "fb_length": 3}
+
+
+def _tiny(batch=2, seed=0):
+    """Weights large enough that every neuron type spikes, a random state and input spikes."""
+    gen = torch.Generator().manual_seed(seed)
+    params = rec.EncoderParams(torch.randn(4, 5, generator=gen, dtype=F64) * 0.02, torch.randn(4, generator=gen, dtype=F64) * 0.3,
+                               torch.randn(3, 4, 2, generator=gen, dtype=F64), torch.randn(3, 1, generator=gen, dtype=F64),
+                               torch.randn(3, generator=gen, dtype=F64) * 0.5)
+    dfa = torch.randn(3, 4, generator=gen, dtype=F64)
+    x = (torch.rand(7, batch, 5, generator=gen) < 0.5).to(F64)
+    uniforms = torch.rand(7, batch, 3, generator=gen, dtype=F64)
+    state = rec.encoder_init_state(batch, **SIZES, dtype=F64)
+    return params, dfa, x, uniforms, state, (raised_cosine_basis(4, 2, dtype=F64), raised_cosine_basis(3, 1, dtype=F64))
+
+
+def test_input_codes_by_hand():
+    """Time code: pixel 1 -> step 1, 0.9 -> 30 - round(26.1) = 4, 0.5 -> 30 - round(14.5) = 16 (half to even),
+    0 -> step 30, dropped. Rate code: a spike wherever the uniform is below the pixel."""
+    images = torch.tensor([[1.0, 0.9, 0.5, 0.0]])
+    spikes = rec.encode_image(images, "time", 30)
+    assert spikes.shape == (30, 1, 4)
+    assert [torch.nonzero(spikes[:, 0, i]).flatten().tolist() for i in range(4)] == [[1], [4], [16], []]
+    uniforms = torch.tensor([[[0.5, 0.95, 0.2, 0.0]], [[1.0, 0.1, 0.6, 0.5]]])
+    assert rec.encode_image(images, "rate", 2, uniforms)[:, 0].tolist() == [[1, 0, 1, 0], [0, 1, 0, 0]]
+    with pytest.raises(ValueError):
+        rec.encode_image(images, "phase", 2)
+
+
+def test_encoder_follows_the_tested_step_functions():
+    """eq-001-hidden-lif, eq-001-srm. Two calls of run_encoder (3 + 4 steps) give the spikes, membranes and state of
+    decolle_lif_step followed by glm_readout_step (its weights repeated per example), step by step."""
+    params, _, x, uniforms, state, (ffb, fbb) = _tiny()
+    first, mid = rec.run_encoder(x[:3], state, params, ffb, fbb, uniforms[:3])
+    second, end = rec.run_encoder(x[3:], mid, params, ffb, fbb, uniforms[3:])
+    glm = GLMParams(*(p.expand(2, *p.shape) for p in params[2:]))
+    lif, readout = state.lif, GLMState(state.hidden, state.readout)
+    for t in range(7):
+        hidden, lif = decolle_lif_step(x[t], lif, params.hidden_weight, params.hidden_bias)
+        step, readout = glm_readout_step(hidden, readout, glm, ffb, fbb, uniforms[t])
+        got = first if t < 3 else second
+        torch.testing.assert_close(got.u[t % 3 if t < 3 else t - 3], step.u)
+        assert torch.equal(got.spikes[t if t < 3 else t - 3], step.spikes)
+    assert 0 < torch.cat([first.spikes, second.spikes]).sum() < 42
+    torch.testing.assert_close(end.hidden, readout.inputs)
+    torch.testing.assert_close(end.readout, readout.spikes)
+    torch.testing.assert_close(end.lif.p, lif.p)
+
+
+def test_encoder_grads_match_autograd_and_the_dfa_rule():
+    """eq-001-score-function: per example, the readouts' gradient equals autograd of the encoder loss at fixed spikes.
+    eq-001-dfa: the hidden layer's equals autograd through the surrogate of sum_t s_t . (e_t B), e_t held fixed."""
+    params, dfa, x, uniforms, state, bases = _tiny(seed=1)
+    params = rec.EncoderParams(*(p.clone().requires_grad_() for p in params))
+    out, _ = rec.run_encoder(x, state, params, *bases, uniforms, keep=True)
+    got = rec.encoder_grads(rec.EncoderPass(*(None if t is None else t.detach() for t in out)), dfa)
+    loss = rec.encoder_loss(out, 0.3)
+    error = (out.spikes - out.prob).detach()
+    assert 0 < out.spikes.sum() < out.spikes.numel() and got.hidden_weight.abs().sum() > 0
+    for b in range(2):
+        readout = torch.autograd.grad(loss[b], params[2:], retain_graph=True)
+        for g, e in zip(got[2:], readout):
+            torch.testing.assert_close(g[b], e)
+        lif, total = state.lif, 0.0
+        for t in range(7):
+            s, lif = decolle_lif_step(x[t], lif, params.hidden_weight, params.hidden_bias, DecolleLIFParams())
+            total = total + (s[b] * (error[t, b] @ dfa)).sum()
+        hidden = torch.autograd.grad(total, params[:2])
+        torch.testing.assert_close(got.hidden_weight[b], hidden[0])
+        torch.testing.assert_close(got.hidden_bias[b], hidden[1])
+
+
+def test_decoders_read_the_window_or_its_counts():
+    """The authors' layer sizes (the MLP's hidden layer N T / 2, the convolutional decoder's 20 x N/4 features), a
+    [B, 784] image in [0, 1]; rate decoding depends on the counts only, VDIB's window on the timing too."""
+    torch.manual_seed(0)
+    window = (torch.rand(3, 30, 256) < 0.05).float()
+    shuffled = window[:, torch.randperm(30)]
+    for kind in rec.DECODER_TYPES:
+        for decoding in rec.DECODINGS:
+            dec = rec.ReconstructionDecoder(kind, decoding, 30, 256, 784)
+            out = dec(window)
+            assert out.shape == (3, 784) and 0 <= out.min() and out.max() <= 1
+            same = torch.allclose(dec(shuffled), out)
+            assert same == (decoding == "rate"), (kind, decoding)
+    assert rec.ReconstructionDecoder("mlp", "vdib", 30, 256, 784).net[0].weight.shape == (3840, 7680)
+    assert rec.ReconstructionDecoder("conv", "vdib", 30, 256, 784).net[-1].weight.shape == (784, 1280)
+
+
+def _settings(**kw):
+    return {**config.RECONSTRUCTION, "n_examples": 64, "batch": 16, "test_period": 32, "n_test": 100,
+            "checkpoint_every": 1, "n_shown": 2, **kw}
+
+
+def _exp(tmp_path, name, s):
+    return Experiment("001_vdib", name, s, "quick", root=tmp_path)
+
+
+def test_training_resumes_where_it_stopped(tmp_path):
+    """Killed after two batches (checkpoint every batch), resumed: the same result as one run."""
+    s, data = _settings(), rec.MnistImages.load("time")
+    whole = rec.train_reconstruction(_exp(tmp_path, "whole", s), data, s, "linear", "vdib", 0)
+    exp = _exp(tmp_path, "killed", s)
+    steps = exp.steps
+
+    def dying(total, state, **kw):
+        for k in steps(total, state, **kw):
+            if k == 2:
+                raise KeyboardInterrupt
+            yield k
+
+    exp.steps = dying
+    with pytest.raises(KeyboardInterrupt):
+        rec.train_reconstruction(exp, data, s, "linear", "vdib", 0)
+    resumed = rec.train_reconstruction(_exp(tmp_path, "killed", s), data, s, "linear", "vdib", 0)
+    for key in ("test_acc", "test_bce", "train_bce", "shown_recon"):
+        np.testing.assert_array_equal(whole[key], resumed[key])
+
+
+def test_reconstructions_are_recognised_above_chance(tmp_path):
+    """A trained model above a bar: after 480 examples (time code, convolutional decoder, VDIB), the book's
+    classifier recognises the reconstructions of 200 random test images at over twice chance, and the
+    cross-entropy has fallen from its first test."""
+    s = _settings(n_examples=480, test_period=240, n_test=200, checkpoint_every=100)
+    out = rec.train_reconstruction(_exp(tmp_path, "bar", s), rec.MnistImages.load("time"), s, "conv", "vdib", 0)
+    assert out["test_acc"][-1] > 0.2
+    assert out["test_bce"][-1] < out["test_bce"][0] - 0.02
