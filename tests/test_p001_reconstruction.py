@@ -140,3 +140,28 @@ def test_reconstructions_are_recognised_above_chance(tmp_path):
     out = rec.train_reconstruction(_exp(tmp_path, "bar", s), rec.MnistImages.load("time"), s, "conv", "vdib", 0)
     assert out["test_acc"][-1] > 0.2
     assert out["test_bce"][-1] < out["test_bce"][0] - 0.02
+
+
+def test_mnist_claims_tables_and_batch_check_from_artifacts(tmp_path):
+    """Tiny runs through the experiments: claims carry each run's best test accuracy, the tables and the findings
+    read the same artifacts, and the batch check runs the same protocol at batch 1 and 16."""
+    from snnlib.book.runner import RunContext
+    from snnlib.papers.p001_vdib import analysis, claims, experiments
+
+    ctx = RunContext("001_vdib", "quick", train=True, root=tmp_path)
+    settings = {**config.profile_settings("quick"), "mnist_examples": 32, "mnist_test_period": 16, "mnist_n_test": 20,
+                "mnist_decoders": ("linear",), "mnist_encodings": ("time",), "mnist_check_examples": 16}
+    runs = claims.mnist_runs(ctx, settings)
+    assert list(runs) == [("time", "linear", "vdib"), ("time", "linear", "rate")]
+    art = runs[("time", "linear", "vdib")]
+    assert art.metrics["best_acc"] == pytest.approx(art.arrays["test_acc"].max())
+    found = {c.id: c for c in claims.claims_from("quick", (), {}, None, runs)}
+    assert found["mnist.time.linear.vdib.acc"].ours == pytest.approx(100 * art.metrics["best_acc"])
+    assert found["mnist.time.linear.rate.acc"].paper is None
+    table = analysis.mnist_table(runs)
+    assert f"{100 * art.metrics['final_acc']:.1f} %" in table
+    assert analysis.mnist_text(runs)[0].startswith("time code, linear decoder: VDIB")
+    checks = {(b, 0): experiments.mnist_batch_check(ctx, settings, b, 0) for b in (1, 16)}
+    assert checks[(1, 0)].provenance["config"]["settings"]["batch"] == 1
+    assert checks[(1, 0)].arrays["test_examples"][-1] == checks[(16, 0)].arrays["test_examples"][-1] == 16
+    assert "| 16 |" in analysis.batch_check_table(checks)

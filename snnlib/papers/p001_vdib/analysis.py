@@ -1,4 +1,5 @@
-"""Summaries of chapter 001's artifacts (no training): accuracy per setting over trials."""
+"""Summaries of chapter 001's artifacts (no training): accuracy per setting over trials, and the
+reconstruction runs of section 6.2."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 from snnlib.book.artifacts import Artifact
 from snnlib.book.tables import markdown_table, mean_sd
 
-__all__ = ["SettingSummary", "summarise_predictive", "predictive_table", "paired_differences", "predictive_text"]
+__all__ = ["SettingSummary", "summarise_predictive", "predictive_table", "paired_differences", "predictive_text",
+           "baseline_table", "mnist_table", "mnist_text", "batch_check_table"]
 
 
 class SettingSummary(NamedTuple):
@@ -92,3 +94,81 @@ def predictive_text(pc: Mapping[str, Artifact]) -> list[str]:
                      f"{v[(hs[-1], 1.0)].best:.1f} %, rate decoding from {r[(hs[0], 1.0)].best:.1f} % to "
                      f"{r[(hs[-1], 1.0)].best:.1f} % (chance {100 / 210:.2f} %).")
     return lines
+
+
+def baseline_table(pc: Mapping[str, Artifact | None], ablation: Mapping[str, Artifact | None], *,
+                   caption: str | None = None, label: str | None = None) -> str:
+    """Horizon by decoding at beta 1: best test accuracy and the readout's last spike rate, with the
+    authors' rule (no baseline) and with SNNSGD's baseline (``pc_<decoding>_baseline``)."""
+    rows = []
+    horizons = sorted({h for a in ablation.values() if a is not None for h in a.arrays["horizon"].tolist()})
+    for h in horizons:
+        row = [str(h)]
+        for decoding in ("vdib", "rate"):
+            for art in (pc.get(decoding), ablation.get(decoding)):
+                cell = None if art is None else summarise_predictive(art).get((h, 1.0))
+                row += [None, None] if cell is None else [mean_sd(cell.best, cell.best_sd, 1, "%"), f"{cell.rate:.3f}"]
+        rows.append(row)
+    return markdown_table(["δ", "VDIB", "spikes/step", "VDIB + baseline", "spikes/step", "rate", "spikes/step",
+                           "rate + baseline", "spikes/step"], rows, "rrrrrrrrr", caption=caption, label=label)
+
+
+MnistRuns = Mapping[tuple[str, str, str], "Artifact | None"]
+"""Section 6.2's artifacts by ``(encoding, decoder, decoding)``."""
+
+
+def mnist_table(runs: MnistRuns, *, caption: str | None = None, label: str | None = None) -> str:
+    """Encoding and decoder by decoding: the classifier's accuracy on the reconstructions, best test
+    (the authors' protocol) and final test, in %."""
+    rows = []
+    for enc, dec in dict.fromkeys((e, d) for e, d, _ in runs):
+        row = [enc, dec]
+        for decoding in ("vdib", "rate"):
+            art = runs.get((enc, dec, decoding))
+            row += [None, None] if art is None else [f"{100 * art.metrics['best_acc']:.1f} %",
+                                                      f"{100 * art.metrics['final_acc']:.1f} %"]
+        rows.append(row)
+    return markdown_table(["encoding", "decoder", "VDIB best", "VDIB final", "rate best", "rate final"], rows,
+                          "llrrrr", caption=caption, label=label)
+
+
+def mnist_text(runs: MnistRuns) -> list[str]:
+    """Section 6.2's findings in numbers: VDIB against rate decoding per encoding and decoder (final
+    test, and the cross-entropy of the reconstructions), then how far training moved the encoder and how
+    often its readouts fire."""
+    lines = []
+    for enc, dec in dict.fromkeys((e, d) for e, d, _ in runs):
+        v, r = runs.get((enc, dec, "vdib")), runs.get((enc, dec, "rate"))
+        if v is None or r is None:
+            continue
+        diff = 100 * (v.metrics["final_acc"] - r.metrics["final_acc"])
+        lines.append(f"{enc} code, {dec} decoder: VDIB {100 * v.metrics['final_acc']:.1f} %, rate decoding "
+                     f"{100 * r.metrics['final_acc']:.1f} % on the final test ({diff:+.1f} points); cross-entropy "
+                     f"{v.metrics['final_bce']:.3f} against {r.metrics['final_bce']:.3f}.")
+    done = [a for a in runs.values() if a is not None]
+    if done:
+        change = np.array([a.arrays["encoder_change"] for a in done])
+        rate = np.array([a.arrays["test_rate"][-1] for a in done])
+        lines.append(f"Training moved the readout weights by {100 * change[:, 2].min():.2g}-"
+                     f"{100 * change[:, 2].max():.2g} % of their initial norm, the hidden weights by "
+                     f"{100 * change[:, 0].min():.2g}-{100 * change[:, 0].max():.2g} %; the readouts fire "
+                     f"{rate.min():.2f}-{rate.max():.2f} spikes per neuron and step (prior rate 0.3).")
+    return lines
+
+
+def batch_check_table(checks: Mapping[tuple[int, int], "Artifact | None"], *, caption: str | None = None,
+                      label: str | None = None) -> str:
+    """Batch size by trial: the final test's accuracy and cross-entropy of the short runs that
+    compare one example at a time with the batched training, and their mean ± sd."""
+    rows = []
+    for batch in sorted({b for b, _ in checks}):
+        arts = [checks[(b, t)] for b, t in sorted(checks) if b == batch and checks[(b, t)] is not None]
+        if not arts:
+            rows.append([str(batch), None, None, None])
+            continue
+        acc = np.array([100 * a.metrics["final_acc"] for a in arts])
+        bce = np.array([a.metrics["final_bce"] for a in arts])
+        rows.append([str(batch), " / ".join(f"{x:.1f}" for x in acc), mean_sd(float(acc.mean()), _sd(acc), 1, "%"),
+                     mean_sd(float(bce.mean()), _sd(bce), 3)])
+    return markdown_table(["batch", "final accuracy per trial (%)", "accuracy", "cross-entropy"], rows, "rrrr",
+                          caption=caption, label=label)

@@ -12,7 +12,8 @@ from snnlib.book.artifacts import Artifact
 from snnlib.papers.p001_vdib.analysis import summarise_predictive
 from snnlib.papers.p001_vdib.blobs import n_pair_classes
 
-__all__ = ["COLORS", "LABELS", "predictive_coding", "blob_raster", "readout_filters"]
+__all__ = ["COLORS", "LABELS", "predictive_coding", "blob_raster", "readout_filters", "mnist_curves",
+           "reconstruction_grid"]
 
 COLORS = {"vdib": "tab:blue", "rate": "tab:orange"}
 LABELS = {"vdib": "VDIB (window)", "rate": "rate decoding"}
@@ -80,4 +81,43 @@ def readout_filters(art: Artifact, stream: int, basis: np.ndarray) -> plt.Figure
         ax.set_xlabel("lag $d$")
     axes[0].set_ylabel("input neuron $j$")
     fig.colorbar(im, ax=axes, fraction=0.02, pad=0.01)
+    return fig
+
+
+def mnist_curves(runs: Mapping[tuple[str, str, str], Artifact]) -> plt.Figure:
+    """Section 6.2: the classifier's accuracy on the reconstructions of each test during training,
+    one panel per input code, one line per decoder and decoding (VDIB solid, rate decoding dashed)."""
+    encodings = list(dict.fromkeys(e for e, _, _ in runs))
+    fig, axes = plt.subplots(1, len(encodings), figsize=(5.2 * len(encodings), 3.4), sharey=True, squeeze=False)
+    decoders = list(dict.fromkeys(d for _, d, _ in runs))
+    shades = dict(zip(decoders, ("tab:green", "tab:purple", "tab:blue")))
+    for ax, enc in zip(axes[0], encodings):
+        for (e, dec, decoding), art in runs.items():
+            if e == enc:
+                ax.plot(art.arrays["test_examples"], 100 * art.arrays["test_acc"], color=shades[dec],
+                        ls="-" if decoding == "vdib" else "--", label=f"{dec}, {LABELS[decoding]}")
+        ax.axhline(10, color="gray", lw=0.8, ls=":")
+        ax.set(xlabel="training examples", title=f"{enc} code")
+    axes[0, 0].set_ylabel("classifier accuracy (%)")
+    axes[0, -1].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def reconstruction_grid(runs: Mapping[tuple[str, str, str], Artifact], n: int = 10) -> plt.Figure:
+    """The first ``n`` test images (top row) and their reconstructions after training, one row per
+    run (labelled by code, decoder and decoding)."""
+    keys = list(runs)
+    first = runs[keys[0]].arrays["shown_images"][:n]
+    rows = [("test image", first)] + [(f"{e}, {d}, {LABELS[k]}", runs[(e, d, k)].arrays["shown_recon"][:n])
+                                      for e, d, k in keys]
+    fig, axes = plt.subplots(len(rows), n, figsize=(0.85 * n + 2.2, 0.85 * len(rows)), squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(images[c].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.subplots_adjust(left=0.22, right=0.99, top=0.99, bottom=0.01, wspace=0.05, hspace=0.05)
     return fig
