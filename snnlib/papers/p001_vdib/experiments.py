@@ -67,12 +67,15 @@ def mnist_reconstruction(ctx: RunContext, settings: Mapping[str, Any], encoding:
     return _reconstruction(ctx, name, reconstruction_settings(dict(settings)), encoding, decoder, decoding, trial)
 
 
-def mnist_batch_check(ctx: RunContext, settings: Mapping[str, Any], batch: int, trial: int) -> Artifact | None:
+def mnist_batch_check(ctx: RunContext, settings: Mapping[str, Any], batch: int, trial: int, reset: bool = False
+                      ) -> Artifact | None:
     """Experiment ``mnist_check_b<batch>_t<trial>``: a short section 6.2 run (rate encoding,
     convolutional decoder, VDIB) at batch size ``batch``, for the comparison of the authors'
-    one-example-at-a-time training with the batched one (same data and noise per example)."""
-    rec = reconstruction_settings(dict(settings), check=batch)
-    return _reconstruction(ctx, f"mnist_check_b{batch}_t{trial}", rec, "rate", "conv", "vdib", trial)
+    one-example-at-a-time training with the batched one (same data and noise per example); with
+    ``reset`` (``..._reset``), every image starts from a neuron state at rest."""
+    rec = {**reconstruction_settings(dict(settings), check=batch), **({"reset_state": True} if reset else {})}
+    name = f"mnist_check_b{batch}_t{trial}" + ("_reset" if reset else "")
+    return _reconstruction(ctx, name, rec, "rate", "conv", "vdib", trial)
 
 
 def run_all(ctx: RunContext) -> None:
@@ -82,9 +85,10 @@ def run_all(ctx: RunContext) -> None:
         predictive_coding(ctx, settings, decoding)
     for decoding in DECODINGS:
         predictive_coding(ctx, settings, decoding, baseline=True)
-    for trial in range(settings["mnist_check_trials"]):
-        for batch in settings["mnist_check_batches"]:
-            mnist_batch_check(ctx, settings, batch, trial)
+    for reset in (False, True):
+        for trial in range(settings["mnist_check_trials"]):
+            for batch in settings["mnist_check_batches"]:
+                mnist_batch_check(ctx, settings, batch, trial, reset)
     for trial in range(settings["mnist_trials"]):
         for encoding in settings["mnist_encodings"]:
             for decoder in settings["mnist_decoders"]:

@@ -31,8 +31,10 @@ next.  The decoder still takes one Adam step per example, in order, and each exa
 signal is read before its step, exactly as in batch-1 training; the encoder's per-example
 ``SNNSGD`` directions (with its moving averages advanced example by example) are summed and applied
 once per batch.  The only change is that the examples of a batch see encoder weights up to
-``batch - 1`` updates old; with ``batch = 1`` the training is the authors' loop, and the chapter's
-``mnist_batch_check`` experiment compares the two on short runs.
+``batch - 1`` updates old, and that an image inherits the neuron state of the image ``batch``
+places earlier instead of the one just before (the 11 zero steps do not clear it).  With
+``batch = 1`` the training is the authors' loop; the chapter's ``mnist_batch_check`` experiments
+compare the two on short runs, with and without the state carried between images.
 """
 
 from __future__ import annotations
@@ -304,7 +306,9 @@ def reconstruct(data: MnistImages, indices: Tensor, s: Mapping[str, Any], seed: 
 def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], decoder_type: str, decoding: str,
                          seed: int, trial: int = 0) -> dict[str, np.ndarray]:
     """Train encoder and decoder on ``n_examples`` training examples, ``batch`` at a time (module
-    docstring), in a random order of the training set (reshuffled every epoch).  Before the batch
+    docstring), in a random order of the training set (reshuffled every epoch); each slot's
+    neuron state carries over from one image to the next, as in the authors' loop, unless
+    ``settings["reset_state"]`` (an ablation) starts every image from rest.  Before the batch
     that completes a multiple of ``test_period`` examples (the authors' schedule) and after the
     last, reconstruct ``n_test`` test images drawn at random for that test and score them with the
     book's MNIST classifier (:func:`snnlib.book.classifier.accuracy`).  Resumable through
@@ -349,6 +353,8 @@ def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], de
         images = data.train[[int(orders[k // len(data.train)][k % len(data.train)]) for k in indices]]
         params = EncoderParams(*st["params"])
         state = EncoderState(DecolleLIFState(*st["state"][0]), *st["state"][1:])
+        if s.get("reset_state", False):  # an ablation: no state carried from one image to the next
+            state = encoder_init_state(batch, n_in, s["n_hidden"], s["n_readout"], s["ff_length"], s["fb_length"])
         out, state = _example(data, images, indices, s, seed, trial, state, params, bases, True)
         st["state"] = (tuple(state.lif), state.hidden, state.readout)
         grads, enc = encoder_grads(out, dfa), encoder_loss(out, s["r"])
