@@ -40,6 +40,9 @@ def test_input_codes_by_hand():
     assert rec.encode_image(images, "rate", 2, uniforms)[:, 0].tolist() == [[1, 0, 1, 0], [0, 1, 0, 0]]
     with pytest.raises(ValueError):
         rec.encode_image(images, "phase", 2)
+    events = (torch.rand(2, 5, 3) < 0.5).to(torch.uint8)  # [B, T, n] event trains pass through, time-major
+    data = rec.ReconstructionData(events, images, events, images, torch.zeros(2), "events")
+    assert torch.equal(data.spikes(events, [], 4), events[:, :4].transpose(0, 1).float())
 
 
 def test_encoder_follows_the_tested_step_functions():
@@ -113,7 +116,7 @@ def _exp(tmp_path, name, s):
 
 def test_training_resumes_where_it_stopped(tmp_path):
     """Killed after two batches (checkpoint every batch), resumed: the same result as one run."""
-    s, data = _settings(), rec.MnistImages.load("time")
+    s, data = _settings(), rec.ReconstructionData.mnist("time")
     whole = rec.train_reconstruction(_exp(tmp_path, "whole", s), data, s, "linear", "vdib", 0)
     exp = _exp(tmp_path, "killed", s)
     steps = exp.steps
@@ -137,7 +140,7 @@ def test_reconstructions_are_recognised_above_chance(tmp_path):
     classifier recognises the reconstructions of 200 random test images at over twice chance, and the
     cross-entropy has fallen from its first test."""
     s = _settings(n_examples=480, test_period=240, n_test=200, checkpoint_every=100)
-    out = rec.train_reconstruction(_exp(tmp_path, "bar", s), rec.MnistImages.load("time"), s, "conv", "vdib", 0)
+    out = rec.train_reconstruction(_exp(tmp_path, "bar", s), rec.ReconstructionData.mnist("time"), s, "conv", "vdib", 0)
     assert out["test_acc"][-1] > 0.2
     assert out["test_bce"][-1] < out["test_bce"][0] - 0.02
 
@@ -161,17 +164,20 @@ def test_mnist_claims_tables_and_batch_check_from_artifacts(tmp_path):
     table = analysis.mnist_table(runs)
     assert f"{100 * art.metrics['final_acc']:.1f} %" in table
     assert analysis.mnist_text(runs)[0].startswith("time code, linear decoder: VDIB")
-    checks = {(b, 0): experiments.mnist_batch_check(ctx, settings, b, 0) for b in (1, 16)}
-    assert checks[(1, 0)].provenance["config"]["settings"]["batch"] == 1
-    assert checks[(1, 0)].arrays["test_examples"][-1] == checks[(16, 0)].arrays["test_examples"][-1] == 16
-    assert "| 16 |" in analysis.batch_check_table(checks)
+    checks = {(False, b, 0): experiments.mnist_batch_check(ctx, settings, b, 0) for b in (1, 16)}
+    checks[(True, 16, 0)] = experiments.mnist_batch_check(ctx, settings, 16, 0, reset=True)
+    assert checks[(False, 1, 0)].provenance["config"]["settings"]["batch"] == 1
+    assert checks[(True, 16, 0)].provenance["config"]["settings"]["reset_state"] is True
+    assert checks[(False, 1, 0)].arrays["test_examples"][-1] == checks[(False, 16, 0)].arrays["test_examples"][-1] == 16
+    table = analysis.batch_check_table(checks)
+    assert "| carried | 16 |" in table and "| reset | 16 |" in table
 
 
 def test_batching_changes_only_the_state_an_image_inherits(tmp_path):
     """Nothing learned (lr 0): with every image starting from rest, batch 1 and batch 4 give the same per-image
     losses; with the state carried over (the authors' loop), an image inherits a different predecessor's state in
     a batch of 4, and the losses differ."""
-    data = rec.MnistImages.load("rate")
+    data = rec.ReconstructionData.mnist("rate")
     out = {}
     for reset in (False, True):
         for batch in (1, 4):

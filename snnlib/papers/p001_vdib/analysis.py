@@ -156,19 +156,24 @@ def mnist_text(runs: MnistRuns) -> list[str]:
     return lines
 
 
-def batch_check_table(checks: Mapping[tuple[int, int], "Artifact | None"], *, caption: str | None = None,
+def batch_check_table(checks: Mapping[tuple[bool, int, int], "Artifact | None"], *, caption: str | None = None,
                       label: str | None = None) -> str:
-    """Batch size by trial: the final test's accuracy and cross-entropy of the short runs that
-    compare one example at a time with the batched training, and their mean ± sd."""
+    """By neuron state between images (carried, as the authors, or reset) and batch size, over the
+    trials of the short runs keyed ``(reset, batch, trial)``: the final test's accuracy per trial
+    and its mean ± sd, the cross-entropy, how far the hidden weights moved (% of their initial
+    norm) and the median wall time of a run."""
     rows = []
-    for batch in sorted({b for b, _ in checks}):
-        arts = [checks[(b, t)] for b, t in sorted(checks) if b == batch and checks[(b, t)] is not None]
+    for reset, batch in dict.fromkeys((r, b) for r, b, _ in sorted(checks)):
+        arts = [a for (r, b, _), a in sorted(checks.items()) if (r, b) == (reset, batch) and a is not None]
         if not arts:
-            rows.append([str(batch), None, None, None])
+            rows.append(["reset" if reset else "carried", str(batch), None, None, None, None, None])
             continue
         acc = np.array([100 * a.metrics["final_acc"] for a in arts])
         bce = np.array([a.metrics["final_bce"] for a in arts])
-        rows.append([str(batch), " / ".join(f"{x:.1f}" for x in acc), mean_sd(float(acc.mean()), _sd(acc), 1, "%"),
-                     mean_sd(float(bce.mean()), _sd(bce), 3)])
-    return markdown_table(["batch", "final accuracy per trial (%)", "accuracy", "cross-entropy"], rows, "rrrr",
-                          caption=caption, label=label)
+        moved = np.array([100 * a.arrays["encoder_change"][0] for a in arts])
+        wall = np.median([a.provenance["wall_time_s"] for a in arts])
+        rows.append(["reset" if reset else "carried", str(batch), " / ".join(f"{x:.1f}" for x in acc),
+                     mean_sd(float(acc.mean()), _sd(acc), 1, "%"), mean_sd(float(bce.mean()), _sd(bce), 3),
+                     mean_sd(float(moved.mean()), _sd(moved), 1, "%"), f"{wall:.0f} s"])
+    return markdown_table(["state", "batch", "accuracy per trial (%)", "accuracy", "cross-entropy",
+                           "hidden weights moved", "wall time"], rows, "lrrrrrr", caption=caption, label=label)

@@ -11,7 +11,7 @@ from snnlib.book.artifacts import Artifact
 from snnlib.book.runner import Experiment, RunContext
 from snnlib.papers.p001_vdib.config import predictive_settings, predictive_streams, profile_settings, reconstruction_settings
 from snnlib.papers.p001_vdib.predictive import DECODINGS, train_predictive_coding
-from snnlib.papers.p001_vdib.reconstruction import MnistImages, train_reconstruction
+from snnlib.papers.p001_vdib.reconstruction import ReconstructionData, train_reconstruction
 
 __all__ = ["predictive_coding", "mnist_reconstruction", "mnist_batch_check", "run_all"]
 
@@ -47,7 +47,7 @@ def _reconstruction(ctx: RunContext, name: str, rec: Mapping[str, Any], encoding
     keys = {"settings": rec, "encoding": encoding, "decoder": decoder, "decoding": decoding, "trial": trial}
 
     def body(exp: Experiment) -> Artifact:
-        out = train_reconstruction(exp, MnistImages.load(encoding), rec, decoder, decoding, ctx.seed, trial)
+        out = train_reconstruction(exp, ReconstructionData.mnist(encoding), rec, decoder, decoding, ctx.seed, trial)
         best = int(np.argmax(out["test_acc"]))
         return exp.finish({"examples": rec["n_examples"], "tests": len(out["test_acc"]),
                            "best_acc": float(out["test_acc"][best]), "best_at": int(out["test_examples"][best]),

@@ -108,7 +108,7 @@ def reconstruction_grid(runs: Mapping[tuple[str, str, str], Artifact], n: int = 
     """The first ``n`` test images (top row) and their reconstructions after training, one row per
     run (labelled by code, decoder and decoding)."""
     keys = list(runs)
-    first = runs[keys[0]].arrays["shown_images"][:n]
+    first = runs[keys[0]].arrays["shown_targets"][:n]
     rows = [("test image", first)] + [(f"{e}, {d}, {LABELS[k]}", runs[(e, d, k)].arrays["shown_recon"][:n])
                                       for e, d, k in keys]
     fig, axes = plt.subplots(len(rows), n, figsize=(0.85 * n + 2.2, 0.85 * len(rows)), squeeze=False)

@@ -1,7 +1,9 @@
 r"""VDIB's naturalising experiments: a spiking encoder and an ANN decoder trained together to turn
-spike trains into a natural image (paper section 6.2, reconstructed from the authors'
+spike trains into a natural image (paper section 6.2 on MNIST, reconstructed from the authors'
 ``image_reconstruction.py``, ``models/encoders.py`` and ``utils/misc.py`` at kclip/VDIB 86d2e93;
-our text elides the section).
+our text elides the section).  The data (:class:`ReconstructionData`) says what the input spikes
+are and which image the decoder is to produce, so event-stream input (section 6.3) runs through the
+same training.
 
 **Encoder.**  A hidden layer of deterministic DECOLLE LIF neurons
 (:func:`snnlib.core.neurons.decolle_lif_step`, eq-001-hidden-lif) feeds a layer of stochastic-threshold
@@ -55,7 +57,7 @@ from snnlib.papers.p001_vdib.predictive import DECODINGS
 
 __all__ = ["ENCODINGS", "DECODER_TYPES", "DECODINGS", "encode_image", "example_generator", "EncoderParams",
            "EncoderState", "EncoderPass", "init_encoder", "encoder_init_state", "run_encoder", "encoder_grads",
-           "encoder_loss", "ReconstructionDecoder", "MnistImages", "reconstruct", "train_reconstruction"]
+           "encoder_loss", "ReconstructionDecoder", "ReconstructionData", "reconstruct", "train_reconstruction"]
 
 ENCODINGS = ("rate", "time")
 DECODER_TYPES = ("linear", "mlp", "conv")
@@ -244,26 +246,33 @@ class ReconstructionDecoder(nn.Module):
         return torch.sigmoid(self.net(x))
 
 
-class MnistImages(NamedTuple):
-    """Section 6.2's data: MNIST's 60 000 training and 10 000 test images ``[n, 784]`` in [0, 1],
-    the test labels, and the ``encoding`` of the input spikes."""
+class ReconstructionData(NamedTuple):
+    """What a naturalising experiment learns from: per training and test example the input that
+    :meth:`spikes` turns into spike trains (``*_inputs``: images ``[n, 784]`` in [0, 1] for the
+    ``"rate"`` and ``"time"`` codes, event trains ``[n, T, n_in]`` for ``"events"``), the image the
+    decoder is to produce (``*_targets`` ``[n, 784]``), and the test examples' digit labels."""
 
-    train: Tensor
-    test: Tensor
+    train_inputs: Tensor
+    train_targets: Tensor
+    test_inputs: Tensor
+    test_targets: Tensor
     test_labels: Tensor
     encoding: str
 
     @classmethod
-    def load(cls, encoding: str) -> "MnistImages":
+    def mnist(cls, encoding: str) -> "ReconstructionData":
+        """Section 6.2: MNIST's 60 000 training and 10 000 test images, each its own target."""
         train, _ = load_mnist("train_full", as_float=True)
         test, labels = load_mnist("test", as_float=True)
-        return cls(train.flatten(1), test.flatten(1), labels, encoding)
+        return cls(train.flatten(1), train.flatten(1), test.flatten(1), test.flatten(1), labels, encoding)
 
-    def spikes(self, images: Tensor, gens: Sequence[torch.Generator], steps: int) -> Tensor:
-        """Input spikes ``[steps, B, 784]``, example ``b``'s noise from ``gens[b]``."""
-        noise = (torch.stack([torch.rand(steps, images.shape[1], generator=g) for g in gens], dim=1)
+    def spikes(self, inputs: Tensor, gens: Sequence[torch.Generator], steps: int) -> Tensor:
+        """Input spikes ``[steps, B, n_in]`` of ``inputs``, example ``b``'s noise from ``gens[b]``."""
+        if self.encoding == "events":
+            return inputs[:, :steps].transpose(0, 1).float()
+        noise = (torch.stack([torch.rand(steps, inputs.shape[1], generator=g) for g in gens], dim=1)
                  if self.encoding == "rate" else None)
-        return encode_image(images, self.encoding, steps, noise)
+        return encode_image(inputs, self.encoding, steps, noise)
 
 
 def _settings_bases(s: Mapping[str, Any]) -> tuple[Tensor, Tensor]:
@@ -271,13 +280,13 @@ def _settings_bases(s: Mapping[str, Any]) -> tuple[Tensor, Tensor]:
             raised_cosine_basis(s["fb_length"], s["n_fb_basis"], s["mu"]))
 
 
-def _example(data: MnistImages, images: Tensor, indices: Sequence[int], s: Mapping[str, Any], seed: int, trial: int,
+def _example(data: ReconstructionData, inputs: Tensor, indices: Sequence[int], s: Mapping[str, Any], seed: int, trial: int,
              state: EncoderState, params: EncoderParams, bases: tuple[Tensor, Tensor], keep: bool
              ) -> tuple[EncoderPass, EncoderState]:
     """Warm-up and ``T`` steps of examples ``indices`` (their noise from :func:`example_generator`)."""
-    batch, warm = len(images), s["warmup"]
-    x = torch.cat([torch.zeros(warm, batch, images.shape[1]),
-                   data.spikes(images, [example_generator(seed, trial, i, 0) for i in indices], s["T"])])
+    spikes = data.spikes(inputs, [example_generator(seed, trial, i, 0) for i in indices], s["T"])
+    batch, warm = len(inputs), s["warmup"]
+    x = torch.cat([torch.zeros(warm, batch, spikes.shape[2]), spikes])
     noise = torch.stack([torch.rand(warm + s["T"], s["n_readout"], generator=example_generator(seed, trial, i, 1))
                          for i in indices], dim=1)
     _, state = run_encoder(x[:warm], state, params, *bases, noise[:warm])
@@ -285,17 +294,17 @@ def _example(data: MnistImages, images: Tensor, indices: Sequence[int], s: Mappi
 
 
 @torch.no_grad()
-def reconstruct(data: MnistImages, indices: Tensor, s: Mapping[str, Any], seed: int, trial: int,
+def reconstruct(data: ReconstructionData, indices: Tensor, s: Mapping[str, Any], seed: int, trial: int,
                 params: EncoderParams, decoder: ReconstructionDecoder, chunk: int = 100) -> tuple[Tensor, Tensor]:
-    """Reconstructions ``[n, 784]`` of test images ``indices`` and their readout spikes
+    """Reconstructions ``[n, 784]`` of test examples ``indices`` and their readout spikes
     ``[n, T, N]`` (uint8), every example from a fresh state after the warm-up (no update)."""
     bases, images, spikes = _settings_bases(s), [], []
     decoder.eval()
     for start in range(0, len(indices), chunk):
         idx = indices[start:start + chunk]
-        state = encoder_init_state(len(idx), data.test.shape[1], s["n_hidden"], s["n_readout"], s["ff_length"],
+        state = encoder_init_state(len(idx), data.test_inputs.shape[-1], s["n_hidden"], s["n_readout"], s["ff_length"],
                                    s["fb_length"])
-        out, _ = _example(data, data.test[idx], [-1 - int(i) for i in idx], s, seed, trial, state, params, bases, False)
+        out, _ = _example(data, data.test_inputs[idx], [-1 - int(i) for i in idx], s, seed, trial, state, params, bases, False)
         window = out.spikes.transpose(0, 1)
         images.append(decoder(window))
         spikes.append(window.to(torch.uint8))
@@ -303,7 +312,7 @@ def reconstruct(data: MnistImages, indices: Tensor, s: Mapping[str, Any], seed: 
     return torch.cat(images), torch.cat(spikes)
 
 
-def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], decoder_type: str, decoding: str,
+def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, Any], decoder_type: str, decoding: str,
                          seed: int, trial: int = 0) -> dict[str, np.ndarray]:
     """Train encoder and decoder on ``n_examples`` training examples, ``batch`` at a time (module
     docstring), in a random order of the training set (reshuffled every epoch); each slot's
@@ -319,16 +328,16 @@ def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], de
     examples seen at each test), ``test_acc``, ``test_bce``,
     ``test_rate`` (readout spikes per neuron and step), ``train_bce`` (mean over the examples since
     the previous test), and for the first ``n_shown`` test images after the last update:
-    ``shown_images``, ``shown_recon`` ``[n, 784]`` and ``shown_spikes`` ``[n, T, N]``."""
+    ``shown_targets``, ``shown_recon`` ``[n, 784]`` and ``shown_spikes`` ``[n, T, N]``."""
     s, batch = settings, settings["batch"]
     if s["test_period"] % batch or s["n_examples"] % batch:
         raise ValueError("test_period and n_examples must be multiples of batch")
-    bases, n_in = _settings_bases(s), data.train.shape[1]
+    bases, n_in, n_train = _settings_bases(s), data.train_inputs.shape[-1], len(data.train_inputs)
     params0, dfa = init_encoder(n_in, s["n_hidden"], s["n_readout"], s["n_ff_basis"], s["n_fb_basis"],
                                 example_generator(seed, trial, 0, 2))
     with torch.random.fork_rng():
         torch.manual_seed(int(torch.randint(2**62, (1,), generator=example_generator(seed, trial, 1, 2))))
-        decoder = ReconstructionDecoder(decoder_type, decoding, s["T"], s["n_readout"], n_in)
+        decoder = ReconstructionDecoder(decoder_type, decoding, s["T"], s["n_readout"], data.train_targets.shape[1])
     opt = torch.optim.Adam(decoder.parameters(), lr=s["lr"], fused=True)
     classifier = load_mnist_classifier().model
     st = {"params": tuple(params0), "decoder": decoder, "opt": opt, "snnsgd": [None] * len(params0),
@@ -336,9 +345,9 @@ def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], de
           "tests": [], "recent": []}
 
     def test(j: int) -> None:
-        pick = torch.randperm(len(data.test), generator=example_generator(seed, trial, len(st["tests"]), 4))[:s["n_test"]]
+        pick = torch.randperm(len(data.test_inputs), generator=example_generator(seed, trial, len(st["tests"]), 4))[:s["n_test"]]
         recon, spikes = reconstruct(data, pick, s, seed, trial, EncoderParams(*st["params"]), decoder)
-        bce = F.binary_cross_entropy(recon, data.test[pick]).item()
+        bce = F.binary_cross_entropy(recon, data.test_targets[pick]).item()
         acc = accuracy(classifier, recon, data.test_labels[pick])
         recent = float(np.mean(st["recent"])) if st["recent"] else float("nan")
         st["tests"] = st["tests"] + [(j * batch, acc, bce, spikes.float().mean().item(), recent)]
@@ -348,21 +357,22 @@ def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], de
         if ((j + 1) * batch) % s["test_period"] == 0:
             test(j)
         indices = list(range(j * batch, (j + 1) * batch))
-        epoch_order = {k // len(data.train) for k in indices}
-        orders = {e: torch.randperm(len(data.train), generator=example_generator(seed, trial, e, 3)) for e in epoch_order}
-        images = data.train[[int(orders[k // len(data.train)][k % len(data.train)]) for k in indices]]
+        orders = {e: torch.randperm(n_train, generator=example_generator(seed, trial, e, 3))
+                  for e in {k // n_train for k in indices}}
+        picked = [int(orders[k // n_train][k % n_train]) for k in indices]
+        inputs, targets = data.train_inputs[picked], data.train_targets[picked]
         params = EncoderParams(*st["params"])
         state = EncoderState(DecolleLIFState(*st["state"][0]), *st["state"][1:])
         if s.get("reset_state", False):  # an ablation: no state carried from one image to the next
             state = encoder_init_state(batch, n_in, s["n_hidden"], s["n_readout"], s["ff_length"], s["fb_length"])
-        out, state = _example(data, images, indices, s, seed, trial, state, params, bases, True)
+        out, state = _example(data, inputs, indices, s, seed, trial, state, params, bases, True)
         st["state"] = (tuple(state.lif), state.hidden, state.readout)
         grads, enc = encoder_grads(out, dfa), encoder_loss(out, s["r"])
         window = out.spikes.transpose(0, 1)
         directions = [torch.zeros_like(p) for p in params]
         snnsgd = [None if v is None else SNNSGDState(*v) for v in st["snnsgd"]]
         for b in range(batch):  # the authors' per-example order: decoder step, then encoder signal
-            bce = F.binary_cross_entropy(decoder(window[b:b + 1]), images[b:b + 1])
+            bce = F.binary_cross_entropy(decoder(window[b:b + 1]), targets[b:b + 1])
             opt.zero_grad()
             bce.backward()
             opt.step()
@@ -379,5 +389,5 @@ def train_reconstruction(exp, data: MnistImages, settings: Mapping[str, Any], de
     tests = np.array(st["tests"], dtype=np.float64)
     change = [float((p - p0).norm() / p0.norm()) for p, p0 in zip(st["params"], params0)]
     return {"encoder_change": np.array(change), "test_examples": tests[:, 0].astype(np.int64), "test_acc": tests[:, 1], "test_bce": tests[:, 2],
-            "test_rate": tests[:, 3], "train_bce": tests[:, 4], "shown_images": data.test[shown].numpy(),
+            "test_rate": tests[:, 3], "train_bce": tests[:, 4], "shown_targets": data.test_targets[shown].numpy(),
             "shown_recon": recon.numpy(), "shown_spikes": spikes.numpy()}
