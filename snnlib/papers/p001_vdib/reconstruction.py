@@ -275,6 +275,11 @@ class ReconstructionData(NamedTuple):
         return encode_image(inputs, self.encoding, steps, noise)
 
 
+def _n_inputs(data: ReconstructionData) -> int:
+    """The number of input neurons: the size of one step of one example's spikes."""
+    return data.spikes(data.test_inputs[:1], [torch.Generator()], 1).shape[-1]
+
+
 def _settings_bases(s: Mapping[str, Any]) -> tuple[Tensor, Tensor]:
     return (raised_cosine_basis(s["ff_length"], s["n_ff_basis"], s["mu"]),
             raised_cosine_basis(s["fb_length"], s["n_fb_basis"], s["mu"]))
@@ -302,7 +307,7 @@ def reconstruct(data: ReconstructionData, indices: Tensor, s: Mapping[str, Any],
     decoder.eval()
     for start in range(0, len(indices), chunk):
         idx = indices[start:start + chunk]
-        state = encoder_init_state(len(idx), data.test_inputs.shape[-1], s["n_hidden"], s["n_readout"], s["ff_length"],
+        state = encoder_init_state(len(idx), _n_inputs(data), s["n_hidden"], s["n_readout"], s["ff_length"],
                                    s["fb_length"])
         out, _ = _example(data, data.test_inputs[idx], [-1 - int(i) for i in idx], s, seed, trial, state, params, bases, False)
         window = out.spikes.transpose(0, 1)
@@ -327,12 +332,14 @@ def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, A
     relative to the initial norm, in :class:`EncoderParams` order), ``test_examples`` (training
     examples seen at each test), ``test_acc``, ``test_bce``,
     ``test_rate`` (readout spikes per neuron and step), ``train_bce`` (mean over the examples since
-    the previous test), and for the first ``n_shown`` test images after the last update:
-    ``shown_targets``, ``shown_recon`` ``[n, 784]`` and ``shown_spikes`` ``[n, T, N]``."""
+    the previous test), and after the last update, for ``n_shown`` test examples spread over the
+    test set: ``shown_targets``, ``shown_recon`` ``[n, 784]``, ``shown_spikes`` ``[n, T, N]``
+    and ``shown_labels``; for ``settings["n_codes"]`` random test examples (default none) their
+    readout spikes ``code_spikes`` and ``code_labels`` (for an embedding of the codes)."""
     s, batch = settings, settings["batch"]
     if s["test_period"] % batch or s["n_examples"] % batch:
         raise ValueError("test_period and n_examples must be multiples of batch")
-    bases, n_in, n_train = _settings_bases(s), data.train_inputs.shape[-1], len(data.train_inputs)
+    bases, n_in, n_train = _settings_bases(s), _n_inputs(data), len(data.train_inputs)
     params0, dfa = init_encoder(n_in, s["n_hidden"], s["n_readout"], s["n_ff_basis"], s["n_fb_basis"],
                                 example_generator(seed, trial, 0, 2))
     with torch.random.fork_rng():
@@ -384,10 +391,16 @@ def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, A
         st["snnsgd"] = [tuple(v) for v in snnsgd]
         st["params"] = tuple(p - s["lr"] * d for p, d in zip(params, directions))
     test(s["n_examples"] // batch)
-    shown = torch.arange(s["n_shown"])
+    n_test = len(data.test_inputs)
+    shown = torch.linspace(0, n_test - 1, s["n_shown"]).long()  # spread over the test set
     recon, spikes = reconstruct(data, shown, s, seed, trial, EncoderParams(*st["params"]), decoder)
+    coded = torch.randperm(n_test, generator=example_generator(seed, trial, 0, 4))[:s.get("n_codes", 0)]
+    codes = (reconstruct(data, coded, s, seed, trial, EncoderParams(*st["params"]), decoder)[1] if len(coded)
+             else torch.zeros(0, s["T"], s["n_readout"], dtype=torch.uint8))
     tests = np.array(st["tests"], dtype=np.float64)
     change = [float((p - p0).norm() / p0.norm()) for p, p0 in zip(st["params"], params0)]
     return {"encoder_change": np.array(change), "test_examples": tests[:, 0].astype(np.int64), "test_acc": tests[:, 1], "test_bce": tests[:, 2],
             "test_rate": tests[:, 3], "train_bce": tests[:, 4], "shown_targets": data.test_targets[shown].numpy(),
-            "shown_recon": recon.numpy(), "shown_spikes": spikes.numpy()}
+            "shown_recon": recon.numpy(), "shown_spikes": spikes.numpy(),
+            "shown_labels": data.test_labels[shown].numpy(), "code_spikes": codes.numpy(),
+            "code_labels": data.test_labels[coded].numpy()}
