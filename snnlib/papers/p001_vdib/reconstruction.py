@@ -333,8 +333,8 @@ def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, A
     examples seen at each test), ``test_acc``, ``test_bce``,
     ``test_rate`` (readout spikes per neuron and step), ``train_bce`` (mean over the examples since
     the previous test), and after the last update, for ``n_shown`` test examples spread over the
-    test set: ``shown_targets``, ``shown_recon`` ``[n, 784]``, ``shown_spikes`` ``[n, T, N]``
-    and ``shown_labels``; for ``settings["n_codes"]`` random test examples (default none) their
+    test set: ``shown_index``, ``shown_labels``, ``shown_targets``, ``shown_recon`` ``[n, 784]``,
+    ``shown_spikes`` ``[n, T, N]`` and the input spikes each input neuron sent, ``shown_input_counts``; for ``settings["n_codes"]`` random test examples (default none) their
     readout spikes ``code_spikes`` and ``code_labels`` (for an embedding of the codes)."""
     s, batch = settings, settings["batch"]
     if s["test_period"] % batch or s["n_examples"] % batch:
@@ -402,5 +402,8 @@ def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, A
     return {"encoder_change": np.array(change), "test_examples": tests[:, 0].astype(np.int64), "test_acc": tests[:, 1], "test_bce": tests[:, 2],
             "test_rate": tests[:, 3], "train_bce": tests[:, 4], "shown_targets": data.test_targets[shown].numpy(),
             "shown_recon": recon.numpy(), "shown_spikes": spikes.numpy(),
-            "shown_labels": data.test_labels[shown].numpy(), "code_spikes": codes.numpy(),
+            "shown_labels": data.test_labels[shown].numpy(), "shown_index": shown.numpy(),
+            "shown_input_counts": data.spikes(data.test_inputs[shown], [example_generator(seed, trial, -1 - int(i), 0)
+                                                                       for i in shown], s["T"]).sum(0).numpy(),
+            "code_spikes": codes.numpy(),
             "code_labels": data.test_labels[coded].numpy()}
