@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from snnlib.book.data import load_mnist
 from snnlib.book.runner import Experiment
 from snnlib.core.glm import GLMParams, GLMState, glm_readout_step, raised_cosine_basis
 from snnlib.core.neurons import DecolleLIFParams, decolle_lif_step
@@ -186,3 +187,24 @@ def test_batching_changes_only_the_state_an_image_inherits(tmp_path):
             out[(batch, reset)] = run["train_bce"][0]
     assert out[(1, True)] == pytest.approx(out[(4, True)], abs=1e-6)
     assert abs(out[(1, False)] - out[(4, False)]) > 1e-4
+
+
+def test_synthetic_event_streams_follow_the_authors_layout_and_targets():
+    """Section 6.3's synthetic data: 900 / 100 examples per class, targets the first training image of the class,
+    spikes [T, B, 2 x 26 x 26] (polarity, x, y) that depend on the example's generator only, and more events where
+    the digit is than in the corners."""
+    from snnlib.papers.p001_vdib import dvs
+
+    data = dvs.dvs_data({**config.EVENTS, "dvs_source": "synthetic"})
+    assert len(data.train_inputs) == 9000 and len(data.test_inputs) == 1000
+    assert torch.equal(data.test_targets[0], data.train_targets[0]) and int(data.test_labels[0]) == 0
+    images, labels = load_mnist("train_full", as_float=True)
+    first_one = images[int(torch.nonzero(labels == 1)[0])].flatten()
+    assert torch.equal(data.train_targets[900], first_one) and torch.equal(data.train_targets[1799], first_one)
+    gens = lambda: [rec.example_generator(0, 0, i, 0) for i in range(3)]
+    spikes = data.spikes(data.test_inputs[:3], gens(), 20)
+    assert spikes.shape == (20, 3, 1352) and torch.equal(spikes, data.spikes(data.test_inputs[:3], gens(), 20))
+    grid = spikes.sum((0, 1)).reshape(2, 26, 26).sum(0)
+    assert grid[8:18, 8:18].sum() > 10 * grid[:4, :4].sum()
+    with pytest.raises(ValueError):
+        dvs.dvs_data({**config.EVENTS, "dvs_source": "camera"})

@@ -9,11 +9,13 @@ import numpy as np
 
 from snnlib.book.artifacts import Artifact
 from snnlib.book.runner import Experiment, RunContext
-from snnlib.papers.p001_vdib.config import predictive_settings, predictive_streams, profile_settings, reconstruction_settings
+from snnlib.papers.p001_vdib.config import (event_settings, predictive_settings, predictive_streams, profile_settings,
+                                            reconstruction_settings)
+from snnlib.papers.p001_vdib.dvs import dvs_data
 from snnlib.papers.p001_vdib.predictive import DECODINGS, train_predictive_coding
 from snnlib.papers.p001_vdib.reconstruction import ReconstructionData, train_reconstruction
 
-__all__ = ["predictive_coding", "mnist_reconstruction", "mnist_batch_check", "run_all"]
+__all__ = ["predictive_coding", "mnist_reconstruction", "mnist_batch_check", "dvs_reconstruction", "run_all"]
 
 
 def predictive_coding(ctx: RunContext, settings: Mapping[str, Any], decoding: str, baseline: bool = False
@@ -47,13 +49,15 @@ def _reconstruction(ctx: RunContext, name: str, rec: Mapping[str, Any], encoding
     keys = {"settings": rec, "encoding": encoding, "decoder": decoder, "decoding": decoding, "trial": trial}
 
     def body(exp: Experiment) -> Artifact:
-        out = train_reconstruction(exp, ReconstructionData.mnist(encoding), rec, decoder, decoding, ctx.seed, trial)
+        data = dvs_data(rec) if encoding == "events" else ReconstructionData.mnist(encoding)
+        out = train_reconstruction(exp, data, rec, decoder, decoding, ctx.seed, trial)
         best = int(np.argmax(out["test_acc"]))
         return exp.finish({"examples": rec["n_examples"], "tests": len(out["test_acc"]),
                            "best_acc": float(out["test_acc"][best]), "best_at": int(out["test_examples"][best]),
                            "final_acc": float(out["test_acc"][-1]), "final_bce": float(out["test_bce"][-1])}, out)
 
-    return ctx.experiment(name, keys, body, code=(train_reconstruction.__module__,))
+    code = (train_reconstruction.__module__,) + ((dvs_data.__module__,) if encoding == "events" else ())
+    return ctx.experiment(name, keys, body, code=code)
 
 
 def mnist_reconstruction(ctx: RunContext, settings: Mapping[str, Any], encoding: str, decoder: str, decoding: str,
@@ -78,6 +82,16 @@ def mnist_batch_check(ctx: RunContext, settings: Mapping[str, Any], batch: int, 
     return _reconstruction(ctx, name, rec, "rate", "conv", "vdib", trial)
 
 
+def dvs_reconstruction(ctx: RunContext, settings: Mapping[str, Any], decoding: str, trial: int = 0
+                       ) -> Artifact | None:
+    """Experiment ``dvs_<decoding>`` (``_t<trial>`` after the first trial): section 6.3,
+    :func:`~.reconstruction.train_reconstruction` on event streams (:func:`~.dvs.dvs_data`) with
+    the convolutional decoder, VDIB's full window or rate decoding; the target of each example is
+    its class's template image."""
+    name = f"dvs_{decoding}" + (f"_t{trial}" if trial else "")
+    return _reconstruction(ctx, name, event_settings(dict(settings)), "events", "conv", decoding, trial)
+
+
 def run_all(ctx: RunContext) -> None:
     """Every protocol the chapter runs, in its order, with its profile's settings."""
     settings = profile_settings(ctx.profile)
@@ -94,3 +108,5 @@ def run_all(ctx: RunContext) -> None:
             for decoder in settings["mnist_decoders"]:
                 for decoding in DECODINGS:
                     mnist_reconstruction(ctx, settings, encoding, decoder, decoding, trial)
+    for decoding in DECODINGS:
+        dvs_reconstruction(ctx, settings, decoding)

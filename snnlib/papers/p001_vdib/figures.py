@@ -13,7 +13,7 @@ from snnlib.papers.p001_vdib.analysis import summarise_predictive
 from snnlib.papers.p001_vdib.blobs import n_pair_classes
 
 __all__ = ["COLORS", "LABELS", "predictive_coding", "blob_raster", "readout_filters", "mnist_curves",
-           "reconstruction_grid"]
+           "reconstruction_grid", "dvs_examples", "code_embedding"]
 
 COLORS = {"vdib": "tab:blue", "rate": "tab:orange"}
 LABELS = {"vdib": "VDIB (window)", "rate": "rate decoding"}
@@ -120,4 +120,41 @@ def reconstruction_grid(runs: Mapping[tuple[str, str, str], Artifact], n: int = 
             ax.set_yticks([])
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
     fig.subplots_adjust(left=0.22, right=0.99, top=0.99, bottom=0.01, wspace=0.05, hspace=0.05)
+    return fig
+
+
+def dvs_examples(runs: Mapping[str, Artifact], side: int = 26) -> plt.Figure:
+    """Section 6.3 (the paper's Fig. 3): for the shown test examples, the input events summed over
+    time and polarity, the class template the decoder is to produce, and the reconstructions after
+    VDIB and rate-decoding training (``runs`` by decoding)."""
+    first = next(iter(runs.values())).arrays
+    counts = first["shown_input_counts"].reshape(-1, 2, side, side).sum(1).transpose(0, 2, 1)  # [n, y, x]
+    rows = [("input events", counts, "magma")] + [("target", first["shown_targets"].reshape(-1, 28, 28), "gray_r")]
+    rows += [(LABELS[k], art.arrays["shown_recon"].reshape(-1, 28, 28), "gray_r") for k, art in runs.items()]
+    n = counts.shape[0]
+    fig, axes = plt.subplots(len(rows), n, figsize=(0.9 * n + 1.8, 0.95 * len(rows)), squeeze=False)
+    for r, (label, images, cmap) in enumerate(rows):
+        for c in range(n):
+            axes[r, c].imshow(images[c], cmap=cmap, vmin=0, vmax=None if r == 0 else 1)
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.subplots_adjust(left=0.17, right=0.99, top=0.99, bottom=0.01, wspace=0.05, hspace=0.08)
+    return fig
+
+
+def code_embedding(runs: Mapping[str, Artifact], seed: int = 0) -> plt.Figure:
+    """A t-SNE map (scikit-learn) of the readout codes of random test examples, one panel per
+    decoding, coloured by digit: for VDIB the whole spike window (what its decoder reads), for rate
+    decoding the spike counts."""
+    from sklearn.manifold import TSNE
+
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.6 * len(runs), 4.2), squeeze=False)
+    for ax, (decoding, art) in zip(axes[0], runs.items()):
+        codes = art.arrays["code_spikes"].astype(np.float32)
+        features = codes.sum(1) if decoding == "rate" else codes.reshape(len(codes), -1)
+        xy = TSNE(2, init="pca", perplexity=30, random_state=seed).fit_transform(features)
+        points = ax.scatter(xy[:, 0], xy[:, 1], c=art.arrays["code_labels"], cmap="tab10", vmin=-0.5, vmax=9.5, s=8)
+        ax.set(title=LABELS[decoding], xticks=[], yticks=[])
+    fig.colorbar(points, ax=axes[0].tolist(), ticks=range(10), fraction=0.03, label="digit")
     return fig
