@@ -115,20 +115,12 @@ def _exp(tmp_path, name, s):
     return Experiment("001_vdib", name, s, "quick", root=tmp_path)
 
 
-def test_training_resumes_where_it_stopped(tmp_path):
+def test_training_resumes_where_it_stopped(tmp_path, interrupt_after):
     """Killed after two batches (checkpoint every batch), resumed: the same result as one run."""
     s, data = _settings(), rec.ReconstructionData.mnist("time")
     whole = rec.train_reconstruction(_exp(tmp_path, "whole", s), data, s, "linear", "vdib", 0)
     exp = _exp(tmp_path, "killed", s)
-    steps = exp.steps
-
-    def dying(total, state, **kw):
-        for k in steps(total, state, **kw):
-            if k == 2:
-                raise KeyboardInterrupt
-            yield k
-
-    exp.steps = dying
+    interrupt_after(exp, 2)
     with pytest.raises(KeyboardInterrupt):
         rec.train_reconstruction(exp, data, s, "linear", "vdib", 0)
     resumed = rec.train_reconstruction(_exp(tmp_path, "killed", s), data, s, "linear", "vdib", 0)

@@ -102,20 +102,12 @@ def test_streams_side_by_side_train_as_they_would_alone(tmp_path):
     assert not np.array_equal(together["final_inputs"][:, 0], together["final_inputs"][:, 2])
 
 
-def test_training_resumes_where_it_stopped(tmp_path):
+def test_training_resumes_where_it_stopped(tmp_path, interrupt_after):
     """Killed after two sequences (checkpoint every sequence), resumed: the same result as one run."""
     streams = [Stream(0, 1.0, 0), Stream(2, 1.0, 0)]
     whole = predictive.train_predictive_coding(_exp(tmp_path, "whole"), streams, SMALL, "vdib", 0)
     exp = _exp(tmp_path, "killed")
-    steps = exp.steps
-
-    def dying(total, state, **kw):
-        for k in steps(total, state, **kw):
-            if k == 2:
-                raise KeyboardInterrupt
-            yield k
-
-    exp.steps = dying
+    interrupt_after(exp, 2)
     with pytest.raises(KeyboardInterrupt):
         predictive.train_predictive_coding(exp, streams, SMALL, "vdib", 0)
     resumed = predictive.train_predictive_coding(_exp(tmp_path, "killed"), streams, SMALL, "vdib", 0)
