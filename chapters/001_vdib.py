@@ -296,8 +296,8 @@ else:
 #
 # $$
 # \begin{aligned}
-# Q_t &= \beta_s Q_{t-1} + \tau_s S^{in}_t, \qquad P_t = \alpha P_{t-1} + \tau_m Q_{t-1}, \qquad
-# R_t = \alpha_{rp} R_{t-1} - S_{t-1},\\
+# Q_t &= \beta_s Q_{t-1} + \tau_s S^{in}_t, \qquad P_t = \alpha P_{t-1} + \tau_m Q_{t-1},\\
+# R_t &= \alpha_{rp} R_{t-1} - S_{t-1},\\
 # U_t &= W P_t + b + R_t, \qquad S_t = \mathbb 1[U_t \ge 0]
 # \end{aligned}
 # $$ (eq-001-hidden-lif)
@@ -426,9 +426,11 @@ if mnist_ran:
 # (`event_camera.dvs_events`, {cite}`lichtsteiner2008128`):
 #
 # $$
-# n^{on}_t = \Big\lfloor \frac{L_t - R_{t-1}}{C} \Big\rfloor^+, \quad
-# n^{off}_t = \Big\lfloor \frac{R_{t-1} - L_t}{C} \Big\rfloor^+, \quad
-# R_t = R_{t-1} + C\,(n^{on}_t - n^{off}_t), \qquad L_t = \log(\epsilon + I_t)
+# \begin{aligned}
+# n^{on}_t &= \Big\lfloor \frac{L_t - R_{t-1}}{C} \Big\rfloor^+, \qquad
+# n^{off}_t = \Big\lfloor \frac{R_{t-1} - L_t}{C} \Big\rfloor^+,\\
+# R_t &= R_{t-1} + C\,(n^{on}_t - n^{off}_t), \qquad L_t = \log(\epsilon + I_t)
+# \end{aligned}
 # $$ (eq-001-dvs)
 #
 # with $C = 0.2$, $\epsilon = 0.1$, a path of amplitude 1.5 pixels and four cycles per sample
