@@ -322,7 +322,8 @@ def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, A
     """Train encoder and decoder on ``n_examples`` training examples, ``batch`` at a time (module
     docstring), in a random order of the training set (reshuffled every epoch); each slot's
     neuron state carries over from one image to the next, as in the authors' loop, unless
-    ``settings["reset_state"]`` (an ablation) starts every image from rest.  Before the batch
+    ``settings["reset_state"]`` (an ablation) starts every image from rest; ``settings["baseline"]
+    = False`` (an ablation) runs ``SNNSGD`` without its baseline, as the predictive-coding script.  Before the batch
     that completes a multiple of ``test_period`` examples (the authors' schedule) and after the
     last, reconstruct ``n_test`` test images drawn at random for that test and score them with the
     book's MNIST classifier (:func:`snnlib.book.classifier.accuracy`).  Resumable through
@@ -385,10 +386,10 @@ def train_reconstruction(exp, data: ReconstructionData, settings: Mapping[str, A
             opt.step()
             signal = bce.detach() + s["beta"] * enc[b]
             for i, g in enumerate(grads):
-                step, snnsgd[i] = snnsgd_update(g[b], signal, snnsgd[i])
+                step, snnsgd[i] = snnsgd_update(g[b], signal, snnsgd[i], baseline=s.get("baseline", True))
                 directions[i] += step
             st["recent"] = st["recent"] + [bce.item()]
-        st["snnsgd"] = [tuple(v) for v in snnsgd]
+        st["snnsgd"] = [None if v is None else tuple(v) for v in snnsgd]
         st["params"] = tuple(p - s["lr"] * d for p, d in zip(params, directions))
     test(s["n_examples"] // batch)
     n_test = len(data.test_inputs)
