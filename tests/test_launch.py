@@ -6,7 +6,7 @@ import pytest
 import submitit
 import torch
 
-from snnlib.book import launch
+from snnlib.book import launch, runner
 from snnlib.book.artifacts import read_artifact
 
 PAPERS = "launch_papers"
@@ -36,6 +36,8 @@ def test_debug_executor_runs_the_grid_in_process_wave_after_wave(results, tmp_pa
     assert art.provenance["launcher"]["executor"] == "debug"
     assert art.provenance["launcher"]["host"] and art.provenance["launcher"]["job_id"]
     assert "SNN_LAUNCH_EXECUTOR" not in os.environ  # the in-process jobs leave no trace behind
+    assert art.provenance["machine"]["flush_denormal"] is True  # set while the job ran ...
+    assert not runner.denormals_flushed()  # ... and restored afterwards
     again = launch.launch(CHAPTER, "quick", "debug", folder=tmp_path / "jobs", papers=PAPERS)
     assert again.waves == 0 and again.finished == []  # finished experiments are skipped
 
@@ -103,3 +105,15 @@ def test_cpu_and_gpu_paths_agree_on_a_tiny_model():
         results.append((spikes.cpu(), w.grad.cpu()))
     assert torch.equal(results[0][0], results[1][0])
     torch.testing.assert_close(results[0][1], results[1][1])
+
+
+def test_flushing_denormals_zeroes_subnormal_products_and_is_probed():
+    tiny = torch.tensor([1e-39], dtype=torch.float32)  # below float32's smallest normal, 1.18e-38
+    assert (tiny * 1.0).item() > 0 and not runner.denormals_flushed()
+    torch.set_flush_denormal(True)
+    try:
+        assert (tiny * 1.0).item() == 0.0 and runner.denormals_flushed()
+        assert runner.environment()["machine"]["flush_denormal"] is True
+        assert (torch.tensor([1e-30]) * 1.0).item() > 0  # normal numbers are untouched
+    finally:
+        torch.set_flush_denormal(False)

@@ -50,7 +50,7 @@ from typing import Sequence
 import submitit
 import torch
 
-from snnlib.book.runner import LAUNCH_VARIABLES, RunContext
+from snnlib.book.runner import LAUNCH_VARIABLES, RunContext, denormals_flushed
 
 __all__ = ["CheckpointableJob", "Job", "LaunchReport", "paper_package", "pending_experiments", "run_job", "launch",
            "sbatch_script"]
@@ -106,10 +106,13 @@ def _job_id() -> str:
 def run_job(job: Job) -> str:
     """Run one experiment (in a worker): train it through the chapter's protocols, with the
     executor, host and job id in its provenance.  Returns its name; raises if no artifact results.
-    The launch variables and thread count are restored afterwards (the debug executor runs jobs
-    in the caller's process)."""
+    Subnormal floats are flushed to zero while it runs (:func:`~snnlib.book.runner.denormals_flushed`
+    says why; provenance records it).  The launch variables, thread count and flush setting are
+    restored afterwards (the debug executor runs jobs in the caller's process)."""
     saved_env = {var: os.environ.get(var) for var in LAUNCH_VARIABLES.values()}
     saved_threads = torch.get_num_threads()
+    saved_flush = denormals_flushed()
+    torch.set_flush_denormal(True)
     os.environ[LAUNCH_VARIABLES["executor"]] = job.executor
     os.environ[LAUNCH_VARIABLES["job_id"]] = _job_id()
     torch.set_num_threads(job.threads)
@@ -124,6 +127,7 @@ def run_job(job: Job) -> str:
         return job.name
     finally:
         torch.set_num_threads(saved_threads)
+        torch.set_flush_denormal(saved_flush)
         for var, value in saved_env.items():
             if value is None:
                 os.environ.pop(var, None)

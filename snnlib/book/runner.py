@@ -135,6 +135,13 @@ LAUNCH_VARIABLES = {"executor": "SNN_LAUNCH_EXECUTOR", "job_id": "SNN_LAUNCH_JOB
 """Set by :mod:`snnlib.book.launch` in each job it runs, and recorded in the job's provenance."""
 
 
+def denormals_flushed() -> bool:
+    """Whether the CPU now flushes subnormal floats to zero (``torch.set_flush_denormal``), probed
+    by one multiplication: long runs set it because decaying traces and Adam moments that sink
+    below ~1e-38 otherwise slow float arithmetic several-fold, and it changes numbers only there."""
+    return torch.tensor([1e-39], dtype=torch.float32).mul(1.0).item() == 0.0
+
+
 def environment() -> dict:
     """Where code runs now: git commit, package versions and machine; for a job started by the
     launcher (:mod:`snnlib.book.launch`) also its executor, host and job id."""
@@ -142,7 +149,8 @@ def environment() -> dict:
         "git_commit": git_commit(),
         "packages": package_versions(),
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+                    "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                    "flush_denormal": denormals_flushed()},
     }
     if os.environ.get(LAUNCH_VARIABLES["executor"]):
         env["launcher"] = {"host": platform.node(),
