@@ -157,6 +157,8 @@ def test_mnist_claims_tables_and_batch_check_from_artifacts(tmp_path):
     table = analysis.mnist_table(runs)
     assert f"{100 * art.metrics['final_acc']:.1f} %" in table
     assert analysis.mnist_text(runs)[0].startswith("time code, linear decoder: VDIB")
+    first = int(art.arrays["test_examples"][0])  # the first test, inside a longer run
+    assert analysis.accuracy_at(art, first + 1) == art.arrays["test_acc"][0] != art.arrays["test_acc"][-1]
     checks = {(False, b, 0): experiments.mnist_batch_check(ctx, settings, b, 0) for b in (1, 16)}
     checks[(True, 16, 0)] = experiments.mnist_batch_check(ctx, settings, 16, 0, reset=True)
     assert checks[(False, 1, 0)].provenance["config"]["settings"]["batch"] == 1

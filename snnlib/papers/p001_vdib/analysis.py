@@ -118,34 +118,48 @@ MnistRuns = Mapping[tuple[str, str, str], "Artifact | None"]
 
 
 def mnist_table(runs: MnistRuns, *, caption: str | None = None, label: str | None = None) -> str:
-    """Encoding and decoder by decoding: the classifier's accuracy on the reconstructions, best test
-    (the authors' protocol) and final test, in %."""
+    """Encoding and decoder by decoding: the training images, and the classifier's accuracy on the
+    reconstructions, best test (the authors' protocol) and final test, in %."""
     rows = []
     for enc, dec in dict.fromkeys((e, d) for e, d, _ in runs):
-        row = [enc, dec]
-        for decoding in ("vdib", "rate"):
-            art = runs.get((enc, dec, decoding))
+        arts = [runs.get((enc, dec, decoding)) for decoding in ("vdib", "rate")]
+        shown = [a for a in arts if a is not None]
+        row = [enc, dec, format(shown[0].metrics["examples"], ",").replace(",", " ") if shown else None]
+        for art in arts:
             row += [None, None] if art is None else [f"{100 * art.metrics['best_acc']:.1f} %",
                                                       f"{100 * art.metrics['final_acc']:.1f} %"]
         rows.append(row)
-    return markdown_table(["encoding", "decoder", "VDIB best", "VDIB final", "rate best", "rate final"], rows,
-                          "llrrrr", caption=caption, label=label)
+    return markdown_table(["encoding", "decoder", "images", "VDIB best", "VDIB final", "rate best", "rate final"],
+                          rows, "llrrrrr", caption=caption, label=label)
+
+
+def accuracy_at(art: Artifact, examples: int) -> float:
+    """The classifier's accuracy on the reconstructions at the last test taken within the first
+    ``examples`` training images of a run."""
+    seen = np.asarray(art.arrays["test_examples"])
+    return float(np.asarray(art.arrays["test_acc"])[np.flatnonzero(seen < examples)[-1]])
 
 
 def mnist_text(runs: MnistRuns) -> list[str]:
     """Section 6.2's findings in numbers: VDIB against rate decoding per encoding and decoder (final
-    test, and the cross-entropy of the reconstructions), then how far training moved the encoder and how
+    test, and the cross-entropy of the reconstructions; and at the test after as many images as the
+    shortest run trained, when lengths differ), then how far training moved the encoder and how
     often its readouts fire."""
     lines = []
+    done = [a for a in runs.values() if a is not None]
+    common = min((a.metrics["examples"] for a in done), default=0)
     for enc, dec in dict.fromkeys((e, d) for e, d, _ in runs):
         v, r = runs.get((enc, dec, "vdib")), runs.get((enc, dec, "rate"))
         if v is None or r is None:
             continue
         diff = 100 * (v.metrics["final_acc"] - r.metrics["final_acc"])
-        lines.append(f"{enc} code, {dec} decoder: VDIB {100 * v.metrics['final_acc']:.1f} %, rate decoding "
-                     f"{100 * r.metrics['final_acc']:.1f} % on the final test ({diff:+.1f} points); cross-entropy "
-                     f"{v.metrics['final_bce']:.3f} against {r.metrics['final_bce']:.3f}.")
-    done = [a for a in runs.values() if a is not None]
+        line = (f"{enc} code, {dec} decoder: VDIB {100 * v.metrics['final_acc']:.1f} %, rate decoding "
+                f"{100 * r.metrics['final_acc']:.1f} % on the final test ({diff:+.1f} points); cross-entropy "
+                f"{v.metrics['final_bce']:.3f} against {r.metrics['final_bce']:.3f}")
+        if any(a.metrics["examples"] != common for a in done):
+            line += (f"; after {format(common, ',').replace(',', ' ')} images {100 * accuracy_at(v, common):.1f} "
+                     f"against {100 * accuracy_at(r, common):.1f} %")
+        lines.append(line + ".")
     if done:
         change = np.array([a.arrays["encoder_change"] for a in done])
         rate = np.array([a.arrays["test_rate"][-1] for a in done])

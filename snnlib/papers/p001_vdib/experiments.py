@@ -68,7 +68,7 @@ def mnist_reconstruction(ctx: RunContext, settings: Mapping[str, Any], encoding:
     the training run's; metrics: the best (chosen on the test images, the authors' protocol) and
     final test accuracy of the book's classifier on the reconstructions."""
     name = f"mnist_{encoding}_{decoder}_{decoding}" + (f"_t{trial}" if trial else "")
-    return _reconstruction(ctx, name, reconstruction_settings(dict(settings)), encoding, decoder, decoding, trial)
+    return _reconstruction(ctx, name, reconstruction_settings(dict(settings), decoder=decoder), encoding, decoder, decoding, trial)
 
 
 def mnist_batch_check(ctx: RunContext, settings: Mapping[str, Any], batch: int, trial: int, reset: bool = False
