@@ -483,7 +483,14 @@ if dvs_ran:
 #   different digits.
 # - **The readouts hardly learn.** Their weights move by less than 0.1 % of their initial norm
 #   while the hidden layer's move by 9-21 %, and they fire about 0.5 spikes per neuron and step,
-#   $\sigma(u) pprox 1/2$: each readout sample is close to a coin flip, whatever the input.
+#   $\sigma(u) \approx 1/2$: each readout sample is close to a coin flip, whatever the input.
+#   Two factors of the authors' update, reproduced as written, keep them still: their gradient is
+#   averaged over the $N T$ readout samples, and SNNSGD's averages weight the newest example by
+#   0.99 (its "dampening" 0.01), so for a gradient that changes little from one example to the
+#   next the step is about $0.01\, g\, (\ell_t - \ell_{t-1})$, a hundredth of the plain step,
+#   driven only by the change in the learning signal (`glm.snnsgd_update`; a paired test
+#   without the baseline moves the readouts several times further). The hidden layer's surrogate
+#   gradients switch on and off from example to example, which this cancellation spares.
 # - **The digit is in the code, under the noise**: a linear classifier reads it from 500 test
 #   codes well above chance (the list above), rate decoding's counts more easily than VDIB's
 #   single-sample window. A decoder trained on such noisy codes with a pixel cross-entropy does
