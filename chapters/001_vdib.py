@@ -489,8 +489,10 @@ if dvs_ran:
 #   0.99 (its "dampening" 0.01), so for a gradient that changes little from one example to the
 #   next the step is about $0.01\, g\, (\ell_t - \ell_{t-1})$, a hundredth of the plain step,
 #   driven only by the change in the learning signal (`glm.snnsgd_update`; a paired test
-#   without the baseline moves the readouts several times further). The hidden layer's surrogate
-#   gradients switch on and off from example to example, which this cancellation spares.
+#   without the baseline moves the readouts several times further). The cancellation is weaker
+#   for a weight whose gradient shrinks sharply from one example to the next, as the hidden
+#   layer's windowed surrogate gradients can; that may be why the hidden layer still moves (a
+#   hypothesis we have not measured).
 # - **The digit is in the code, under the noise**: a linear classifier reads it from 500 test
 #   codes well above chance (the list above), rate decoding's counts more easily than VDIB's
 #   single-sample window. A decoder trained on such noisy codes with a pixel cross-entropy does
