@@ -17,7 +17,7 @@ image after 11 zero steps, learning rate 0.001 for both parts, :math:`\beta = 0.
 one at a time, 5 trials; the **full** profile trains ``mnist_examples`` examples
 (``mnist_mlp_examples`` for the MLP decoder, whose per-image Adam step is the costliest),
 ``mnist_batch`` at a time (1, as the authors: ``mnist_check_*`` set the comparison with 16 side by
-side, :mod:`.reconstruction`, which changed the results and saved no time), ``mnist_trials``
+side, :mod:`.reconstruction`, which changed how far the weights move and saved a quarter of the time), ``mnist_trials``
 trial(s), and tests every ``mnist_test_period``.
 
 Section 6.3 (naturalising MNIST-DVS) follows ``mnistdvs_reconstruction.py`` (``EVENTS``): 800
