@@ -163,3 +163,7 @@ def test_baseline_ablation_uses_snnsgd_with_its_baseline(tmp_path):
     settings = {**config.profile_settings("quick"), "pc_sequences": 2, "pc_test_period": 100, "pc_T_test": 12}
     art = experiments.predictive_coding(ctx, settings, "vdib", baseline=True)
     assert art.arrays["horizon"].tolist() == [0, 0] and experiments.predictive_coding(ctx, settings, "vdib") is None
+    table = analysis.baseline_table({"vdib": art, "rate": None}, {"vdib": art, "rate": None})
+    header = table.splitlines()[0]  # a decoding without its ablation keeps only its own columns
+    assert "VDIB + baseline" in header and "| rate |" in header and "rate + baseline" not in header
+    assert table.count(analysis.mean_sd(*next(iter(analysis.summarise_predictive(art).values()))[:2], 1, "%")) == 2
