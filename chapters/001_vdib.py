@@ -254,8 +254,8 @@ if any(a is not None for a in ablation.values()):
         caption="Drifting blobs at β = 1: best test accuracy (mean ± sd over trials) and the readout's spikes per "
                 "neuron and step on the last test, with the script's rule and with SNNSGD's baseline.")))
     display(Markdown(figure_provenance(ctx, [f"pc_{d}_baseline" for d, a in ablation.items() if a is not None])))
-else:
-    print("not run yet in this profile:", ", ".join(f"pc_{d}_baseline" for d in ablation))
+if any(a is None for a in ablation.values()):
+    print("not run yet in this profile:", ", ".join(f"pc_{d}_baseline" for d, a in ablation.items() if a is None))
 
 # %% [markdown]
 # **Reading the results.** The quick profile's numbers sit near chance: a few hundred sequences
