@@ -116,9 +116,10 @@ def test_training_resumes_where_it_stopped(tmp_path, interrupt_after):
 
 
 def test_vdib_learns_to_read_the_blobs_above_chance(tmp_path):
-    """A trained model above a bar: after 150 sequences at the authors' settings, the window decoder
-    predicts the current pair (horizon 0) well above chance (1/210 = 0.48 %) on fresh test data."""
-    s = {**config.PREDICTIVE, "n_sequences": 150, "test_period": 1000, "T_test": 400, "checkpoint_every": 1000}
+    """A trained model above a bar: after 300 sequences at the authors' settings, the window decoder
+    predicts the current pair (horizon 0) well above chance (1/210 = 0.48 %) on fresh test data
+    (150 sequences, the earlier length, reached the bar on some CPUs and not on others)."""
+    s = {**config.PREDICTIVE, "n_sequences": 300, "test_period": 1000, "T_test": 400, "checkpoint_every": 1000}
     out = predictive.train_predictive_coding(_exp(tmp_path), [Stream(0, 1.0, k) for k in range(2)], s, "vdib", 0)
     assert out["test_acc"][-1].mean() > 4 / 210
 
