@@ -44,6 +44,7 @@ from IPython.display import Markdown, display
 from snnlib.book.claims import claims_table, write_claims
 from snnlib.book.provenance import figure_provenance
 from snnlib.book.runner import check_parameters
+from snnlib.book.tables import count
 from snnlib.core.glm import bernoulli_kl, raised_cosine_basis
 from snnlib.papers import p001_vdib as paper001
 from snnlib.papers.p001_vdib import analysis, blobs, claims, config
@@ -204,7 +205,7 @@ ran = {d: a for d, a in pc.items() if a is not None}
 if not ran:
     print("not run yet in this profile:", ", ".join(ctx.pending))
 if ran:
-    n_seq = format(next(iter(ran.values())).metrics["sequences"], ",").replace(",", " ")
+    n_seq = count(next(iter(ran.values())).metrics["sequences"])
     display(Markdown(analysis.predictive_table(
         pc, label="tab-001-pc", caption=f"Drifting blobs, 210-way prediction ({profile} profile, {n_seq} training "
                                         "sequences per model; the authors train 50 000): test accuracy, each trial's best "
@@ -352,7 +353,7 @@ mnist_ran = {k: a for k, a in mnist.items() if a is not None}
 
 # %% tags=["remove-input"]
 if any(a is not None for a in checks.values()):
-    n_check = format(settings["mnist_check_examples"], ",").replace(",", " ")
+    n_check = count(settings["mnist_check_examples"])
     display(Markdown(analysis.batch_check_table(
         checks, label="tab-001-batch",
         caption=f"Batch 1 against batch 16 after {n_check} training images ({profile} profile; rate code, CNN decoder, "
@@ -472,7 +473,7 @@ dvs_ran = {d: a for d, a in dvs.items() if a is not None}
 
 # %% tags=["remove-input"]
 if dvs_ran:
-    n_dvs = format(next(iter(dvs_ran.values())).metrics["examples"], ",").replace(",", " ")
+    n_dvs = count(next(iter(dvs_ran.values())).metrics["examples"])
     display(Markdown(f"{profile.capitalize()} profile, {n_dvs} training examples per model, one trial (the authors "
                      "train 5 000 000, five trials):\n\n" + "\n".join(f"- {line}" for line in analysis.dvs_text(dvs_ran))))
 else:

@@ -9,13 +9,18 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Sequence
 
-__all__ = ["NBSP", "markdown_table", "mean_sd", "sd_digits"]
+__all__ = ["NBSP", "count", "markdown_table", "mean_sd", "sd_digits"]
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "not run"
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def count(n: int) -> str:
+    """An integer with its thousands set off by a space, as in the book's prose (``60 000``)."""
+    return f"{n:,}".replace(",", " ")
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]],

@@ -8,7 +8,7 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from snnlib.book.artifacts import Artifact
-from snnlib.book.tables import markdown_table, mean_sd
+from snnlib.book.tables import count, markdown_table, mean_sd
 
 __all__ = ["SettingSummary", "summarise_predictive", "predictive_table", "paired_differences", "predictive_text",
            "baseline_table", "mnist_table", "mnist_text", "batch_check_table", "code_separability", "dvs_text"]
@@ -128,7 +128,7 @@ def mnist_table(runs: MnistRuns, *, caption: str | None = None, label: str | Non
     for enc, dec in dict.fromkeys((e, d) for e, d, _ in runs):
         arts = [runs.get((enc, dec, decoding)) for decoding in ("vdib", "rate")]
         shown = [a for a in arts if a is not None]
-        row = [enc, dec, format(shown[0].metrics["examples"], ",").replace(",", " ") if shown else None]
+        row = [enc, dec, count(shown[0].metrics["examples"]) if shown else None]
         for art in arts:
             row += [None, None] if art is None else [f"{100 * art.metrics['best_acc']:.1f} %",
                                                       f"{100 * art.metrics['final_acc']:.1f} %"]
@@ -161,7 +161,7 @@ def mnist_text(runs: MnistRuns) -> list[str]:
                 f"{100 * r.metrics['final_acc']:.1f} % on the final test ({diff:+.1f} points); cross-entropy "
                 f"{v.metrics['final_bce']:.3f} against {r.metrics['final_bce']:.3f}")
         if any(a.metrics["examples"] != common for a in done):
-            line += (f"; after {format(common, ',').replace(',', ' ')} images {100 * accuracy_at(v, common):.1f} "
+            line += (f"; after {count(common)} images {100 * accuracy_at(v, common):.1f} "
                      f"against {100 * accuracy_at(r, common):.1f} %")
         lines.append(line + ".")
     if done:

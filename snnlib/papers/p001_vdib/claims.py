@@ -12,6 +12,7 @@ from typing import Mapping
 
 from snnlib.book.artifacts import Artifact
 from snnlib.book.claims import Claim
+from snnlib.book.tables import count
 from snnlib.book.runner import RunContext
 from snnlib.papers.p001_vdib import analysis, experiments
 from snnlib.papers.p001_vdib.config import profile_settings
@@ -36,7 +37,7 @@ def claims_from(profile: str, horizons, pc: dict[str, Artifact | None], bench: A
         summary = analysis.summarise_predictive(art) if art is not None else {}
         for h in horizons:
             cell = summary.get((h, 1.0))
-            n_seq = None if art is None else format(art.metrics["sequences"], ",").replace(",", " ")
+            n_seq = None if art is None else count(art.metrics["sequences"])
             sequences = "" if art is None else f", {n_seq} training sequences"
             claims.append(Claim(
                 f"pc.h{h}.{decoding}.acc", f"drifting blobs, 210-way prediction at horizon δ = {h}, {label}, β = 1, "

@@ -63,7 +63,8 @@ PROFILES: dict[str, dict[str, Any]] = {
              "pc_sequences": 20000, "pc_test_period": 1000, "pc_T_test": 1000, "pc_checkpoint_every": 250,
              "pc_baseline_horizons": (0, 1, 2)},
 }
-PROFILES["quick"].update(mnist_encodings=("rate", "time"), mnist_decoders=("conv",), mnist_examples=480, mnist_mlp_examples=480, mnist_batch=1,
+PROFILES["quick"].update(mnist_encodings=("rate", "time"), mnist_decoders=("conv",), mnist_examples=480,
+                         mnist_mlp_examples=480, mnist_batch=1,
                          mnist_test_period=240, mnist_n_test=200, mnist_trials=1, mnist_checkpoint_examples=160,
                          mnist_check_examples=96, mnist_check_batches=(1, 16), mnist_check_trials=2)
 PROFILES["full"].update(mnist_encodings=("rate", "time"), mnist_decoders=("linear", "mlp", "conv"), mnist_examples=20000,

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from snnlib.book.artifacts import Artifact
-from snnlib.book.tables import markdown_table, mean_sd
+from snnlib.book.tables import count, markdown_table, mean_sd
 from snnlib.core import coding, neurons
 from snnlib.core import temporal as tp
 from snnlib.core.metrics import InceptionScore, pooled_inception_score, sample_spread
@@ -42,11 +42,6 @@ T_MAX = tp.S4NN_T_MAX
 def fmt(value: float | None, digits: int = 1) -> str:
     """A number with ``digits`` decimals, or an en dash for a missing one."""
     return "–" if value is None else f"{value:.{digits}f}"
-
-
-def count(n: int) -> str:
-    """An integer with its thousands set off by a space, as in the book's prose (``60 000``)."""
-    return f"{n:,}".replace(",", " ")
 
 
 def pct(value: float | None, digits: int = 1) -> str:
