@@ -99,8 +99,9 @@ def mnist_curves(runs: Mapping[tuple[str, str, str], Artifact]) -> plt.Figure:
         ax.axhline(10, color="gray", lw=0.8, ls=":")
         ax.set(xlabel="training examples", title=f"{enc} code")
     axes[0, 0].set_ylabel("classifier accuracy (%)")
-    axes[0, -1].legend(frameon=False, fontsize=8)
     fig.tight_layout()
+    handles, labels = axes[0, -1].get_legend_handles_labels()  # below the panels: six lines would hide data
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=8)
     return fig
 
 
