@@ -273,9 +273,9 @@ if any(a is None for a in ablation.values()):
 #   A first hypothesis was the script's missing baseline: every update is the full learning
 #   signal (about $\log 210 \approx 5$ nats when the decoder cannot predict) times
 #   $\nabla \log p$. A paired ablation with the baseline of the authors' optimiser
-#   ({numref}`tab-001-baseline`) keeps the readout firing near the prior but predicts ahead no
-#   better, and learns the present pair far more slowly: the silence is a symptom, not the cause
-#   of the poor prediction ahead.
+#   ({numref}`tab-001-baseline`) keeps the readout firing near the prior, for VDIB and for rate
+#   decoding, but predicts ahead no better, and both learn the present pair far more slowly: the
+#   silence is a symptom, not the cause of the poor prediction ahead.
 # - **What the readout learns** ({numref}`fig-001-filters`, one trial): most neurons weight one or
 #   two input positions at lag 0 and little else, place fields for the present input, which is
 #   what reading the present pair needs; a few neurons keep only weak weights.
