@@ -51,7 +51,8 @@ def grid_table(summary: Mapping[tuple[int, str], CellSummary], depths, *, captio
 
 def grid_conclusions(summary: Mapping[tuple[int, str], CellSummary], depths) -> list[str]:
     """One sentence per depth, in numbers: the normalisations ranked by mean test accuracy, the
-    gap between the best and each other one, and whether the gap exceeds twice the larger sd."""
+    gap between the best and each other one, and whether the gap exceeds twice the larger sd (or,
+    with one seed per cell, that there is no spread to judge it by)."""
     out = []
     for depth in depths:
         cells = {n: summary[(depth, n)] for n in NORMS if (depth, n) in summary}
@@ -63,7 +64,8 @@ def grid_conclusions(summary: Mapping[tuple[int, str], CellSummary], depths) -> 
         for other in ranked[1:]:
             gap = cells[best].mean - cells[other].mean
             sds = [s for s in (cells[best].sd, cells[other].sd) if s is not None]
-            verdict = ("" if not sds else " (more than twice the larger sd)" if gap > 2 * max(sds)
+            verdict = (" (one seed each: no spread to judge the gap by)" if not sds
+                       else " (more than twice the larger sd)" if gap > 2 * max(sds)
                        else " (within twice the larger sd)")
             parts.append(f"{gap:.1f} points above {NORM_LABELS[other]}{verdict}")
         out.append(f"Depth {depth}: {NORM_LABELS[best]} is best at {cells[best].mean:.1f} %, "
