@@ -114,3 +114,20 @@ def test_browser_check_measures_tables_wider_than_the_column(tmp_path):
     assert len(problems) == 1 and "table wider than the text column" in problems[0]
     assert check_book.browser_check(chromium, tmp_path, "narrow", 0) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["narrow.html", "wide.html"]  # copies removed
+
+
+@pytest.mark.skipif(check_book.find_chromium() is None, reason="Chromium is not installed")
+def test_browser_check_measures_inline_code_past_the_column(tmp_path):
+    # inline code as Sphinx writes it: a span.pre per word, kept from wrapping by its basic.css
+    code = ('<p>Run <code class="docutils literal"><span class="pre">'
+            + ",".join(f"experiment_name_{i}" for i in range(20)) + "</span></code> now.</p>")
+    page = ('<html><head><style>span.pre {{ white-space: nowrap; }}</style>{}</head><body><main>'
+            '<article style="width: 400px">{}</article></main></body></html>')
+    (tmp_path / "long.html").write_text(page.format("", code))
+    # the book's stylesheet rule (book/_static/book.css) lets the code break inside the word
+    css = (check_book.ROOT / "book" / "_static" / "book.css").read_text()
+    (tmp_path / "wrapped.html").write_text(page.format(f"<style>{css}</style>", code))
+    chromium = check_book.find_chromium()
+    problems = check_book.browser_check(chromium, tmp_path, "long", 0)
+    assert len(problems) == 1 and "inline code wider than the text column" in problems[0]
+    assert check_book.browser_check(chromium, tmp_path, "wrapped", 0) == []

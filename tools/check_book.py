@@ -19,9 +19,9 @@ Static checks on every page named in _toc.yml:
 * the bibliography lists only works that a page cites, each with a year.
 Browser check, when Chromium is installed (``CHROMIUM`` or ``chromium`` on PATH): each page is
 loaded headless at 1280 px with the network off; MathJax must have typeset every math element of
-the page without a MathJax error, and no table and no display equation may be wider than the text
-column (measured in the page).  Without Chromium the browser check is skipped, and the script says
-so.
+the page without a MathJax error, no table and no display equation may be wider than the text
+column, and no inline code in a paragraph or list may run past it (measured in the page).  Without
+Chromium the browser check is skipped, and the script says so.
 Exit status 1 with a list of problems if any check fails.
 """
 
@@ -69,6 +69,11 @@ window.addEventListener('load', function () {
       var w = Math.max(el.scrollWidth, el.getBoundingClientRect().width);
       var room = Math.min(width, el.parentElement.clientWidth);  // the box the table or equation is in
       if (w > room + 2) { el.setAttribute('data-snn-overflow', Math.round(w) + ' px > ' + room + ' px'); }
+    });
+    var right = column.getBoundingClientRect().right;
+    main.querySelectorAll('p code, li code').forEach(function (el) {
+      var over = el.getBoundingClientRect().right - right;
+      if (over > 2) { el.setAttribute('data-snn-overflow', Math.round(over) + ' px past the column'); }
     });
     document.body.setAttribute('data-snn-measured', String(width));
   }
@@ -266,7 +271,7 @@ def browser_check(chromium: str, html_root: Path, page: str, n_math: int) -> lis
     if body is None or not body.get("data-snn-measured"):
         problems.append(f"{page}: the browser check could not measure the page's layout")
     for node in main.select("[data-snn-overflow]"):
-        what = "equation" if node.name == "mjx-container" else "table"
+        what = {"mjx-container": "equation", "code": "inline code"}.get(node.name, "table")
         problems.append(f"{page}: {what} wider than the text column ({node['data-snn-overflow']}): "
                         f"{node.get_text(' ', strip=True)[:60]!r}")
     return problems

@@ -98,23 +98,24 @@ def predictive_text(pc: Mapping[str, Artifact]) -> list[str]:
 
 def baseline_table(pc: Mapping[str, Artifact | None], ablation: Mapping[str, Artifact | None], *,
                    caption: str | None = None, label: str | None = None) -> str:
-    """Horizon by decoding at beta 1: best test accuracy and the readout's last spike rate, with the
-    authors' rule (no baseline) and with SNNSGD's baseline (``pc_<decoding>_baseline``); a decoding
-    whose ablation has not run yet keeps only its columns without the baseline."""
-    rows = []
+    """Horizon and decoding by rule at beta 1: best test accuracy and the readout's last spike rate
+    with the authors' rule (no baseline) and with SNNSGD's baseline (``pc_<decoding>_baseline``);
+    one row per horizon and decoding that has either run, a run still missing shown as "not run"."""
     horizons = sorted({h for a in ablation.values() if a is not None for h in a.arrays["horizon"].tolist()})
     names = {"vdib": "VDIB", "rate": "rate"}
-    columns = [(d, names[d] + suffix, art) for d in ("vdib", "rate")
-               for suffix, art in (("", pc.get(d)), (" + baseline", ablation.get(d)))
-               if suffix == "" or art is not None]
+    rows = []
     for h in horizons:
-        row = [str(h)]
-        for _, _, art in columns:
-            cell = None if art is None else summarise_predictive(art).get((h, 1.0))
-            row += [None, None] if cell is None else [mean_sd(cell.best, cell.best_sd, 1, "%"), f"{cell.rate:.3f}"]
-        rows.append(row)
-    header = ["δ"] + [x for _, title, _ in columns for x in (title, "spikes")]
-    return markdown_table(header, rows, "r" * len(header), caption=caption, label=label)
+        for d in ("vdib", "rate"):
+            arts = (pc.get(d), ablation.get(d))
+            if all(a is None for a in arts):
+                continue
+            row = [str(h), names[d]]
+            for art in arts:
+                cell = None if art is None else summarise_predictive(art).get((h, 1.0))
+                row += [None, None] if cell is None else [mean_sd(cell.best, cell.best_sd, 1, "%"), f"{cell.rate:.3f}"]
+            rows.append(row)
+    return markdown_table(["δ", "decoding", "no baseline", "spikes", "with baseline", "spikes"], rows, "rlrrrr",
+                          caption=caption, label=label)
 
 
 MnistRuns = Mapping[tuple[str, str, str], "Artifact | None"]
