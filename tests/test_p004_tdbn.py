@@ -201,5 +201,5 @@ def test_claims_and_conclusions_from_the_grid():
     assert "more than twice the larger sd" in line
     single = analysis.summarise_grid({(8, "tdbn", 0): _art(0.90), (8, "bn", 0): _art(0.89)})
     (line,) = analysis.grid_conclusions(single, (8,))
-    assert line == ("Depth 8: tdBN is best at 90.0 %, 1.0 points above BN (per step) "
-                    "(one seed each: no spread to judge the gap by).")
+    assert line == ("Depth 8: tdBN is best at 90.0 %, 1.0 points above BN (per step); "
+                    "one seed per cell, no spread to judge the gaps by.")

@@ -64,12 +64,12 @@ def grid_conclusions(summary: Mapping[tuple[int, str], CellSummary], depths) -> 
         for other in ranked[1:]:
             gap = cells[best].mean - cells[other].mean
             sds = [s for s in (cells[best].sd, cells[other].sd) if s is not None]
-            verdict = (" (one seed each: no spread to judge the gap by)" if not sds
-                       else " (more than twice the larger sd)" if gap > 2 * max(sds)
+            verdict = ("" if not sds else " (more than twice the larger sd)" if gap > 2 * max(sds)
                        else " (within twice the larger sd)")
             parts.append(f"{gap:.1f} points above {NORM_LABELS[other]}{verdict}")
+        single = all(c.sd is None for c in cells.values())
         out.append(f"Depth {depth}: {NORM_LABELS[best]} is best at {cells[best].mean:.1f} %, "
-                   + "; ".join(parts) + ".")
+                   + "; ".join(parts) + ("; one seed per cell, no spread to judge the gaps by" if single else "") + ".")
     return out
 
 
