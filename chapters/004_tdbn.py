@@ -284,8 +284,8 @@ if any(cell[0] == deepest and cell[2] == 0 for cell in runs):
                                              if (deepest, n, 0) in runs])))
 
 # %% [markdown]
-# **Reading the results.** Only seed 0 of the three has run in the full profile so far (the cells
-# still missing are listed above), so no cell has a spread yet and a gap of a point between two
+# **Reading the results.** Only seed 0 of the three has run in the full profile so far (n = 1 in
+# every cell of the table), so no cell has a spread yet and a gap of a point between two
 # normalisations is within what another seed could move. What seed 0 shows at this scale
 # (20 000 images, 5 epochs, 16-64 channels; {numref}`tab-004-grid`):
 #
