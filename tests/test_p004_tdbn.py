@@ -203,3 +203,14 @@ def test_claims_and_conclusions_from_the_grid():
     (line,) = analysis.grid_conclusions(single, (8,))
     assert line == ("Depth 8: tdBN is best at 90.0 %, 1.0 points above BN (per step); "
                     "one seed per cell, no spread to judge the gaps by.")
+    # partway through the seeds: a pair of one-seed cells beside a cell with two
+    mixed = analysis.summarise_grid({(8, "tdbn", 0): _art(0.90), (8, "tdbn", 1): _art(0.88),
+                                     (8, "bn", 0): _art(0.80), (8, "none", 0): _art(0.70)})
+    (line,) = analysis.grid_conclusions(mixed, (8,))
+    assert line == ("Depth 8: tdBN is best at 89.0 %, 9.0 points above BN (per step) (more than twice the larger sd); "
+                    "19.0 points above no normalisation (more than twice the larger sd).")
+    mixed = analysis.summarise_grid({(8, "tdbn", 0): _art(0.90), (8, "none", 1): _art(0.60),
+                                     (8, "none", 0): _art(0.62), (8, "bn", 0): _art(0.80)})
+    (line,) = analysis.grid_conclusions(mixed, (8,))
+    assert line == ("Depth 8: tdBN is best at 90.0 %, 10.0 points above BN (per step) (one seed each, no spread "
+                    "to judge it by); 29.0 points above no normalisation (more than twice the larger sd).")

@@ -52,7 +52,8 @@ def grid_table(summary: Mapping[tuple[int, str], CellSummary], depths, *, captio
 def grid_conclusions(summary: Mapping[tuple[int, str], CellSummary], depths) -> list[str]:
     """One sentence per depth, in numbers: the normalisations ranked by mean test accuracy, the
     gap between the best and each other one, and whether the gap exceeds twice the larger sd (or,
-    with one seed per cell, that there is no spread to judge it by)."""
+    with one seed in both cells, that there is no spread to judge it by: once per line where every
+    cell of the depth has one seed, per gap otherwise)."""
     out = []
     for depth in depths:
         cells = {n: summary[(depth, n)] for n in NORMS if (depth, n) in summary}
@@ -60,14 +61,15 @@ def grid_conclusions(summary: Mapping[tuple[int, str], CellSummary], depths) -> 
             continue
         ranked = sorted(cells, key=lambda n: -cells[n].mean)
         best = ranked[0]
+        single = all(c.sd is None for c in cells.values())
         parts = []
         for other in ranked[1:]:
             gap = cells[best].mean - cells[other].mean
             sds = [s for s in (cells[best].sd, cells[other].sd) if s is not None]
-            verdict = ("" if not sds else " (more than twice the larger sd)" if gap > 2 * max(sds)
+            verdict = ("" if single else " (one seed each, no spread to judge it by)" if not sds
+                       else " (more than twice the larger sd)" if gap > 2 * max(sds)
                        else " (within twice the larger sd)")
             parts.append(f"{gap:.1f} points above {NORM_LABELS[other]}{verdict}")
-        single = all(c.sd is None for c in cells.values())
         out.append(f"Depth {depth}: {NORM_LABELS[best]} is best at {cells[best].mean:.1f} %, "
                    + "; ".join(parts) + ("; one seed per cell, no spread to judge the gaps by" if single else "") + ".")
     return out
