@@ -29,6 +29,19 @@ def test_round_trip_and_format(tmp_path):
     assert claims[1].difference is None
 
 
+def test_numbers_are_stored_to_six_significant_digits(tmp_path):
+    """So that float noise (84.39999999999999, or a metric re-derived on another CPU that moves its
+    8th digit) neither shows in the file nor changes it."""
+    def claim(ours, sd):
+        return Claim("a", "x", paper=91.89, ours=ours, ours_sd=sd, n=3, unit="%", profile="full", source="T")
+
+    first = write_claims("c", "p", [claim(84.39999999999999, 0.123456789)], "full", root=tmp_path).read_text()
+    doc = json.loads(first)["claims"][0]
+    assert (doc["ours"], doc["ours_sd"], doc["paper"], doc["n"]) == (84.4, 0.123457, 91.89, 3)
+    second = write_claims("c", "p", [claim(84.40000003, 0.1234571)], "full", root=tmp_path).read_text()
+    assert second == first
+
+
 def test_quick_claims_never_overwrite_the_full_record(tmp_path):
     write_claims("p002", "002", _claims("full"), "full", root=tmp_path)
     quick = write_claims("p002", "002", _claims("quick"), "quick", root=tmp_path)

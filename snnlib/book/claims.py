@@ -71,17 +71,28 @@ def claims_path(chapter: str, profile: str, root: Path | None = None) -> Path:
 
 def write_claims(chapter: str, paper: str, claims: Iterable[Claim], profile: str,
                  root: Path | None = None) -> Path:
-    """Validate and atomically write a chapter's claims for ``profile``."""
+    """Validate and atomically write a chapter's claims for ``profile``, numbers to
+    :data:`STORED_DIGITS` significant digits."""
     claims = list(claims)
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate claim ids in {chapter}: {sorted({i for i in ids if ids.count(i) > 1})}")
     if any(c.profile != profile for c in claims):
         raise ValueError(f"every claim written for profile {profile!r} must carry that profile")
-    doc = {"paper": paper, "claims": [{k: asdict(c)[k] for k in FIELDS} for c in claims]}
+    doc = {"paper": paper, "claims": [{k: _stored(asdict(c)[k]) for k in FIELDS} for c in claims]}
     path = claims_path(chapter, profile, root)
     atomic_write_json(path, doc)
     return path
+
+
+STORED_DIGITS = 6
+"""Significant digits of a number in claims.json: more than any headline number carries, and few
+enough that re-deriving a metric on another CPU (an inception score through the classifier moves
+its 8th digit) writes the same file."""
+
+
+def _stored(value):
+    return float(f"{value:.{STORED_DIGITS}g}") if isinstance(value, float) else value
 
 
 def read_claims(chapter: str, profile: str = "full",
