@@ -241,6 +241,76 @@ def test_code_status_names_the_modules_that_changed(tmp_path):
 
 
 
+OLD_MODULE = '''"""A module."""
+import math
+
+RATE = 0.5
+
+
+def f(x):
+    """Doc."""
+    return x * RATE  # a comment
+
+
+def g(x):
+    return math.exp(x)
+'''
+
+
+def test_changed_definitions_ignore_comments_docstrings_and_additions():
+    edited = (OLD_MODULE.replace('"""Doc."""', '"""Another doc."""').replace("# a comment", "")
+              .replace('"""A module."""', '"""Renamed."""') + "\n\ndef h(x):\n    return x\n")
+    assert runner.changed_definitions(OLD_MODULE, edited) == []
+    assert set(runner.definitions(edited)) - set(runner.definitions(OLD_MODULE)) == {"h"}
+    edited = OLD_MODULE.replace("x * RATE", "x * RATE * 2").replace("RATE = 0.5", "RATE = 0.25")
+    assert runner.changed_definitions(OLD_MODULE, edited) == ["RATE", "f"]
+    edited = OLD_MODULE.replace("import math", "import math as m").split("def g")[0]
+    assert runner.changed_definitions(OLD_MODULE, edited) == ["g", runner.MODULE_LEVEL]
+
+
+def test_code_status_names_the_definitions_that_changed(tmp_path, monkeypatch):
+    """Where the recorded version is in the git history (here: handed in), the status says which
+    of its definitions changed."""
+    module, path, real = "snnlib.core.stdp", tmp_path / "stdp.py", runner._module_file
+    monkeypatch.setattr(runner, "_module_file", lambda name: path if name == module else real(name))
+    monkeypatch.setattr(runner, "recorded_source", lambda name, sha: OLD_MODULE if name == module else None)
+    path.write_text(OLD_MODULE)
+    recorded = runner.code_fingerprint([module])
+
+    def status(text):
+        path.write_text(text)
+        return runner.code_status({"code": recorded})
+
+    assert status(OLD_MODULE) == "unchanged"
+    assert status(OLD_MODULE.replace("x * RATE", "x * RATE * 2")) == "changed: `stdp` (`f`)"
+    assert status(OLD_MODULE + "\n\ndef h(x):\n    return x\n") == "changed: `stdp` (additions only)"
+    assert status(OLD_MODULE.replace("# a comment", "# another")) == "changed: `stdp` (comments and docstrings only)"
+    everything = (OLD_MODULE.replace("x * RATE", "-x").replace("0.5", "1").replace("exp", "log")
+                  .replace("import math", "import math, os"))
+    assert status(everything) == "changed: `stdp` (`RATE`, `f`, `g`, +1 more)"
+    monkeypatch.setattr(runner, "recorded_source", lambda name, sha: None)  # not in the history
+    assert status(everything) == "changed: `stdp`"
+
+
+def test_committed_versions_are_found_by_their_sha256(tmp_path):
+    import hashlib
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(git + ["init", "-q"], cwd=tmp_path, check=True)
+    path = tmp_path / "pkg" / "mod.py"
+    path.parent.mkdir()
+    texts = ["x = 1\n", "x = 2\n"]
+    for text in texts:
+        path.write_text(text)
+        subprocess.run(git + ["add", "."], cwd=tmp_path, check=True)
+        subprocess.run(git + ["commit", "-qm", "v"], cwd=tmp_path, check=True)
+    path.write_text("x = 3\n")  # not committed: not found
+    versions = runner._committed_versions(path)
+    assert versions == {hashlib.sha256(t.encode()).hexdigest(): t for t in texts}
+    assert runner._committed_versions(tmp_path.parent / "mod.py") == {}  # outside a repository
+
+
 def test_an_experiment_can_name_its_own_code_instead_of_the_contexts(tmp_path):
     ctx = runner.RunContext("ch", "full", True, root=tmp_path, code=("snnlib.papers.p002_competition",))
 

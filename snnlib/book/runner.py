@@ -337,9 +337,111 @@ def code_fingerprint(roots: Iterable[str]) -> dict:
     return {"roots": sorted(roots), "sha256": total, "modules": modules}
 
 
+MODULE_LEVEL = "module level"  # the top-level statements that define no name (imports, say)
+
+
+def _without_docstrings(node: ast.AST) -> ast.AST:
+    """``node`` with every bare string statement (docstrings) removed from its bodies."""
+    for child in ast.walk(node):
+        for name in ("body", "orelse", "finalbody"):
+            body = getattr(child, name, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                kept = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                                and isinstance(s.value.value, str))]
+                setattr(child, name, kept or [ast.Pass()])
+    return node
+
+
+def definitions(source: str) -> dict[str, str]:
+    """A module's top-level statements by the name each defines (a function, class or assigned
+    name; :data:`MODULE_LEVEL` for the rest), each as its syntax tree without docstrings, so that
+    comments, docstrings and layout do not count as a change."""
+    out: dict[str, list[str]] = {}
+    for node in _without_docstrings(ast.parse(source)).body:
+        if isinstance(node, ast.Pass):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            name = node.name
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+        else:
+            name = MODULE_LEVEL
+        out.setdefault(name, []).append(ast.dump(node))
+    return {name: "\n".join(dumps) for name, dumps in out.items()}
+
+
+def changed_definitions(old: str, new: str) -> list[str]:
+    """The top-level names (see :func:`definitions`) of the old version of a module that the new
+    one defines differently or no longer defines, in name order: the only edits that can change
+    what old code computed (a name added is new code; ``__all__`` only lists names)."""
+    before, after = definitions(old), definitions(new)
+    return sorted(name for name in before.keys() - {"__all__"} if before[name] != after.get(name))
+
+
+def _committed_versions(path: Path) -> dict[str, str]:
+    """Every committed version of file ``path`` in its git repository, by the sha256 of its bytes
+    (empty outside a git checkout)."""
+    try:
+        log = subprocess.run(["git", "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--",
+                              str(path)], cwd=path.parent, capture_output=True, text=True, check=True).stdout
+        blobs = sorted({line.split()[3] for line in log.splitlines() if line.startswith(":")} - {"0" * 40})
+        if not blobs:
+            return {}
+        raw = subprocess.run(["git", "cat-file", "--batch"], cwd=path.parent, input="\n".join(blobs).encode() + b"\n",
+                             capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    versions, at = {}, 0
+    while at < len(raw):
+        header_end = raw.index(b"\n", at)
+        size = int(raw[at:header_end].split()[2])
+        content = raw[header_end + 1:header_end + 1 + size]
+        versions[hashlib.sha256(content).hexdigest()] = content.decode()
+        at = header_end + 1 + size + 1
+    return versions
+
+
+_VERSIONS: dict[Path, dict[str, str]] = {}
+
+
+def recorded_source(module: str, sha256: str) -> str | None:
+    """The source of library module ``module`` whose sha256 a fingerprint recorded, found among
+    the module's committed versions (``None``: not committed, e.g. a run from a ``-dirty`` tree,
+    or no git history here)."""
+    path = _module_file(module)
+    if path is None:
+        return None
+    if path not in _VERSIONS:
+        _VERSIONS[path] = _committed_versions(path)
+    return _VERSIONS[path].get(sha256)
+
+
+def _changed_module(name: str, recorded_sha: str | None, shown: int = 3) -> str:
+    """One changed module for :func:`code_status`: its short name and, where the recorded version
+    is in the git history, which of its definitions changed (at most ``shown``)."""
+    label = f"`{name.rpartition('.')[2]}`"
+    old = recorded_source(name, recorded_sha) if recorded_sha else None
+    path = _module_file(name)
+    if old is None or path is None:
+        return label
+    new = path.read_text()
+    names = changed_definitions(old, new)
+    if not names:
+        grew = set(definitions(new)) - set(definitions(old))
+        return f"{label} ({'additions' if grew else 'comments and docstrings'} only)"
+    listed = [n if n == MODULE_LEVEL else f"`{n}`" for n in names[:shown]]
+    more = f", +{len(names) - shown} more" if len(names) > shown else ""
+    return f"{label} ({', '.join(listed)}{more})"
+
+
 def code_status(prov: Mapping[str, Any]) -> str:
     """"unchanged", "changed: <modules>" or "not recorded" for an artifact's provenance, comparing
-    its code fingerprint with the current sources."""
+    its code fingerprint with the current sources.  A changed module whose recorded version is in
+    the git history says which of its top-level definitions changed
+    (:func:`changed_definitions`), so that a reader can tell an edit to the code that made the
+    numbers from one elsewhere in the same file."""
     recorded = prov.get("code")
     if not recorded:
         return "not recorded"
@@ -348,7 +450,7 @@ def code_status(prov: Mapping[str, Any]) -> str:
         return "unchanged"
     changed = sorted(name for name in now["modules"].keys() | recorded["modules"].keys()
                      if now["modules"].get(name) != recorded["modules"].get(name))
-    return "changed: " + ", ".join(f"`{name.rpartition('.')[2]}`" for name in changed)
+    return "changed: " + ", ".join(_changed_module(name, recorded["modules"].get(name)) for name in changed)
 
 
 # --------------------------------------------------------------------------- experiments
