@@ -42,6 +42,22 @@ def test_debug_executor_runs_the_grid_in_process_wave_after_wave(results, tmp_pa
     assert again.waves == 0 and again.finished == []  # finished experiments are skipped
 
 
+def test_stale_lists_finished_experiments_whose_code_changed(results, tmp_path, capsys):
+    import json
+
+    launch.launch(CHAPTER, "quick", "debug", only="count_*", folder=tmp_path / "jobs", papers=PAPERS)
+    package = launch.paper_package(CHAPTER, PAPERS)
+    assert launch.stale_experiments(package, "quick") == {}
+    path = results / "count_b" / "metrics.json"
+    doc = json.loads(path.read_text())
+    code = doc["provenance"]["code"]
+    code["sha256"], code["modules"] = "0", {"snnlib.core.stdp": "0"}  # ran on code that has changed
+    path.write_text(json.dumps(doc))
+    stale = launch.stale_experiments(package, "quick")
+    assert stale == {"count_b": "changed: `stdp`"}
+    assert launch.pending_experiments(package, "quick") == ["after_a"]  # count_b is not rerun
+
+
 def test_local_pool_survives_a_killed_job_which_resumes_from_its_checkpoint(results, tmp_path, monkeypatch):
     monkeypatch.setenv("TINY_KILL_AT", "count_a:3")
     monkeypatch.setenv("TINY_KILL_MARKER", str(tmp_path / "killed"))

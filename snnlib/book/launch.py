@@ -4,6 +4,7 @@ as one SLURM job array through submitit.
     python -m snnlib.book.launch 002_competition --profile full --executor local --max-parallel 2
     python -m snnlib.book.launch 003_spiking_gan --executor slurm --partition gpu --gpus 1
     python -m snnlib.book.launch 002_competition --list            # what is still to run
+    python -m snnlib.book.launch 002_competition --stale           # what ran on code changed since
 
 **What runs.**  A chapter's paper package (``snnlib.papers.<pkg>``, found by its ``CHAPTER``)
 runs every protocol of the chapter in ``experiments.run_all(ctx)``; with ``ctx.train = False``
@@ -50,10 +51,10 @@ from typing import Sequence
 import submitit
 import torch
 
-from snnlib.book.runner import LAUNCH_VARIABLES, RunContext, denormals_flushed
+from snnlib.book.runner import LAUNCH_VARIABLES, RunContext, code_status, denormals_flushed
 
-__all__ = ["CheckpointableJob", "Job", "LaunchReport", "paper_package", "pending_experiments", "run_job", "launch",
-           "sbatch_script"]
+__all__ = ["CheckpointableJob", "Job", "LaunchReport", "paper_package", "pending_experiments", "stale_experiments",
+           "run_job", "launch", "sbatch_script"]
 
 PAPERS = "snnlib.papers"
 EXECUTORS = ("debug", "local", "slurm")
@@ -82,6 +83,17 @@ def pending_experiments(package: ModuleType, profile: str) -> list[str]:
     ctx = package.run_context(profile, False)
     _run_all(package, ctx)
     return list(dict.fromkeys(ctx.pending))
+
+
+def stale_experiments(package: ModuleType, profile: str) -> dict[str, str]:
+    """The finished experiments of the package's chapter whose library code has changed since
+    they ran, with what changed (:func:`~snnlib.book.runner.code_status`).  The launcher does not
+    rerun them (its settings and seed still match); deleting an artifact's folder makes it
+    pending again."""
+    ctx = package.run_context(profile, False)
+    _run_all(package, ctx)
+    status = {name: code_status(prov) for name, prov in ctx.found.items()}
+    return {name: s for name, s in status.items() if s.startswith("changed")}
 
 
 @dataclass(frozen=True)
@@ -267,10 +279,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout-min", type=int, default=24 * 60, help="SLURM time limit per job")
     parser.add_argument("--folder", default=".build/launch", help="submitit's job folder (shared)")
     parser.add_argument("--list", action="store_true", help="only list the pending experiments")
+    parser.add_argument("--stale", action="store_true",
+                        help="only list the finished experiments whose code changed since they ran")
     args = parser.parse_args(argv)
     if args.list:
         for name in _select(pending_experiments(paper_package(args.chapter), args.profile), args.only):
             print(name)
+        return 0
+    if args.stale:
+        stale = stale_experiments(paper_package(args.chapter), args.profile)
+        for name in _select(list(stale), args.only):
+            print(f"{name}: {stale[name]}")
         return 0
     try:
         report = launch(args.chapter, args.profile, args.executor, max_parallel=args.max_parallel,

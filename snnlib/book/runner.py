@@ -628,7 +628,8 @@ class RunContext:
     """Everything a chapter's experiments share: chapter, profile, the ``train`` selector (see
     :func:`wants_training`), seed, results root and the library code behind its numbers (module
     names for the code fingerprint, normally the chapter's paper package).  ``pending`` collects
-    the experiments that have no artifact and were not to be trained.
+    the experiments that have no artifact and were not to be trained, ``found`` the provenance of
+    the finished ones it read.
 
     Protocols are functions of a context (and their own arguments) that call
     :meth:`experiment`, so a chapter passes the context in instead of sharing globals.
@@ -642,6 +643,7 @@ class RunContext:
     code: tuple[str, ...] = ()
     device: str = "cpu"  # protocols that can use a GPU put their tensors here
     pending: list[str] = field(default_factory=list)
+    found: dict[str, dict] = field(default_factory=dict)  # finished artifacts read: name -> provenance
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -673,7 +675,9 @@ class RunContext:
         """
         exp = self._experiment(name, settings, None, code)
         if exp.is_complete():
-            return exp.load()
+            art = exp.load()
+            self.found[name] = art.provenance
+            return art
         if not wants_training(self.train, name):
             self.pending.append(name)
             return None
