@@ -214,3 +214,19 @@ def test_claims_and_conclusions_from_the_grid():
     (line,) = analysis.grid_conclusions(mixed, (8,))
     assert line == ("Depth 8: tdBN is best at 90.0 %, 10.0 points above BN (per step) (one seed each, no spread "
                     "to judge it by); 29.0 points above no normalisation (more than twice the larger sd).")
+
+
+def test_the_committed_cpu_cost_is_found_whatever_the_readers_thread_count():
+    """Its identity once held the reading process's thread count: a fresh clone's tests (2 threads)
+    did not find the artifact made with one."""
+    from snnlib.papers import p004_tdbn
+
+    threads = torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            ctx = p004_tdbn.run_context("full")
+            cost = experiments.cifar10_cpu_cost(ctx, config.profile_settings("full"))
+            assert ctx.pending == [] and cost.provenance["config"]["threads"] == 1
+    finally:
+        torch.set_num_threads(threads)
