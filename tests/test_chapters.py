@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import snnlib.papers
-from snnlib.book.claims import read_claims
+from snnlib.book.claims import _stored, read_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -61,9 +61,9 @@ def test_committed_claims_are_rederived_from_the_committed_artifacts(name):
 
 
 def _floats_rounded(claim: dict) -> dict:
-    """A claim with its floats to 6 significant digits: re-deriving a metric on another CPU (an
-    inception score through the classifier, say) moves its 8th digit."""
-    return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in claim.items()}
+    """A claim as claims.json stores it (floats to its significant digits): re-deriving a metric
+    on another CPU (an inception score through the classifier, say) moves its 8th digit."""
+    return {k: _stored(v) for k, v in claim.items()}
 
 
 @pytest.mark.parametrize("source", CHAPTERS, ids=[p.stem for p in CHAPTERS])

@@ -42,7 +42,7 @@ def test_debug_executor_runs_the_grid_in_process_wave_after_wave(results, tmp_pa
     assert again.waves == 0 and again.finished == []  # finished experiments are skipped
 
 
-def test_stale_lists_finished_experiments_whose_code_changed(results, tmp_path, capsys):
+def test_stale_lists_finished_experiments_whose_code_changed(results, tmp_path):
     import json
 
     launch.launch(CHAPTER, "quick", "debug", only="count_*", folder=tmp_path / "jobs", papers=PAPERS)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import io
 import hashlib
 import json
@@ -376,13 +377,17 @@ def changed_definitions(old: str, new: str) -> list[str]:
     """The top-level names (see :func:`definitions`) of the old version of a module that the new
     one defines differently or no longer defines, in name order: the only edits that can change
     what old code computed (a name added is new code; ``__all__`` only lists names)."""
-    before, after = definitions(old), definitions(new)
+    return _changed_names(definitions(old), definitions(new))
+
+
+def _changed_names(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
     return sorted(name for name in before.keys() - {"__all__"} if before[name] != after.get(name))
 
 
+@functools.lru_cache(maxsize=None)
 def _committed_versions(path: Path) -> dict[str, str]:
     """Every committed version of file ``path`` in its git repository, by the sha256 of its bytes
-    (empty outside a git checkout)."""
+    (empty outside a git checkout); read once per process."""
     try:
         log = subprocess.run(["git", "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--",
                               str(path)], cwd=path.parent, capture_output=True, text=True, check=True).stdout
@@ -403,9 +408,6 @@ def _committed_versions(path: Path) -> dict[str, str]:
     return versions
 
 
-_VERSIONS: dict[Path, dict[str, str]] = {}
-
-
 def recorded_source(module: str, sha256: str) -> str | None:
     """The source of library module ``module`` whose sha256 a fingerprint recorded, found among
     the module's committed versions (``None``: not committed, e.g. a run from a ``-dirty`` tree,
@@ -413,9 +415,7 @@ def recorded_source(module: str, sha256: str) -> str | None:
     path = _module_file(module)
     if path is None:
         return None
-    if path not in _VERSIONS:
-        _VERSIONS[path] = _committed_versions(path)
-    return _VERSIONS[path].get(sha256)
+    return _committed_versions(path).get(sha256)
 
 
 def _changed_module(name: str, recorded_sha: str | None, shown: int = 3) -> str:
@@ -426,11 +426,10 @@ def _changed_module(name: str, recorded_sha: str | None, shown: int = 3) -> str:
     path = _module_file(name)
     if old is None or path is None:
         return label
-    new = path.read_text()
-    names = changed_definitions(old, new)
+    before, after = definitions(old), definitions(path.read_text())
+    names = _changed_names(before, after)
     if not names:
-        grew = set(definitions(new)) - set(definitions(old))
-        return f"{label} ({'additions' if grew else 'comments and docstrings'} only)"
+        return f"{label} ({'additions' if after.keys() - before.keys() else 'comments and docstrings'} only)"
     listed = [n if n == MODULE_LEVEL else f"`{n}`" for n in names[:shown]]
     more = f", +{len(names) - shown} more" if len(names) > shown else ""
     return f"{label} ({', '.join(listed)}{more})"
