@@ -421,3 +421,17 @@ def test_benchmark_record_times_the_script_from_its_start(tmp_path, monkeypatch)
     assert artifact.provenance["wall_time_s"] == 42.5
     assert artifact.provenance["config"] == {"batch": 4} and artifact.provenance["seed"] == 3
     assert recording.directory == tmp_path / "ch" / "full" / "bench"
+
+
+def test_one_thread_sets_one_intraop_thread_and_restores_the_callers_count_even_on_error():
+    saved = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with runner.one_thread():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(RuntimeError), runner.one_thread():
+            raise RuntimeError("inside")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(saved)

@@ -28,6 +28,7 @@ made by code that has changed since (:func:`provenance_table`).
 from __future__ import annotations
 
 import ast
+import contextlib
 import fnmatch
 import functools
 import io
@@ -141,6 +142,20 @@ def denormals_flushed() -> bool:
     by one multiplication: long runs set it because decaying traces and Adam moments that sink
     below ~1e-38 otherwise slow float arithmetic several-fold, and it changes numbers only there."""
     return torch.tensor([1e-39], dtype=torch.float32).mul(1.0).item() == 0.0
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run a block on one torch intra-op thread, restoring the caller's count afterwards: for loops
+    of operations far too small to gain from parallelism (with several threads each parallel one
+    pays a thread wake-up), and for a timing whose identity must not depend on the reading
+    process's thread count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def environment() -> dict:

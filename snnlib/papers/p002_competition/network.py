@@ -85,7 +85,6 @@ thread (set and restored around the loop), and throughput grows with several rep
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import math
@@ -95,6 +94,7 @@ from typing import NamedTuple, Optional, Union
 import torch
 from torch import Tensor
 
+from snnlib.book.runner import one_thread
 from snnlib.core.coding import poisson_encode
 from snnlib.core.neurons import AdaptiveLIFParams, adaptive_lif_init_state, adaptive_lif_step
 from snnlib.core.stdp import trace_decay
@@ -544,22 +544,6 @@ def _clamp_cells_(w_flat: Tensor, cells: Tensor, low: Optional[float], high: Opt
     w_flat.put_(cells, w_flat.take(cells).clamp_(low, high))
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run the step loop on one intra-op thread (restored afterwards): its operations are far too
-    small to gain from parallelism, and with several threads each parallel one pays a thread
-    wake-up (with 2 threads the 25-channel LCSNN loop ran about 1.7x slower than with 1)."""
-    threads = torch.get_num_threads()
-    if threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 class _Kernel:
     """The training/inference step loop of one image per replica, as named phases.
 
@@ -797,7 +781,7 @@ def _run_images(
 ) -> tuple[CompetitionState, Tensor, Optional[SimulationRecord]]:
     """One image per replica, step by step in BindsNET's order: the phases of :class:`_Kernel`,
     on one intra-op thread."""
-    with _one_thread():
+    with one_thread():  # with 2 threads the 25-channel LCSNN loop ran about 1.7x slower than with 1
         kernel = _Kernel(state, image_spikes, config, learning)
         spikes_rec, v_rec = [], []
         for t in range(kernel.T):
