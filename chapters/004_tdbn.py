@@ -284,6 +284,22 @@ if any(cell[0] == deepest and cell[2] == 0 for cell in runs):
                                              if (deepest, n, 0) in runs])))
 
 # %% [markdown]
+# **Seed by seed.** Runs of one seed share their initialisation seed and the order of their
+# batches (the training subset is the same for every run), so a difference between two runs of
+# the same seed varies less than a difference of means over seeds. {numref}`tab-004-paired` lists
+# these differences; the counts under it say how often each one points the same way
+# (`analysis.paired_differences`, `analysis.paired_findings`).
+
+# %% tags=["remove-input"]
+paired = analysis.paired_differences(runs, settings["depths"])
+if paired:
+    display(Markdown(analysis.paired_table(
+        paired, settings["depths"], label="tab-004-paired",
+        caption=f"Differences of test accuracy (points) between runs of the same seed, in seed order ({profile} "
+                "profile). Last column: no normalisation at this depth minus no normalisation at the depth before.")))
+    display(Markdown("\n".join(f"- {line}" for line in analysis.paired_findings(paired, settings["depths"]))))
+
+# %% [markdown]
 # **Reading the results.** Seeds 0 and 1 of the three have run in the full profile so far (n = 2 in
 # every cell of the table). An sd from two seeds is a rough one, so "more than twice the larger
 # sd" above is a weak test; the orderings that hold in both seeds are the firmer evidence. What
