@@ -26,7 +26,7 @@ from torch.nn import functional as F
 
 from snnlib.book.artifacts import Artifact
 from snnlib.book.data import load_cifar10, load_fashion_mnist
-from snnlib.book.runner import Experiment, RunContext
+from snnlib.book.runner import Experiment, RunContext, one_thread
 from snnlib.papers.p004_tdbn.config import CIFAR10, grid, grid_name, profile_settings
 from snnlib.papers.p004_tdbn.models import NORMS, ResNetConfig, SpikingResNet, fashion_resnet
 
@@ -233,12 +233,8 @@ def cifar10_cpu_cost(ctx: RunContext, settings: Mapping[str, Any]) -> Artifact |
     keys = {"network": dataclasses.asdict(CIFAR10["network"]), "batch": batch, "timing_batches": n, "threads": 1}
 
     def body(exp: Experiment) -> Artifact:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_thread():
             return _time_steps(exp, batch, n)
-        finally:
-            torch.set_num_threads(threads)
 
     return ctx.experiment("cifar10_cpu_cost", keys, body)
 
