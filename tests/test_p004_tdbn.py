@@ -185,25 +185,29 @@ def _art(acc):
 
 
 
-def test_seed_paired_differences_table_and_counts():
+def test_seed_paired_differences_tables_and_counts():
     runs = {(8, "none", 0): _art(0.70), (8, "bn", 0): _art(0.80), (8, "tdbn", 0): _art(0.82),
             (8, "none", 1): _art(0.72), (8, "bn", 1): _art(0.81), (8, "tdbn", 1): _art(0.79),
             (14, "none", 0): _art(0.75), (14, "bn", 0): _art(0.74), (14, "tdbn", 0): _art(0.78),
             (14, "none", 1): _art(0.71), (14, "tdbn", 1): _art(0.80)}  # seed 1 of BN at 14 not run
     diffs = analysis.paired_differences(runs, (8, 14, 20))
     assert [s for s, _ in diffs[("tdbn", "bn")][14]] == [0] and 20 not in diffs[("tdbn", "none")]
-    assert [round(d, 6) for _, d in diffs[analysis.DEEPER][14]] == [5.0, -1.0]  # none at 14 minus none at 8
-    table = analysis.paired_table(diffs, (8, 14, 20))
-    assert table.splitlines()[2:] == [
-        "| 8 | +12.0, +7.0 | +10.0, +9.0 | +2.0, \u22122.0 | – |",
-        "| 14 | +3.0, +9.0 | \u22121.0 (seed 0) | +4.0 (seed 0) | +5.0, \u22121.0 |",
-        "| 20 | – | – | – | – |"]
+    assert [round(d, 6) for _, d in diffs[analysis.deeper("none")][14]] == [5.0, -1.0]  # none at 14 minus at 8
+    assert analysis.paired_table(diffs, (8, 14, 20)).splitlines()[2:] == [
+        "| 8 | +12.0, +7.0 | +10.0, +9.0 | +2.0, \u22122.0 |",
+        "| 14 | +3.0, +9.0 | \u22121.0 (seed 0) | +4.0 (seed 0) |",
+        "| 20 | – | – | – |"]
+    assert analysis.depth_table(diffs, (8, 14, 20)).splitlines()[2:] == [
+        "| 8 → 14 | +5.0, \u22121.0 | \u22126.0 (seed 0) | \u22124.0, +1.0 |",
+        "| 14 → 20 | – | – | – |"]
     assert analysis.paired_findings(diffs, (8, 14, 20)) == [
         "tdBN ends above no normalisation in 4 of 4 seed pairs (smallest difference +3.0 points: depth 14, seed 0).",
         "BN (per step) ends above no normalisation in 2 of 3 seed pairs (smallest difference \u22121.0 points: "
         "depth 14, seed 0).",
         "tdBN ends above BN (per step) at depth 8 in 1 of 2 seeds; at depth 14 in 1 of 1 seeds.",
-        "No normalisation ends above itself one depth shallower from depth 8 to 14 in 1 of 2 seeds."]
+        "From depth 8 to 14, accuracy rises in 1 of 2 seeds with no normalisation, 0 of 1 seeds with BN (per step), "
+        "1 of 2 seeds with tdBN."]
+
 
 def test_claims_and_conclusions_from_the_grid():
     runs = {(8, "tdbn", 0): _art(0.90), (8, "tdbn", 1): _art(0.88), (8, "none", 0): _art(0.50),

@@ -11,8 +11,8 @@ from snnlib.book.tables import markdown_table, mean_sd
 from snnlib.papers.p004_tdbn.config import NORM_LABELS
 from snnlib.papers.p004_tdbn.models import NORMS
 
-__all__ = ["CellSummary", "summarise_grid", "grid_table", "grid_conclusions", "PAIRS", "paired_differences",
-           "paired_table", "paired_findings", "gradient_spread", "balance_text", "PAPER_TABLE", "paper_table"]
+__all__ = ["CellSummary", "summarise_grid", "grid_table", "grid_conclusions", "PAIRS", "deeper", "paired_differences",
+           "paired_table", "depth_table", "paired_findings", "gradient_spread", "balance_text", "PAPER_TABLE", "paper_table"]
 
 
 class CellSummary(NamedTuple):
@@ -76,21 +76,24 @@ def grid_conclusions(summary: Mapping[tuple[int, str], CellSummary], depths) -> 
 
 
 PAIRS = (("tdbn", "none"), ("bn", "none"), ("tdbn", "bn"))
-"""The seed-paired comparisons of :func:`paired_differences`: each normalisation against none, and
-tdBN against per-step BN."""
+"""The seed-paired comparisons between normalisations of :func:`paired_differences`: each
+normalisation against none, and tdBN against per-step BN."""
 
 _SHORT = {"none": "none", "bn": "BN", "tdbn": "tdBN"}
-DEEPER = ("none", "deeper")
-"""The key of :func:`paired_differences` for no normalisation against itself one depth shallower."""
+
+
+def deeper(norm: str) -> tuple[str, str]:
+    """The key of :func:`paired_differences` for ``norm`` against itself one depth shallower."""
+    return ("deeper", norm)
 
 
 def paired_differences(runs: Mapping[tuple[int, str, int], Artifact], depths
                        ) -> dict[tuple[str, str], dict[int, list[tuple[int, float]]]]:
     """Differences of test accuracy (points) between runs of the same seed (same initialisation
-    seed, training subset and batch order), by comparison and depth, as ``(seed, a - b)`` in seed
-    order over the seeds that have both runs: for each pair ``(a, b)`` of :data:`PAIRS` at that
-    depth, and for :data:`DEEPER`, no normalisation at that depth minus at the previous one of
-    ``depths``.  Depths with no such seed are left out."""
+    seed and batch order), by comparison and depth, as ``(seed, a - b)`` in seed order over the
+    seeds that have both runs: for each pair ``(a, b)`` of :data:`PAIRS` at that depth, and for
+    :func:`deeper` of each normalisation, that normalisation at this depth minus at the previous
+    one of ``depths``.  Depths with no such seed are left out."""
     acc = {cell: 100 * art.metrics["test_acc"] for cell, art in runs.items()}
     seeds = sorted({seed for _, _, seed in acc})
     out: dict[tuple[str, str], dict[int, list[tuple[int, float]]]] = {}
@@ -104,8 +107,9 @@ def paired_differences(runs: Mapping[tuple[int, str, int], Artifact], depths
     for i, depth in enumerate(depths):
         for a, b in PAIRS:
             add((a, b), depth, (depth, a), (depth, b))
-        if i:
-            add(DEEPER, depth, (depth, "none"), (depths[i - 1], "none"))
+        for norm in NORMS:
+            if i:
+                add(deeper(norm), depth, (depth, norm), (depths[i - 1], norm))
     return out
 
 
@@ -113,46 +117,64 @@ def _signed(points: float) -> str:
     return f"{points:+.1f}".replace("-", "\u2212")  # a minus sign, as wide as the plus
 
 
+def _seed_cell(pairs, all_seeds) -> str:
+    """Signed differences in seed order (with the seed where one is missing); "–" for none."""
+    if pairs is None:
+        return "–"
+    full = [s for s, _ in pairs] == all_seeds
+    return ", ".join(_signed(d) if full else f"{_signed(d)} (seed {s})" for s, d in pairs)
+
+
+def _all_seeds(diffs) -> list[int]:
+    return sorted({s for by_depth in diffs.values() for pairs in by_depth.values() for s, _ in pairs})
+
+
 def paired_table(diffs: Mapping[tuple[str, str], Mapping[int, list[tuple[int, float]]]], depths, *,
                  caption: str | None = None, label: str | None = None) -> str:
-    """:func:`paired_differences` as a table: one row per depth, one column per comparison, each
-    cell the signed differences in seed order (with the seed where a seed is missing)."""
-    all_seeds = sorted({s for by_depth in diffs.values() for pairs in by_depth.values() for s, _ in pairs})
-    columns = [*PAIRS, DEEPER]
-    header = ["depth", *(f"{_SHORT[a]} − {_SHORT[b]}" for a, b in PAIRS),
-              "none − none, previous depth"]
+    """The :data:`PAIRS` of :func:`paired_differences` as a table: one row per depth, one column
+    per pair, each cell the signed differences in seed order."""
+    seeds = _all_seeds(diffs)
+    rows = [[str(depth), *(_seed_cell(diffs.get(pair, {}).get(depth), seeds) for pair in PAIRS)] for depth in depths]
+    return markdown_table(["depth", *(f"{_SHORT[a]} − {_SHORT[b]}" for a, b in PAIRS)], rows, "r" * (1 + len(PAIRS)),
+                          caption=caption, label=label)
 
-    def cell(pairs):
-        if pairs is None:
-            return "–"
-        full = [s for s, _ in pairs] == all_seeds
-        return ", ".join(_signed(d) if full else f"{_signed(d)} (seed {s})" for s, d in pairs)
 
-    rows = [[str(depth), *(cell(diffs.get(key, {}).get(depth)) for key in columns)] for depth in depths]
-    return markdown_table(header, rows, "r" * len(header), caption=caption, label=label)
+def depth_table(diffs: Mapping[tuple[str, str], Mapping[int, list[tuple[int, float]]]], depths, *,
+                caption: str | None = None, label: str | None = None) -> str:
+    """The :func:`deeper` differences of :func:`paired_differences` as a table: one row per step in
+    depth, one column per normalisation, each cell the signed differences in seed order."""
+    seeds = _all_seeds(diffs)
+    rows = [[f"{depths[i - 1]} → {depth}", *(_seed_cell(diffs.get(deeper(n), {}).get(depth), seeds) for n in NORMS)]
+            for i, depth in enumerate(depths) if i]
+    return markdown_table(["depth", *(NORM_LABELS[n] for n in NORMS)], rows, "r" * (1 + len(NORMS)),
+                          caption=caption, label=label)
+
+
+def _share(pairs) -> str:
+    return f"{sum(d > 0 for _, d in pairs)} of {len(pairs)}"
 
 
 def paired_findings(diffs: Mapping[tuple[str, str], Mapping[int, list[tuple[int, float]]]], depths) -> list[str]:
     """The seed-paired comparisons in counts: how often each normalisation ends above none (with
-    the smallest difference), and per depth how often tdBN ends above BN and how often no
-    normalisation ends above itself one depth shallower."""
+    the smallest difference), per depth how often tdBN ends above BN, and per step in depth how
+    often each normalisation ends above itself one depth shallower."""
     out = []
     for a, b in PAIRS[:2]:
         pairs = [(depth, s, d) for depth, ps in sorted(diffs.get((a, b), {}).items()) for s, d in ps]
         if pairs:
             depth, seed, low = min(pairs, key=lambda x: x[2])
-            out.append(f"{NORM_LABELS[a]} ends above no normalisation in {sum(d > 0 for _, _, d in pairs)} of "
-                       f"{len(pairs)} seed pairs (smallest difference {_signed(low)} points: depth {depth}, seed {seed}).")
+            out.append(f"{NORM_LABELS[a]} ends above no normalisation in {_share([(s, d) for _, s, d in pairs])} "
+                       f"seed pairs (smallest difference {_signed(low)} points: depth {depth}, seed {seed}).")
     tdbn_bn = diffs.get(("tdbn", "bn"), {})
     if tdbn_bn:
         out.append("tdBN ends above BN (per step) " + "; ".join(
-            f"at depth {depth} in {sum(d > 0 for _, d in tdbn_bn[depth])} of {len(tdbn_bn[depth])} seeds"
-            for depth in depths if depth in tdbn_bn) + ".")
-    deeper = diffs.get(DEEPER, {})
-    if deeper:
-        out.append("No normalisation ends above itself one depth shallower " + "; ".join(
-            f"from depth {depths[i - 1]} to {depth} in {sum(d > 0 for _, d in deeper[depth])} of "
-            f"{len(deeper[depth])} seeds" for i, depth in enumerate(depths) if depth in deeper) + ".")
+            f"at depth {depth} in {_share(tdbn_bn[depth])} seeds" for depth in depths if depth in tdbn_bn) + ".")
+    for i, depth in enumerate(depths):
+        gains = [(n, diffs.get(deeper(n), {}).get(depth)) for n in NORMS]
+        gains = [(n, pairs) for n, pairs in gains if pairs]
+        if i and gains:
+            out.append(f"From depth {depths[i - 1]} to {depth}, accuracy rises in " + ", ".join(
+                f"{_share(pairs)} seeds with {NORM_LABELS[n]}" for n, pairs in gains) + ".")
     return out
 
 
