@@ -56,7 +56,8 @@ ctx = paper000.run_context(profile, train)
 # ## Profiles
 #
 # The paper trains for 150 epochs. Here one epoch of the spiking GAN (469 batches of 128 MNIST
-# images, 30 steps each, forward and backward) costs 20 to 30 minutes of one CPU core, so the
+# images, 30 steps each, forward and backward) costs about ten minutes of one CPU core or more
+# (measured below {numref}`tab-000-runs`), so 150 epochs would take a day or more per run; the
 # **full** profile trains 12 epochs per run, stated beside every number: both generators with the
 # paper's optimiser, and both again with the larger learning rate of the DCGAN recipe, so that the
 # comparison is also made after the generators have learned something (a budget-matched test of
@@ -211,6 +212,7 @@ runs = experiments.train_gans(ctx, settings, scorer)
 
 # %% tags=["remove-input"]
 display(Markdown(analysis.runs_table(runs, ceiling.inception, settings["n_eval"])))
+display(Markdown(analysis.cost_text(runs)))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "(a) Inception score (the book's MNIST classifier, 1 000 samples of fixed noise) and (b) Fréchet distance to the test images after every epoch; solid: spiking generator, dashed: analog generator; blue: the paper's learning rate, orange: DCGAN's. Epoch 0 is before training. After paper Figs. 5 and 7.", "name": "fig-000-curves"}}
 if runs:
@@ -259,6 +261,14 @@ pilot_runs = experiments.pilots(ctx, settings, scorer)  # {name: artifact}
 # %% tags=["remove-input"]
 display(Markdown(analysis.pilots_table(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"],
                                       settings["batch"])))
+display(Markdown(analysis.pilots_text(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"])))
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "The first 16 samples of fixed noise after the pilots' epochs: the baseline (the spiking GAN at DCGAN's learning rate, at the same epoch) and each pilot.", "name": "fig-000-pilots"}}
+fig = figures.pilot_samples(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"])
+
+# %% tags=["remove-input"]
+if fig is not None:
+    display(Markdown(figure_provenance(ctx, ["spiking_dcgan_lr", *pilot_runs])))
 
 # %% [markdown]
 # ## Paper versus ours

@@ -170,3 +170,38 @@ def test_the_papers_claim_is_judged_by_best_score_and_epochs_to_reach_it():
     # a spiking GAN that never gets near: not similar in quality
     weak = analysis.compare(_run_with_is([2.0, 2.5, 3.0, 3.5]), _run_with_is([4.0, 4.7, 5.0, 5.0]))
     assert weak.spiking_epoch_to_90 is None and not weak.similar
+
+
+def _run_with(is_, fd, spread):
+    from snnlib.book.artifacts import Artifact
+
+    log = np.zeros((len(is_), 9))
+    log[:, 0], log[:, 1], log[:, 3], log[:, 4] = np.arange(len(is_)), is_, fd, spread
+    return Artifact({}, {"log": log}, {}, None)
+
+
+def test_pilots_are_read_against_the_baseline_at_the_same_epoch():
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    baseline = _run_with([1.0, 2.0, 3.0, 4.0], [900, 700, 500, 300], [0.1, 0.1, 0.1, 0.1])
+    better = _run_with([1.0, 2.5, 3.5], [900, 650, 450], [0.1, 0.1, 0.12])
+    # epoch 2 of both, not the baseline's last epoch (where it is ahead)
+    assert analysis.pilot_change(better, baseline, 2) == analysis.PilotChange(3.5, 3.0, 450, 500, 0.12, 0.1, "better")
+    assert analysis.pilot_change(baseline, better, 2).verdict == "worse"
+    mixed = _run_with([1.0, 2.0, 3.5], [900, 700, 600], [0.1, 0.1, 0.1])
+    assert analysis.pilot_change(mixed, baseline, 2).verdict == "mixed"
+    text = analysis.pilots_text({"pilot_batch_64": better, "pilot_noise_fresh": mixed}, baseline, 2)
+    assert "IS 3.50 against 3.00 (+0.50), FD 450 against 500 (-10 %)" in text and "mixed" in text
+    # a baseline that has not reached the pilots' epoch: nothing is read
+    assert analysis.pilots_text({"pilot_batch_64": better}, _run_with([1.0, 2.0], [9, 8], [0, 0]), 2).startswith("No pilot")
+
+
+def test_cost_per_epoch_divides_the_summed_wall_time_by_the_epochs_trained():
+    from snnlib.book.artifacts import Artifact
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    run = Artifact({}, {"log": np.zeros((5, 9))}, {}, None)  # epoch 0 and four trained epochs
+    run.provenance["wall_time_s"] = 4 * 600.0
+    assert analysis.minutes_per_epoch(run) == 10.0
+    assert analysis.cost_text({"analog": run}) == ("Minutes of one CPU core per epoch, scoring included, "
+                                                  "from each run's provenance: analog G, paper's lr 10.0.")

@@ -10,8 +10,8 @@ from snnlib.book.artifacts import Artifact
 from snnlib.book.tables import markdown_table
 from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
-__all__ = ["column", "RUN_LABEL", "runs_table", "pilots_table", "SIMILAR", "Comparison", "compare",
-           "comparison_text"]
+__all__ = ["column", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
+           "SIMILAR", "Comparison", "compare", "comparison_text"]
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
              "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
@@ -54,6 +54,21 @@ def runs_table(runs: Mapping[str, Artifact], ceiling_is: float, n_eval: int) -> 
                           label="tab-000-runs")
 
 
+def minutes_per_epoch(art: Artifact) -> float:
+    """Wall time of a run (its provenance, summed over resumptions) per epoch trained, in minutes;
+    the scoring after every epoch included."""
+    return art.provenance["wall_time_s"] / 60 / (len(art.arrays["log"]) - 1)
+
+
+def cost_text(runs: Mapping[str, Artifact]) -> str:
+    """What one epoch of each run cost, from the provenance (one sentence, Markdown)."""
+    if not runs:
+        return "No run has finished yet."
+    parts = [f"{RUN_LABEL[name]} {minutes_per_epoch(art):.1f}" for name, art in runs.items()]
+    return ("Minutes of one CPU core per epoch, scoring included, from each run's provenance: "
+            + "; ".join(parts) + ".")
+
+
 def pilots_table(pilots: Mapping[str, Artifact], baseline: Artifact | None, epochs: int, batch: int) -> str:
     """Each pilot of the paper's ambiguities after ``epochs`` epochs beside the baseline
     (``spiking_dcgan_lr``, batches of ``batch``, at the same epoch)."""
@@ -65,6 +80,50 @@ def pilots_table(pilots: Mapping[str, Artifact], baseline: Artifact | None, epoc
                           "lrrrrrrr", caption=f"The paper's ambiguities, one change each to the spiking GAN at DCGAN's "
                           f"learning rate (baseline: neurons after the last layer, one noise draw, batches of {batch}), after "
                           f"{epochs} epoch(s); columns as in {{numref}}`tab-000-runs`.", label="tab-000-pilots")
+
+
+class PilotChange(NamedTuple):
+    """One pilot against the baseline at the same epoch: inception score, Fréchet distance and
+    spread of each, and what the change did (``"better"``: higher IS and lower FD, ``"worse"``: the
+    opposite, ``"mixed"`` otherwise)."""
+
+    pilot_is: float
+    baseline_is: float
+    pilot_fd: float
+    baseline_fd: float
+    pilot_spread: float
+    baseline_spread: float
+    verdict: str
+
+
+def pilot_change(pilot: Artifact, baseline: Artifact, epoch: int) -> PilotChange:
+    """Compare ``pilot`` with ``baseline`` after ``epoch`` epochs (row ``epoch`` of both logs)."""
+    p, b = pilot.arrays["log"][epoch], baseline.arrays["log"][epoch]
+    i_is, i_fd, i_sp = (LOG_COLUMNS.index(c) for c in ("IS", "FD", "spread"))
+    up, down = p[i_is] > b[i_is], p[i_fd] < b[i_fd]
+    verdict = "better" if up and down else "worse" if not up and not down else "mixed"
+    return PilotChange(float(p[i_is]), float(b[i_is]), float(p[i_fd]), float(b[i_fd]), float(p[i_sp]),
+                       float(b[i_sp]), verdict)
+
+
+def pilots_text(pilots: Mapping[str, Artifact], baseline: Artifact | None, epochs: int) -> str:
+    """What each pilot changed against the baseline after ``epochs`` epochs (Markdown list), or a
+    sentence saying what is missing."""
+    ready = baseline is not None and len(baseline.arrays["log"]) > epochs
+    done = {name: art for name, art in pilots.items() if len(art.arrays["log"]) > epochs}
+    if not ready or not done:
+        return "No pilot can be read yet: " + ("the baseline has not reached that epoch." if not ready
+                                               else "no pilot has run.")
+    words = {"better": "higher IS and lower FD", "worse": "lower IS and higher FD", "mixed": "mixed"}
+    lines = []
+    for name, art in done.items():
+        c = pilot_change(art, baseline, epochs)
+        lines.append(f"- **{RUN_LABEL[name]}**: IS {c.pilot_is:.2f} against {c.baseline_is:.2f} "
+                     f"({c.pilot_is - c.baseline_is:+.2f}), FD {c.pilot_fd:.0f} against {c.baseline_fd:.0f} "
+                     f"({100 * (c.pilot_fd / c.baseline_fd - 1):+.0f} %), spread {c.pilot_spread:.3f} against "
+                     f"{c.baseline_spread:.3f}: {words[c.verdict]}.")
+    return (f"After {epochs} epoch(s), each pilot against the baseline (one run each, seed 0, so the "
+            f"differences have no error bar):\n\n" + "\n".join(lines))
 
 
 SIMILAR = {"is_ratio": 0.9, "epoch_ratio": 1.5}

@@ -11,7 +11,7 @@ import numpy as np
 from snnlib.book.artifacts import Artifact
 from snnlib.papers.p000_spiking_dcgan.analysis import RUN_LABEL, column
 
-__all__ = ["snapshot_epochs", "samples_over_training", "curves", "losses"]
+__all__ = ["snapshot_epochs", "samples_over_training", "pilot_samples", "curves", "losses"]
 
 
 def snapshot_epochs(art: Artifact) -> list[int]:
@@ -40,6 +40,22 @@ def samples_over_training(runs: Mapping[str, Artifact], names: Sequence[str]) ->
                 e = epochs[name][c]
                 ax.imshow(_grid(runs[name].arrays["snapshots"][e]), cmap="gray", vmin=0, vmax=255)
                 ax.set_title(f"{RUN_LABEL[name]}\nepoch {e}" if c == 0 else f"epoch {e}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def pilot_samples(pilots: Mapping[str, Artifact], baseline: Artifact | None, epoch: int) -> plt.Figure | None:
+    """The first 16 fixed-noise samples after ``epoch`` epochs of the baseline and of each pilot
+    that has reached it, side by side (``None`` when none has)."""
+    panels = [("baseline", baseline)] + [(RUN_LABEL[n], a) for n, a in pilots.items()]
+    panels = [(label, a) for label, a in panels if a is not None and len(a.arrays["snapshots"]) > epoch]
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.4 * len(panels), 2.7), squeeze=False)
+    for ax, (label, art) in zip(axes[0], panels):
+        ax.imshow(_grid(art.arrays["snapshots"][epoch]), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(label, fontsize=10)
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
