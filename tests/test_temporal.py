@@ -512,6 +512,16 @@ def test_train_image_kernel_is_bit_identical_to_s4nn_py_restatement(mnist_train_
     assert not np.array_equal(weights_t[0].T, start[0].numpy())
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blockwise_weight_decay_rounds_as_the_whole_array_expression(dtype):
+    # 781 rows of 400: several blocks and a short last one; S4NN.py's W -= lr*lamda*W, bit for bit
+    w = (np.random.default_rng(3).standard_normal((781, 400)) * 5).astype(dtype)
+    expected = w - dtype(0.2 * 1e-6) * w if dtype is np.float32 else w - (0.2 * 1e-6) * w
+    temporal._decay_in_place(w, 0.2 * 1e-6)
+    assert w.shape[0] > 2 * (temporal._DECAY_CHUNK_BYTES // (400 * w.itemsize))
+    assert np.array_equal(w, expected) and not np.array_equal(w, expected / (1 - 0.2 * 1e-6))
+
+
 def test_train_image_kernel_float32_matches_torch_path_times():
     gen = torch.Generator().manual_seed(11)
     weights = [torch.rand(30, 50, generator=gen) * 1.5 - 0.3, torch.rand(4, 30, generator=gen) * 2]

@@ -965,6 +965,22 @@ def _np_normalise(delta: np.ndarray, norm: str | None) -> np.ndarray:
     return delta / size if size != 0 else delta
 
 
+_DECAY_CHUNK_BYTES = 1 << 18
+
+
+def _decay_in_place(w: np.ndarray, rate: float) -> None:
+    """``w -= rate * w`` with the same rounding (each element: ``w - fl(rate * w)``), in blocks of
+    rows that stay in the cache: one pass over a ``[784, 400]`` float64 array takes half the time
+    of numpy's whole-array expression, which writes and rereads a temporary as large as ``w``."""
+    rows = max(1, _DECAY_CHUNK_BYTES // (w.shape[1] * w.itemsize))
+    scratch = np.empty((min(rows, w.shape[0]), w.shape[1]), dtype=w.dtype)
+    for start in range(0, w.shape[0], rows):
+        block = w[start:start + rows]
+        product = scratch[:len(block)]
+        np.multiply(rate, block, out=product)
+        np.subtract(block, product, out=block)
+
+
 def s4nn_train_image_(
     weights_t: Sequence[np.ndarray],
     input_times: np.ndarray,
@@ -991,7 +1007,7 @@ def s4nn_train_image_(
     image: the inputs that spike are sorted by time once per layer; the forward is a cumulative
     sum over their weight rows only; the gradient touches only the rows of inputs that spiked
     (``hasFired`` is a prefix of the time-sorted inputs for each neuron); the L2 decay is the
-    one pass over every weight.
+    one pass over every weight, made block by block (:func:`_decay_in_place`).
 
     No validation (this is the hot loop): the caller checks shapes and settings once.
 
@@ -1032,7 +1048,7 @@ def s4nn_train_image_(
         if step != 0:
             w[order] = rows - (delta * step) * fired_before
         if decay != 0:
-            w -= (step * decay) * w
+            _decay_in_place(w, step * decay)
         if not layer:
             break
         if backprop_weights != "current":
