@@ -593,7 +593,10 @@ display(Markdown(claims_table(shown, digits=1, label="tab-003-claims",
 # first-spike times from the time-sorted spiking inputs; `s4nn_train_image_`: one S4NN iteration in
 # place, in S4NN.py's order of float operations). `benchmarks/s4nn_vs_numpy_port.py` runs the
 # 784-400-10 classifier with them and with a numpy port of the authors' `S4NN.py`, from the same
-# weights on the same images; its recorded run gives {numref}`tab-003-speed`.
+# weights on the same images; its recorded run gives {numref}`tab-003-speed`, measured with every
+# other process on the machine paused. The ratio depends on the load: when other runs share the
+# cores the port's dense arrays slow down more than our kernel, so a ratio measured under load
+# flatters us (`benchmarks/README.md` lists both).
 
 # %% tags=["remove-input"]
 if bench:
