@@ -290,6 +290,10 @@ def test_benchmark_ratios_follow_from_the_times_shown():
     assert lines[3].ratio is None
     text = analysis.benchmark_markdown(bench)
     assert ":name: tab-002-speed" in text and "| training, 5 networks batched | 10.00 | 145.0 | 14.5× |" in text
+    assert "were bit-identical" in text
+    rounded = SimpleNamespace(metrics={**metrics, "xy_bit_identical": False, "max_abs_dw": 1.19e-7},
+                              provenance=bench.provenance)
+    assert "were **not** bit-identical (largest difference 1.2e-07)" in analysis.benchmark_markdown(rounded)
 
 
 def test_chapter_claims_mark_rows_not_run():

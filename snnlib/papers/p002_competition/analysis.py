@@ -836,7 +836,8 @@ def benchmark_markdown(bench: Artifact) -> str:
     which every ratio is the quotient of the two times on its line."""
     m, packages = bench.metrics, bench.provenance["packages"]
     same = "the same" if m["spikes_identical"] else "**not** the same"
-    weights = "bit-identical" if m["xy_bit_identical"] else "**not** bit-identical"
+    weights = ("bit-identical" if m["xy_bit_identical"] else
+               f"**not** bit-identical (largest difference {m['max_abs_dw']:.1e})")
     rows = [[line.what, f"{line.snnlib_ms:.2f}", None if line.bindsnet_ms is None else f"{line.bindsnet_ms:.1f}",
              "—" if line.ratio is None else f"{line.ratio:.1f}×"] for line in benchmark_lines(bench)]
     rows = [[cell if cell is not None else "—" for cell in row] for row in rows]
