@@ -304,7 +304,11 @@ display(Markdown(claims_table(chapter_claims, digits=2, label="tab-000-claims",
 #
 # `benchmarks/dcgan_vs_snntorch.py` trains the spiking GAN with both generators from the same
 # weights on the same batches (batch 64), checks that their spikes and losses agree on the first
-# batch, and times one iteration (D step and G step) of each.
+# batch, and times one iteration (D step and G step) of each. The gain is bounded: about three
+# quarters of an iteration on either side are the transposed convolutions, the same arithmetic in
+# both; the fast path saves the per-step overhead, the first layer's 29 repeated convolutions and
+# PyTorch's slow default kernel for transposed convolutions. Sparse and stride-free rewrites of
+# the convolutions were slower here (`benchmarks/README.md`).
 
 # %% tags=["remove-input"]
 if bench:
