@@ -239,6 +239,33 @@ if runs:
     display(Markdown(figure_provenance(ctx, list(runs))))
 
 # %% [markdown]
+# ## The spiking generators at the end of training
+#
+# {numref}`tab-000-activity` runs each final spiking generator once more on fixed noise and
+# measures what it does: how often each layer's neurons spike, how many output pixels spike at
+# all, and how strongly the images depend on G's weights (the norm of the gradient of their mean
+# grey level).
+
+# %% tags=["remove-input"]
+display(Markdown(analysis.activity_table(runs)))
+silent = analysis.silent_output_text(runs)
+if silent is not None:
+    display(Markdown(silent))
+
+# %% [markdown]
+# A spiking generator whose output layer has fallen silent is trapped, for two reasons that hold
+# whatever the run. Its images are then black or nearly so, and the discriminator has no biases
+# (the DCGAN template), so its logit for an all-black image is exactly 0 whatever its weights
+# (checked in `tests/test_p000_spiking_dcgan.py`) and close to 0 for a nearly black one:
+# $D(G(z)) \approx 1/2$, D's loss on the generated half and G's loss both stay near $\ln 2$, and
+# D gets (almost) no gradient from those images. The gradient
+# G still receives passes through the output neurons' surrogate, whose slope
+# $1/(1 + k\,|U - artheta|)^2$ (Eq. {eq}`eq-000-surrogate`) is tiny when the potentials lie far
+# below the threshold, and with $eta = 1$ no leak pulls them back. A sigmoid read-out (the
+# analog generator, and the sigmoid-output pilot below) has no such state: its image is never
+# exactly black, so D keeps scoring it and passing gradients back.
+
+# %% [markdown]
 # ## The paper's claim, tested
 #
 # The paper compares its two inception-score curves by eye: "the learning speed and the quality

@@ -205,3 +205,61 @@ def test_cost_per_epoch_divides_the_summed_wall_time_by_the_epochs_trained():
     assert analysis.minutes_per_epoch(run) == 10.0
     assert analysis.cost_text({"analog": run}) == ("Minutes of one CPU core per epoch, scoring included, "
                                                   "from each run's provenance: analog G, paper's lr 10.0.")
+
+
+def _spiking_artifact(generator, output="spikes"):
+    from snnlib.book.artifacts import Artifact
+
+    config = {"kind": "spiking", "generator": {**vars(generator.config), "output": output}}
+    return Artifact({}, {"log": np.zeros((3, 9))}, {"config": config}, {"generator": generator.state_dict()})
+
+
+def test_generator_activity_tells_a_silent_output_layer_from_a_live_one():
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    torch.manual_seed(0)
+    g = models.SpikingGenerator(models.GeneratorConfig(num_steps=8))
+    for conv in g.layers.convs:
+        torch.nn.init.normal_(conv.weight, 0.0, 0.3)
+    live = analysis.generator_activity(_spiking_artifact(g), n=8)
+    assert live.pixels_spiking > 0 and live.mean_grey > 0 and live.gradient_norm > 0
+    assert len(live.firing) == 4 and all(0 < f < 1 for f in live.firing)
+    # an output layer driven far below threshold: no pixel spikes, the image is black, and the
+    # fast sigmoid's slope there, 1 / (1 + 25 |U - 0.4|)^2, leaves almost no gradient
+    with torch.no_grad():
+        g.layers.convs[3].weight.copy_(-g.layers.convs[3].weight.abs() * 50)
+    silent = analysis.generator_activity(_spiking_artifact(g), n=8)
+    assert silent.pixels_spiking == 0 and silent.mean_grey == 0 and silent.firing[3] == 0
+    assert silent.firing[:3] == live.firing[:3]  # the hidden layers are untouched
+    assert silent.gradient_norm < 1e-3 * live.gradient_norm
+
+
+def test_a_silent_generator_is_reported_with_its_last_epoch_losses():
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    torch.manual_seed(0)
+    g = models.SpikingGenerator(models.GeneratorConfig(num_steps=8))
+    for conv in g.layers.convs:
+        torch.nn.init.normal_(conv.weight, 0.0, 0.3)
+    art = _spiking_artifact(g)  # two epochs of three steps each
+    art.arrays["losses"] = np.array([[9.0, 9.0]] * 3 + [[0.6, 0.7], [0.8, 0.7], [0.7, 0.7]])
+    art.metrics.update(best_is=3.5, best_is_epoch=1)
+    assert analysis.last_epoch_losses(art) == pytest.approx((0.7, 0.7))
+    assert analysis.silent_output_text({"spiking_dcgan_lr": art}, n=8) is None  # its output spikes
+    with torch.no_grad():
+        g.layers.convs[3].weight.copy_(-g.layers.convs[3].weight.abs() * 50)
+    art.weights = {"generator": g.state_dict()}
+    text = analysis.silent_output_text({"spiking_dcgan_lr": art}, n=8)
+    assert "peaked at epoch 1 (3.50); after epoch 2 only 0 % of its output pixels spike on 8 samples" in text
+    assert "D's loss averaged 0.700 and G's 0.700, against ln 2 = 0.693" in text
+
+
+def test_an_all_black_image_gets_a_logit_of_zero_from_any_discriminator():
+    # no biases (the DCGAN template): D(0) = 1/2 whatever D has learned, so neither loss can
+    # push a black generator anywhere through D
+    torch.manual_seed(0)
+    d = models.Discriminator()
+    for p in d.parameters():
+        torch.nn.init.normal_(p, 0.0, 1.0)
+    assert torch.equal(d(torch.zeros(3, 1, 28, 28)), torch.zeros(3))
+    assert d(torch.full((1, 1, 28, 28), 0.1)).abs().item() > 0

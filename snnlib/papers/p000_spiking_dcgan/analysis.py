@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Mapping, NamedTuple
 
 import numpy as np
+import torch
 
 from snnlib.book.artifacts import Artifact
 from snnlib.book.tables import markdown_table
+from snnlib.papers.p000_spiking_dcgan import models
 from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
 __all__ = ["column", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
-           "SIMILAR", "Comparison", "compare", "comparison_text"]
+           "GeneratorActivity", "generator_activity", "activity_table", "last_epoch_losses",
+           "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "comparison_text"]
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
              "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
@@ -124,6 +127,88 @@ def pilots_text(pilots: Mapping[str, Artifact], baseline: Artifact | None, epoch
                      f"{c.baseline_spread:.3f}: {words[c.verdict]}.")
     return (f"After {epochs} epoch(s), each pilot against the baseline (one run each, seed 0, so the "
             f"differences have no error bar):\n\n" + "\n".join(lines))
+
+
+class GeneratorActivity(NamedTuple):
+    """What a trained spiking generator does on fixed noise (:func:`generator_activity`)."""
+
+    firing: list[float]
+    """Share of neuron-steps with a spike in each neuron layer (three, or four with output neurons)."""
+    pixels_spiking: float | None
+    """Share of output pixels that spike at least once in the 30 steps (``None``: sigmoid output)."""
+    mean_grey: float
+    """Mean pixel value of the images, in [0, 1]."""
+    gradient_norm: float
+    """Norm of the gradient of the images' mean grey level with respect to all of G's weights: how
+    much a loss on the images can move G at all."""
+
+
+def generator_activity(art: Artifact, n: int = 256, seed: int = 1) -> GeneratorActivity:
+    """Run the final generator of a spiking run (its committed weights and config) on ``n`` samples
+    of fixed noise (``seed``) and measure its layers' activity and its gradient."""
+    g = models.SpikingGenerator(models.GeneratorConfig(**art.provenance["config"]["generator"]))
+    g.load_state_dict(art.weights["generator"])
+    z = models.sample_noise(n, g.config, generator=torch.Generator().manual_seed(seed))
+    images, layers = g(z)
+    g.zero_grad(set_to_none=True)
+    images.mean().backward()
+    norm = torch.sqrt(sum((p.grad ** 2).sum() for p in g.parameters() if p.grad is not None))
+    pixels = (layers[3].sum(0) > 0).float().mean().item() if g.config.output == "spikes" else None
+    return GeneratorActivity([s.mean().item() for s in layers], pixels, images.mean().item(), norm.item())
+
+
+def activity_table(runs: Mapping[str, Artifact], n: int = 256) -> str:
+    """:func:`generator_activity` of every spiking run in ``runs`` that has weights (numbered table)."""
+    rows = []
+    for name, art in runs.items():
+        if art.provenance["config"].get("kind") != "spiking" or not art.weights:
+            continue
+        a = generator_activity(art, n)
+        firing = " / ".join(f"{100 * f:.0f}" for f in a.firing)
+        rows.append([RUN_LABEL[name], len(art.arrays["log"]) - 1, firing,
+                     "n/a (sigmoid)" if a.pixels_spiking is None else f"{100 * a.pixels_spiking:.3g} %",
+                     f"{a.mean_grey:.3f}", f"{a.gradient_norm:.1e}"])
+    return markdown_table(["run", "epochs", "spiking neuron-steps per layer (%)", "output pixels that spike",
+                           "mean grey", "gradient norm"], rows, "lrrrrr",
+                          caption=f"The final spiking generators on {n} samples of fixed noise: the share of "
+                          "neuron-steps with a spike in each neuron layer (first to last), the share of output "
+                          "pixels that spike at least once, the images' mean grey level and the norm of its "
+                          "gradient with respect to all of G's weights (`analysis.generator_activity`).",
+                          label="tab-000-activity")
+
+
+def last_epoch_losses(art: Artifact) -> tuple[float, float]:
+    """D's and G's loss averaged over the last epoch's steps of a GAN run."""
+    losses = art.arrays["losses"]
+    per_epoch = len(losses) // (len(art.arrays["log"]) - 1)
+    d, g = losses[-per_epoch:].mean(axis=0)
+    return float(d), float(g)
+
+
+SILENT_PIXELS = 1e-3
+"""A generator whose output pixels spike in fewer than this share of cases (pixel and sample) is
+called silent by :func:`silent_output_text`."""
+
+
+def silent_output_text(runs: Mapping[str, Artifact], n: int = 256) -> str | None:
+    """For each spiking run whose final generator is silent (:data:`SILENT_PIXELS`) on ``n``
+    samples of fixed noise: when its IS peaked, and its losses over the last epoch beside ln 2
+    (Markdown); ``None`` when there is no such run."""
+    parts = []
+    for name, art in runs.items():
+        if art.provenance["config"].get("kind") != "spiking" or not art.weights:
+            continue
+        activity = generator_activity(art, n)
+        if activity.pixels_spiking is None or activity.pixels_spiking >= SILENT_PIXELS:
+            continue
+        d, g = last_epoch_losses(art)
+        epochs = len(art.arrays["log"]) - 1
+        parts.append(f"**{RUN_LABEL[name]}**: its inception score peaked at epoch {art.metrics['best_is_epoch']} "
+                     f"({art.metrics['best_is']:.2f}); after epoch {epochs} only {100 * activity.pixels_spiking:.2g} % "
+                     f"of its output pixels spike on {n} samples (mean grey {activity.mean_grey:.1e}), "
+                     f"while its hidden layers still fire ({{numref}}`tab-000-activity`). Over its last epoch D's "
+                     f"loss averaged {d:.3f} and G's {g:.3f}, against ln 2 = {np.log(2):.3f}.")
+    return " ".join(parts) if parts else None
 
 
 SIMILAR = {"is_ratio": 0.9, "epoch_ratio": 1.5}
