@@ -157,8 +157,9 @@ def generator_activity(art: Artifact, n: int = 256, seed: int = 1) -> GeneratorA
     return GeneratorActivity([s.mean().item() for s in layers], pixels, images.mean().item(), norm.item())
 
 
-def activity_table(runs: Mapping[str, Artifact], n: int = 256) -> str:
-    """:func:`generator_activity` of every spiking run in ``runs`` that has weights (numbered table)."""
+def activity_table(runs: Mapping[str, Artifact], n: int = 256, label: str = "tab-000-activity") -> str:
+    """:func:`generator_activity` of every spiking run in ``runs`` that has weights (numbered table
+    named ``label``)."""
     rows = []
     for name, art in runs.items():
         if art.provenance["config"].get("kind") != "spiking" or not art.weights:
@@ -174,7 +175,7 @@ def activity_table(runs: Mapping[str, Artifact], n: int = 256) -> str:
                           "neuron-steps with a spike in each neuron layer (first to last), the share of output "
                           "pixels that spike at least once, the images' mean grey level and the norm of its "
                           "gradient with respect to all of G's weights (`analysis.generator_activity`).",
-                          label="tab-000-activity")
+                          label=label)
 
 
 def last_epoch_losses(art: Artifact) -> tuple[float, float]:
