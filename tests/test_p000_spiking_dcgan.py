@@ -263,3 +263,14 @@ def test_an_all_black_image_gets_a_logit_of_zero_from_any_discriminator():
         torch.nn.init.normal_(p, 0.0, 1.0)
     assert torch.equal(d(torch.zeros(3, 1, 28, 28)), torch.zeros(3))
     assert d(torch.full((1, 1, 28, 28), 0.1)).abs().item() > 0
+
+
+def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    runs = {"spiking": _run_with_is([3.0, 4.0, 4.6, 4.8]), "analog": _run_with_is([4.0, 4.7, 5.0, 5.0])}
+    text = analysis.comparison_text(runs)
+    assert text.startswith("At the paper's learning rate (4 epochs): best IS 4.80 (spiking) against 5.00")
+    assert "**similar**, as the paper says" in text
+    assert "At DCGAN's learning rate: not run yet." in text
+    assert "At DCGAN's learning rate with the spiking generator's sigmoid output: not run yet." in text

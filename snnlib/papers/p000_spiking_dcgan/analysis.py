@@ -18,6 +18,7 @@ __all__ = ["column", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text"
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
              "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
+             "spiking_sigmoid_dcgan_lr": "spiking G, sigmoid output, DCGAN's lr",
              "pilot_output_sigmoid": "sigmoid output", "pilot_noise_fresh": "fresh noise per step",
              "pilot_batch_64": "batch 64"}
 """How the book names each run."""
@@ -241,8 +242,11 @@ def compare(spiking: Artifact, analog: Artifact) -> Comparison:
 def comparison_text(runs: Mapping[str, Artifact]) -> str:
     """The paper's claim tested in each setting where both runs exist (Markdown)."""
     parts = []
-    for suffix, what in (("", "the paper's learning rate"), ("_dcgan_lr", "DCGAN's learning rate")):
-        s, a = runs.get("spiking" + suffix), runs.get("analog" + suffix)
+    for spiking, analog, what in (("spiking", "analog", "the paper's learning rate"),
+                                  ("spiking_dcgan_lr", "analog_dcgan_lr", "DCGAN's learning rate"),
+                                  ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr",
+                                   "DCGAN's learning rate with the spiking generator's sigmoid output")):
+        s, a = runs.get(spiking), runs.get(analog)
         if s is None or a is None:
             parts.append(f"At {what}: not run yet.")
             continue
