@@ -279,6 +279,10 @@ if silent is not None:
 display(Markdown(analysis.comparison_text(runs)))
 
 # %% [markdown]
+# A spiking run that fell silent ({numref}`tab-000-activity`) stops counting as a comparison of
+# learning speed from that epoch on: its best score is the one it reached before the trap closed.
+
+# %% [markdown]
 # ## The paper's ambiguities, piloted
 #
 # Each pilot changes one reading of the spiking GAN at DCGAN's learning rate and trains it for the

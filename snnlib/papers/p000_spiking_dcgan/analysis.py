@@ -253,8 +253,10 @@ def comparison_text(runs: Mapping[str, Artifact]) -> str:
         c = compare(s, a)
         epochs = len(column(s, "IS")) - 1
         reach = lambda e: "never" if e is None else f"at epoch {e}"  # noqa: E731
-        parts.append(f"At {what} ({epochs} epochs): best IS {c.spiking_best:.2f} (spiking) against "
-                     f"{c.analog_best:.2f} (analog); 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
+        first = (column(s, "IS")[1], column(a, "IS")[1])
+        parts.append(f"At {what} ({epochs} epochs): after the first epoch IS {first[0]:.2f} (spiking) against "
+                     f"{first[1]:.2f} (analog); best IS {c.spiking_best:.2f} against "
+                     f"{c.analog_best:.2f}; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
                      f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
                      + ("**similar**, as the paper says." if c.similar else "**not similar** by our criterion."))
     return " ".join(parts)
