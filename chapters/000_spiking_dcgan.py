@@ -262,8 +262,8 @@ if silent is not None:
 # $D(G(z)) \approx 1/2$, D's loss on the generated half and G's loss both stay near $\ln 2$, and
 # D gets (almost) no gradient from those images. The gradient
 # G still receives passes through the output neurons' surrogate, whose slope
-# $1/(1 + k\,|U - artheta|)^2$ (Eq. {eq}`eq-000-surrogate`) is tiny when the potentials lie far
-# below the threshold, and with $eta = 1$ no leak pulls them back. A sigmoid read-out (the
+# $1/(1 + k\,|U - U_{thr}|)^2$ (Eq. {eq}`eq-000-surrogate`) is tiny when the potentials lie far
+# below the threshold, and with $\beta = 1$ no leak pulls them back. A sigmoid read-out (the
 # analog generator, and the sigmoid-output pilot below) has no such state: its image is never
 # exactly black, so D keeps scoring it and passing gradients back.
 
