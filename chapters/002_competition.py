@@ -586,19 +586,12 @@ display(Markdown(claims_table(claim_list, digits=1, label="tab-002-claims",
 # %% [markdown]
 # ## Appendix: simulation speed
 #
-# The paper's authors name simulation cost as their main limit. Our simulator (`snnlib.papers.p002_competition.network`)
-# follows BindsNET's update order exactly, so on the same input spikes it produces the same output
-# spikes, and it is tested for this against a literal step-by-step re-implementation of BindsNET's
-# order (`tests/test_competition.py`). The benchmark `benchmarks/competition_vs_bindsnet.py` runs
-# the 25-channel, kernel-12 LCSNN in both simulators on the same machine and the same spike trains;
-# its recorded run (with provenance) gives {numref}`tab-002-speed`, at one thread (each of the
-# chapter's runs uses one), with every other process on the machine paused.
-#
-# On the machine of the recorded run the XY weights after the check differ from BindsNET's in the
-# last bits of float32 (below), while spikes and thresholds agree exactly. An earlier recording on
-# another machine, with the same package versions, was bit-identical, and the code of that time
-# shows the same small difference on this machine, so we put it down to floating-point kernels that
-# depend on the processor; we have not traced which operation rounds differently.
+# The paper's authors name simulation cost as their main limit. Our simulator
+# (`snnlib.papers.p002_competition.network`) follows BindsNET's update order exactly, as tested against a
+# step-by-step re-implementation of it (`tests/test_competition.py`). The recorded run of
+# `benchmarks/competition_vs_bindsnet.py` (25-channel, kernel-12 LCSNN, the same spike trains, one thread,
+# the machine otherwise idle) gives {numref}`tab-002-speed`. Its XY weights differ from BindsNET's in the
+# last float32 bits, spikes and thresholds not at all: the processor's float kernels, we think.
 
 # %% tags=["remove-input"]
 if bench:

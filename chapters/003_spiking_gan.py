@@ -57,12 +57,10 @@ ctx = paper003.run_context(profile, train)
 # %% [markdown]
 # ## Profiles
 #
-# The **full** profile trains the classifiers on MNIST's 60 000 training images split into 50 000
-# for training and 10 000 for validation, one image per update as in S4NN, to convergence: up to
-# 100 epochs (the S4NN code's count; paper 003 does not say how long), stopping once the strict
-# validation accuracy has gone 10 epochs without a new best (`config.PROFILES`, `patience`).
-# Every choice is made on the validation images. The GANs train for the paper's 50 epochs, one GAN
-# per digit on that digit's images of the 60 000.
+# The **full** profile trains the classifiers on 50 000 of MNIST's 60 000 training images, one image
+# per update as in S4NN, until the strict accuracy on the other 10 000 has gone 10 epochs without a new
+# best (at most the S4NN code's 100; paper 003 does not say how long). Every choice is made on those
+# validation images. The GANs train the paper's 50 epochs, one per digit on its images of the 60 000.
 # The **quick** profile trains on a few thousand images for a couple of epochs and the GANs for a
 # hundred-odd steps; its numbers only check that the code works.
 
@@ -579,8 +577,7 @@ display(Markdown(claims_table(shown, digits=1, label="tab-003-claims",
 # - **Silent pixels in the GAN.** The backward mask counts a silent input of a silent neuron
 #   (paper eq. 13 with $\le$ at $t_{max}$); the S4NN code's strict mask blanked G (pilot above).
 # - **Unstated settings** (thresholds, rates, L2 penalty, init, dead-neuron reset): the S4NN code's.
-# - **Epochs.** Unstated; we train up to 100 (S4NN code: 40 or 100) and stop after 10 epochs
-#   without a better validation score, the epoch picked on validation images.
+# - **Epochs.** Unstated; we stop on a validation plateau (at most 100; S4NN code: 40 or 100).
 # - **Scoring.** Ties and silent outputs count as errors; the S4NN code's lenient score is beside.
 # - **Input cost.** The paper's count-code labels are swapped; its TTFS count is one per pixel.
 # - **GAN numbers.** The paper reports none; ours use a digit classifier, not Inception-v3, so
@@ -593,10 +590,8 @@ display(Markdown(claims_table(shown, digits=1, label="tab-003-claims",
 # first-spike times from the time-sorted spiking inputs; `s4nn_train_image_`: one S4NN iteration in
 # place, in S4NN.py's order of float operations). `benchmarks/s4nn_vs_numpy_port.py` runs the
 # 784-400-10 classifier with them and with a numpy port of the authors' `S4NN.py`, from the same
-# weights on the same images; its recorded run gives {numref}`tab-003-speed`, measured with every
-# other process on the machine paused. The ratio depends on the load: when other runs share the
-# cores the port's dense arrays slow down more than our kernel, so a ratio measured under load
-# flatters us (`benchmarks/README.md` lists both).
+# weights on the same images; its recorded run gives {numref}`tab-003-speed`, on an otherwise idle
+# machine (under load the port slows down more, which flatters us; `benchmarks/README.md`).
 
 # %% tags=["remove-input"]
 if bench:
