@@ -249,8 +249,9 @@ if runs:
 # grey level).
 
 # %% tags=["remove-input"]
-display(Markdown(analysis.activity_table(runs)))
-silent = analysis.silent_output_text(runs)
+activities = analysis.generator_activities(runs)  # each final spiking generator run once on fixed noise
+display(Markdown(analysis.activity_table(runs, activities)))
+silent = analysis.silent_output_text(runs, activities)
 if silent is not None:
     display(Markdown(silent))
 
@@ -295,7 +296,8 @@ pilot_runs = experiments.pilots(ctx, settings, scorer)  # {name: artifact}
 display(Markdown(analysis.pilots_table(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"],
                                       settings["batch"])))
 display(Markdown(analysis.pilots_text(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"])))
-display(Markdown(analysis.activity_table(pilot_runs, label="tab-000-pilot-activity")))
+display(Markdown(analysis.activity_table(pilot_runs, analysis.generator_activities(pilot_runs),
+                                        label="tab-000-pilot-activity")))
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "The first 16 samples of fixed noise after the pilots' epochs: the baseline (the spiking GAN at DCGAN's learning rate, at the same epoch) and each pilot.", "name": "fig-000-pilots"}}
 fig = figures.pilot_samples(pilot_runs, runs.get("spiking_dcgan_lr"), settings["pilot_epochs"])

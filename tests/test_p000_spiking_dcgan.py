@@ -245,11 +245,12 @@ def test_a_silent_generator_is_reported_with_its_last_epoch_losses():
     art.arrays["losses"] = np.array([[9.0, 9.0]] * 3 + [[0.6, 0.7], [0.8, 0.7], [0.7, 0.7]])
     art.metrics.update(best_is=3.5, best_is_epoch=1)
     assert analysis.last_epoch_losses(art) == pytest.approx((0.7, 0.7))
-    assert analysis.silent_output_text({"spiking_dcgan_lr": art}, n=8) is None  # its output spikes
+    runs = {"spiking_dcgan_lr": art}
+    assert analysis.silent_output_text(runs, analysis.generator_activities(runs, n=8)) is None  # its output spikes
     with torch.no_grad():
         g.layers.convs[3].weight.copy_(-g.layers.convs[3].weight.abs() * 50)
     art.weights = {"generator": g.state_dict()}
-    text = analysis.silent_output_text({"spiking_dcgan_lr": art}, n=8)
+    text = analysis.silent_output_text(runs, analysis.generator_activities(runs, n=8))
     assert "peaked at epoch 1 (3.50); after epoch 2 only 0 % of its output pixels spike on 8 samples" in text
     assert "D's loss averaged 0.700 and G's 0.700, against ln 2 = 0.693" in text
 

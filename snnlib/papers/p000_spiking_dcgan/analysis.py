@@ -13,7 +13,7 @@ from snnlib.papers.p000_spiking_dcgan import models
 from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
 __all__ = ["column", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
-           "GeneratorActivity", "generator_activity", "activity_table", "last_epoch_losses",
+           "GeneratorActivity", "generator_activity", "generator_activities", "activity_table", "last_epoch_losses",
            "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "comparison_text"]
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
@@ -102,12 +102,11 @@ class PilotChange(NamedTuple):
 
 def pilot_change(pilot: Artifact, baseline: Artifact, epoch: int) -> PilotChange:
     """Compare ``pilot`` with ``baseline`` after ``epoch`` epochs (row ``epoch`` of both logs)."""
-    p, b = pilot.arrays["log"][epoch], baseline.arrays["log"][epoch]
-    i_is, i_fd, i_sp = (LOG_COLUMNS.index(c) for c in ("IS", "FD", "spread"))
-    up, down = p[i_is] > b[i_is], p[i_fd] < b[i_fd]
+    (p_is, p_fd, p_sp), (b_is, b_fd, b_sp) = ([float(column(art, c)[epoch]) for c in ("IS", "FD", "spread")]
+                                              for art in (pilot, baseline))
+    up, down = p_is > b_is, p_fd < b_fd
     verdict = "better" if up and down else "worse" if not up and not down else "mixed"
-    return PilotChange(float(p[i_is]), float(b[i_is]), float(p[i_fd]), float(b[i_fd]), float(p[i_sp]),
-                       float(b[i_sp]), verdict)
+    return PilotChange(p_is, b_is, p_fd, b_fd, p_sp, b_sp, verdict)
 
 
 def pilots_text(pilots: Mapping[str, Artifact], baseline: Artifact | None, epochs: int) -> str:
@@ -142,6 +141,8 @@ class GeneratorActivity(NamedTuple):
     gradient_norm: float
     """Norm of the gradient of the images' mean grey level with respect to all of G's weights: how
     much a loss on the images can move G at all."""
+    samples: int
+    """How many samples of fixed noise were measured."""
 
 
 def generator_activity(art: Artifact, n: int = 256, seed: int = 1) -> GeneratorActivity:
@@ -155,24 +156,30 @@ def generator_activity(art: Artifact, n: int = 256, seed: int = 1) -> GeneratorA
     images.mean().backward()
     norm = torch.sqrt(sum((p.grad ** 2).sum() for p in g.parameters() if p.grad is not None))
     pixels = (layers[3].sum(0) > 0).float().mean().item() if g.config.output == "spikes" else None
-    return GeneratorActivity([s.mean().item() for s in layers], pixels, images.mean().item(), norm.item())
+    return GeneratorActivity([s.mean().item() for s in layers], pixels, images.mean().item(), norm.item(), n)
 
 
-def activity_table(runs: Mapping[str, Artifact], n: int = 256, label: str = "tab-000-activity") -> str:
-    """:func:`generator_activity` of every spiking run in ``runs`` that has weights (numbered table
-    named ``label``)."""
+def generator_activities(runs: Mapping[str, Artifact], n: int = 256) -> dict[str, GeneratorActivity]:
+    """:func:`generator_activity` of every spiking run in ``runs`` that has weights, by name (each
+    generator runs once; :func:`activity_table` and :func:`silent_output_text` read the result)."""
+    return {name: generator_activity(art, n) for name, art in runs.items()
+            if art.provenance["config"].get("kind") == "spiking" and art.weights}
+
+
+def activity_table(runs: Mapping[str, Artifact], activities: Mapping[str, GeneratorActivity],
+                   label: str = "tab-000-activity") -> str:
+    """The ``activities`` of :func:`generator_activities` as a numbered table named ``label``."""
     rows = []
-    for name, art in runs.items():
-        if art.provenance["config"].get("kind") != "spiking" or not art.weights:
-            continue
-        a = generator_activity(art, n)
+    for name, a in activities.items():
+        art = runs[name]
         firing = " / ".join(f"{100 * f:.0f}" for f in a.firing)
         rows.append([RUN_LABEL[name], len(art.arrays["log"]) - 1, firing,
                      "n/a (sigmoid)" if a.pixels_spiking is None else f"{100 * a.pixels_spiking:.3g} %",
                      f"{a.mean_grey:.3f}", f"{a.gradient_norm:.1e}"])
     return markdown_table(["run", "epochs", "spiking neuron-steps per layer (%)", "output pixels that spike",
                            "mean grey", "gradient norm"], rows, "lrrrrr",
-                          caption=f"The final spiking generators on {n} samples of fixed noise: the share of "
+                          caption=f"The final spiking generators on {max((a.samples for a in activities.values()), default=0)} "
+                          "samples of fixed noise: the share of "
                           "neuron-steps with a spike in each neuron layer (first to last), the share of output "
                           "pixels that spike at least once, the images' mean grey level and the norm of its "
                           "gradient with respect to all of G's weights (`analysis.generator_activity`).",
@@ -192,22 +199,20 @@ SILENT_PIXELS = 1e-3
 called silent by :func:`silent_output_text`."""
 
 
-def silent_output_text(runs: Mapping[str, Artifact], n: int = 256) -> str | None:
-    """For each spiking run whose final generator is silent (:data:`SILENT_PIXELS`) on ``n``
-    samples of fixed noise: when its IS peaked, and its losses over the last epoch beside ln 2
-    (Markdown); ``None`` when there is no such run."""
+def silent_output_text(runs: Mapping[str, Artifact], activities: Mapping[str, GeneratorActivity]) -> str | None:
+    """For each run whose final generator is silent (:data:`SILENT_PIXELS`) in ``activities``
+    (:func:`generator_activities`): when its IS peaked, and its losses over the last epoch beside
+    ln 2 (Markdown); ``None`` when there is no such run."""
     parts = []
-    for name, art in runs.items():
-        if art.provenance["config"].get("kind") != "spiking" or not art.weights:
-            continue
-        activity = generator_activity(art, n)
+    for name, activity in activities.items():
+        art = runs[name]
         if activity.pixels_spiking is None or activity.pixels_spiking >= SILENT_PIXELS:
             continue
         d, g = last_epoch_losses(art)
         epochs = len(art.arrays["log"]) - 1
         parts.append(f"**{RUN_LABEL[name]}**: its inception score peaked at epoch {art.metrics['best_is_epoch']} "
                      f"({art.metrics['best_is']:.2f}); after epoch {epochs} only {100 * activity.pixels_spiking:.2g} % "
-                     f"of its output pixels spike on {n} samples (mean grey {activity.mean_grey:.1e}), "
+                     f"of its output pixels spike on {activity.samples} samples (mean grey {activity.mean_grey:.1e}), "
                      f"while its hidden layers still fire ({{numref}}`tab-000-activity`). Over its last epoch D's "
                      f"loss averaged {d:.3f} and G's {g:.3f}, against ln 2 = {np.log(2):.3f}.")
     return " ".join(parts) if parts else None

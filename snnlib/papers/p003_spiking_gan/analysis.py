@@ -389,11 +389,11 @@ def latency_text(classifiers: Mapping[str, Artifact]) -> tuple[str, str] | None:
         f"{PAPER_FRACTION_FIRING} %), and it decides at {100 * agg['decision_time'] / T_MAX:.1f} % of "
         f"$t_{{max}}$ = {T_MAX} steps (paper: {PAPER_DECISION_SHARE} %). (Percentages of decision steps and "
         "spikes are relative changes; pp are percentage points.)")
+    decided_a, decided_s = (decided_mean(classifiers[name]) for name in ("clf400_aggressive", "clf400_s4nn"))
     notes = [
         f"Silent output layers count as decisions at step {T_MAX} in these means; leaving out those test "
         f"images ({100 * agg['test_silent']:.1f} % for Aggressive TTFS, {100 * rel['test_silent']:.1f} % for "
-        f"the S4NN loss), the networks decide at {decided_mean(classifiers['clf400_aggressive']):.1f} and "
-        f"{decided_mean(classifiers['clf400_s4nn']):.1f} steps."]
+        f"the S4NN loss), the networks decide at {decided_a:.1f} and {decided_s:.1f} steps."]
     reason = ("We think the reason lies in what the Aggressive targets ask for: every wrong output is pushed "
               "towards silence, and through the hidden layer (paper eq. 15) that error also pushes hidden neurons "
               "to fire later, while nothing rewards the winner for firing earlier than it already does (its target "
@@ -402,7 +402,7 @@ def latency_text(classifiers: Mapping[str, Artifact]) -> tuple[str, str] | None:
               "may differ from S4NN's, which we had to assume; we did not tune it. The readings below test the "
               "first part: targets that ask the correct neuron to fire earlier.")
     counted = agg["decision_time"] - rel["decision_time"]
-    decided = decided_mean(classifiers["clf400_aggressive"]) - decided_mean(classifiers["clf400_s4nn"])
+    decided = decided_a - decided_s
     paper_gap = paper_s.decision_steps - paper_a.decision_steps
     if counted > 0 and decided > 0:
         notes.append("So on latency our result is the opposite of the paper's. " + reason)
