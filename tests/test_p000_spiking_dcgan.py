@@ -277,3 +277,21 @@ def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
     assert "**similar**, as the paper says" in text
     assert "At DCGAN's learning rate: not run yet." in text
     assert "At DCGAN's learning rate with the spiking generator's sigmoid output: not run yet." in text
+
+
+def test_claims_name_every_run_count_its_epochs_and_flag_missing_ones():
+    from snnlib.papers.p000_spiking_dcgan import claims
+
+    run = _run_with_is([3.0, 4.0, 4.5])
+    run.metrics.update(best_is=4.5, best_is_epoch=3, fd=300.0, spikes_per_image=1234.0)
+    by_id = {c.id: c for c in claims.claims_from("full", {"spiking_sigmoid_dcgan_lr": run}, 9.8)}
+    assert by_id["epochs.spiking_sigmoid_dcgan_lr"].ours == 3  # three epochs after row 0
+    assert by_id["epochs.spiking_sigmoid_dcgan_lr"].paper == 150.0
+    assert by_id["is.spiking_sigmoid_dcgan_lr.best"].ours == 4.5
+    assert by_id["spikes_per_image.spiking_sigmoid_dcgan_lr"].ours == 1234.0
+    assert "sigmoid" in by_id["is.spiking_sigmoid_dcgan_lr.best"].what
+    assert "sigmoid" not in by_id["is.spiking_dcgan_lr.best"].what
+    for prefix in ("spiking", "analog", "spiking_dcgan_lr", "analog_dcgan_lr"):
+        assert by_id[f"epochs.{prefix}"].ours is None and "not run yet" in by_id[f"epochs.{prefix}"].what
+    assert "spikes_per_image.analog_dcgan_lr" not in by_id  # an analog G has no spikes
+    assert by_id["is.real_test"].ours == 9.8 and by_id["speed.snntorch_ratio"].ours is None

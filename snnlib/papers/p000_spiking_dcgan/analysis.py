@@ -12,7 +12,7 @@ from snnlib.book.tables import markdown_table
 from snnlib.papers.p000_spiking_dcgan import models
 from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
-__all__ = ["column", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
+__all__ = ["column", "epochs_trained", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
            "GeneratorActivity", "generator_activity", "generator_activities", "activity_table", "last_epoch_losses",
            "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "comparison_text"]
 
@@ -29,6 +29,11 @@ def column(art: Artifact, name: str) -> np.ndarray:
     return art.arrays["log"][:, LOG_COLUMNS.index(name)]
 
 
+def epochs_trained(art: Artifact) -> int:
+    """Epochs a GAN artifact was trained for (its ``log`` has a row before training and one per epoch)."""
+    return len(art.arrays["log"]) - 1
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
@@ -36,7 +41,7 @@ def _fmt(value: float, digits: int = 2) -> str:
 def _run_row(name: str, art: Artifact | None, epoch: int | None = None) -> list:
     if art is None:
         return [RUN_LABEL[name]] + [None] * 7
-    row = int(epoch if epoch is not None else len(art.arrays["log"]) - 1)
+    row = int(epoch if epoch is not None else epochs_trained(art))
     log = art.arrays["log"]
     best = int(np.nanargmax(log[1:row + 1, 1])) + 1
     share = log[row, LOG_COLUMNS.index("largest class share")]
@@ -61,7 +66,7 @@ def runs_table(runs: Mapping[str, Artifact], ceiling_is: float, n_eval: int) -> 
 def minutes_per_epoch(art: Artifact) -> float:
     """Wall time of a run (its provenance, summed over resumptions) per epoch trained, in minutes;
     the scoring after every epoch included."""
-    return art.provenance["wall_time_s"] / 60 / (len(art.arrays["log"]) - 1)
+    return art.provenance["wall_time_s"] / 60 / (epochs_trained(art))
 
 
 def cost_text(runs: Mapping[str, Artifact]) -> str:
@@ -173,7 +178,7 @@ def activity_table(runs: Mapping[str, Artifact], activities: Mapping[str, Genera
     for name, a in activities.items():
         art = runs[name]
         firing = " / ".join(f"{100 * f:.0f}" for f in a.firing)
-        rows.append([RUN_LABEL[name], len(art.arrays["log"]) - 1, firing,
+        rows.append([RUN_LABEL[name], epochs_trained(art), firing,
                      "n/a (sigmoid)" if a.pixels_spiking is None else f"{100 * a.pixels_spiking:.3g} %",
                      f"{a.mean_grey:.3f}", f"{a.gradient_norm:.1e}"])
     return markdown_table(["run", "epochs", "spiking neuron-steps per layer (%)", "output pixels that spike",
@@ -189,7 +194,7 @@ def activity_table(runs: Mapping[str, Artifact], activities: Mapping[str, Genera
 def last_epoch_losses(art: Artifact) -> tuple[float, float]:
     """D's and G's loss averaged over the last epoch's steps of a GAN run."""
     losses = art.arrays["losses"]
-    per_epoch = len(losses) // (len(art.arrays["log"]) - 1)
+    per_epoch = len(losses) // (epochs_trained(art))
     d, g = losses[-per_epoch:].mean(axis=0)
     return float(d), float(g)
 
@@ -209,7 +214,7 @@ def silent_output_text(runs: Mapping[str, Artifact], activities: Mapping[str, Ge
         if activity.pixels_spiking is None or activity.pixels_spiking >= SILENT_PIXELS:
             continue
         d, g = last_epoch_losses(art)
-        epochs = len(art.arrays["log"]) - 1
+        epochs = epochs_trained(art)
         parts.append(f"**{RUN_LABEL[name]}**: its inception score peaked at epoch {art.metrics['best_is_epoch']} "
                      f"({art.metrics['best_is']:.2f}); after epoch {epochs} only {100 * activity.pixels_spiking:.2g} % "
                      f"of its output pixels spike on {activity.samples} samples (mean grey {activity.mean_grey:.1e}), "

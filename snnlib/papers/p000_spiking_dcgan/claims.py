@@ -14,6 +14,7 @@ from snnlib.book.artifacts import Artifact
 from snnlib.book.claims import Claim
 from snnlib.book.runner import RunContext
 from snnlib.papers.p000_spiking_dcgan import experiments
+from snnlib.papers.p000_spiking_dcgan.analysis import epochs_trained
 from snnlib.papers.p000_spiking_dcgan.config import profile_settings
 
 __all__ = ["build_claims", "claims_from"]
@@ -27,8 +28,9 @@ def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: s
     source = f"paper {FIGURES[kind]} (figure only)"
     missing = "" if art else " — not run yet in this profile"
     m = art.metrics if art else {}
-    epochs = None if art is None else len(art.arrays["log"]) - 1
-    what = f"{kind} GAN" + (", DCGAN's learning rate" if "dcgan" in name else "")
+    epochs = None if art is None else epochs_trained(art)
+    what = (f"{kind} GAN" + (" with a sigmoid of the last layer's mean current as output" if "sigmoid" in name else "")
+            + (", DCGAN's learning rate" if "dcgan" in name else ""))
     out = [Claim(f"is.{prefix}.best", f"{what}: best inception score over the epochs (book's MNIST classifier, "
                  f"samples of fixed noise){missing}", None, m.get("best_is"), source, profile),
            Claim(f"is.{prefix}.best_epoch", f"{what}: epoch of the best inception score{missing}", None,
@@ -52,7 +54,8 @@ def claims_from(profile: str, runs: Mapping[str, Artifact], ceiling_is: float,
                     "epoch, under the book's MNIST classifier (the ceiling; the paper used Inception-v3)", None,
                     ceiling_is, "not in the paper", profile)]
     for name, prefix in (("spiking", "spiking"), ("analog", "analog"), ("spiking_dcgan_lr", "spiking_dcgan_lr"),
-                         ("analog_dcgan_lr", "analog_dcgan_lr")):
+                         ("analog_dcgan_lr", "analog_dcgan_lr"),
+                         ("spiking_sigmoid_dcgan_lr", "spiking_sigmoid_dcgan_lr")):
         claims += _run_claims(runs, name, prefix, profile)
     claims.append(Claim("speed.snntorch_ratio", "time of one GAN iteration of the literal snnTorch model over "
                         "snnlib's fast path (benchmarks/dcgan_vs_snntorch.py)"

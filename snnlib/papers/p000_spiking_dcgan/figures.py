@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from snnlib.book.artifacts import Artifact
-from snnlib.papers.p000_spiking_dcgan.analysis import RUN_LABEL, column
+from snnlib.papers.p000_spiking_dcgan.analysis import RUN_LABEL, column, epochs_trained
 
 __all__ = ["snapshot_epochs", "samples_over_training", "pilot_samples", "curves", "losses"]
 
@@ -86,7 +86,7 @@ def losses(runs: Mapping[str, Artifact], window: int = 50) -> plt.Figure:
     fig, axes = plt.subplots(rows, 2, figsize=(10, 3 * rows), squeeze=False, sharey=True)
     for ax, (name, art) in zip(axes.flat, runs.items()):
         steps = art.arrays["losses"]
-        per_epoch = len(steps) / max(len(art.arrays["log"]) - 1, 1)
+        per_epoch = len(steps) / max(epochs_trained(art), 1)
         w = min(window, len(steps))
         for k, who in enumerate(("D", "G")):
             smooth = np.convolve(steps[:, k], np.ones(w) / w, mode="valid")
