@@ -66,7 +66,7 @@ def runs_table(runs: Mapping[str, Artifact], ceiling_is: float, n_eval: int) -> 
 def minutes_per_epoch(art: Artifact) -> float:
     """Wall time of a run (its provenance, summed over resumptions) per epoch trained, in minutes;
     the scoring after every epoch included."""
-    return art.provenance["wall_time_s"] / 60 / (epochs_trained(art))
+    return art.provenance["wall_time_s"] / 60 / epochs_trained(art)
 
 
 def cost_text(runs: Mapping[str, Artifact]) -> str:
@@ -194,7 +194,7 @@ def activity_table(runs: Mapping[str, Artifact], activities: Mapping[str, Genera
 def last_epoch_losses(art: Artifact) -> tuple[float, float]:
     """D's and G's loss averaged over the last epoch's steps of a GAN run."""
     losses = art.arrays["losses"]
-    per_epoch = len(losses) // (epochs_trained(art))
+    per_epoch = len(losses) // epochs_trained(art)
     d, g = losses[-per_epoch:].mean(axis=0)
     return float(d), float(g)
 
