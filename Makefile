@@ -25,7 +25,7 @@ test: data
 	@# the quick profile always trains from scratch under test
 	rm -rf data/results/*/quick .build/chapters
 	$(BIN)/python tools/execute_chapters.py --notebooks-only --out .build/chapters
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests .build/chapters/*.ipynb
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=15 --nbval-lax tests .build/chapters/*.ipynb
 
 # Re-run the chapters in the quick profile and pin their key numbers in
 # tests/expected/quick_numbers.json (tolerances already there are kept); review the diff.
