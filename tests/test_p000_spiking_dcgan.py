@@ -163,13 +163,17 @@ def test_the_papers_claim_is_judged_by_best_score_and_epochs_to_reach_it():
 
     # analog best 5.0; 90 % of it is 4.5: reached at epoch 2 (analog) and epoch 3 (spiking)
     similar = analysis.compare(_run_with_is([3.0, 4.0, 4.6, 4.8]), _run_with_is([4.0, 4.7, 5.0, 5.0]))
-    assert similar == analysis.Comparison(4.8, 5.0, 3, 2, True)
+    assert similar == analysis.Comparison(4.8, 5.0, 3, 2, True, 0)
     # the spiking GAN reaches 4.5 only at epoch 4, twice as late: not similar in speed
     slow = analysis.compare(_run_with_is([2.0, 3.0, 4.0, 4.8]), _run_with_is([4.0, 4.7, 5.0, 5.0]))
     assert slow.spiking_epoch_to_90 == 4 and not slow.similar
     # a spiking GAN that never gets near: not similar in quality
     weak = analysis.compare(_run_with_is([2.0, 2.5, 3.0, 3.5]), _run_with_is([4.0, 4.7, 5.0, 5.0]))
     assert weak.spiking_epoch_to_90 is None and not weak.similar
+    # ahead for the first two epochs, then behind, then tied (counts for neither); the analog GAN
+    # needs twice the spiking one's epochs to reach 4.5, so not similar the other way round
+    early = analysis.compare(_run_with_is([4.5, 4.8, 4.9, 5.0]), _run_with_is([4.0, 4.7, 5.0, 5.0]))
+    assert early.spiking_ahead == 2 and early.analog_epoch_to_90 == 2 and not early.similar
 
 
 def _run_with(is_, fd, spread):
@@ -272,7 +276,8 @@ def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
     runs = {"spiking": _run_with_is([3.0, 4.0, 4.6, 4.8]), "analog": _run_with_is([4.0, 4.7, 5.0, 5.0])}
     text = analysis.comparison_text(runs)
     assert text.startswith("At the paper's learning rate (4 epochs): after the first epoch IS 3.00 (spiking) "
-                           "against 4.00 (analog); best IS 4.80 against 5.00; 90 % of the higher one reached "
+                           "against 4.00 (analog); best IS 4.80 against 5.00; the spiking one the higher after 0 "
+                           "of the 4 epochs; 90 % of the higher one reached "
                            "at epoch 3 (spiking) and at epoch 2 (analog)")
     assert "**similar**, as the paper says" in text
     assert "At DCGAN's learning rate: not run yet." in text

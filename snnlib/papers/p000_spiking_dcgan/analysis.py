@@ -237,6 +237,8 @@ class Comparison(NamedTuple):
     """First epoch at which the spiking GAN's IS reaches 90 % of the higher best IS (None: never)."""
     analog_epoch_to_90: int | None
     similar: bool
+    spiking_ahead: int
+    """Epochs after which the spiking GAN's IS was the higher of the two."""
 
 
 def compare(spiking: Artifact, analog: Artifact) -> Comparison:
@@ -246,7 +248,8 @@ def compare(spiking: Artifact, analog: Artifact) -> Comparison:
     first = [int(np.argmax(x >= target)) + 1 if (x >= target).any() else None for x in (s_is, a_is)]
     quality = min(s_is.max(), a_is.max()) >= SIMILAR["is_ratio"] * max(s_is.max(), a_is.max())
     speed = None not in first and max(first) <= SIMILAR["epoch_ratio"] * min(first)
-    return Comparison(float(s_is.max()), float(a_is.max()), first[0], first[1], bool(quality and speed))
+    return Comparison(float(s_is.max()), float(a_is.max()), first[0], first[1], bool(quality and speed),
+                      int((s_is > a_is).sum()))
 
 
 def comparison_text(runs: Mapping[str, Artifact]) -> str:
@@ -261,12 +264,13 @@ def comparison_text(runs: Mapping[str, Artifact]) -> str:
             parts.append(f"At {what}: not run yet.")
             continue
         c = compare(s, a)
-        epochs = len(column(s, "IS")) - 1
+        epochs = epochs_trained(s)
         reach = lambda e: "never" if e is None else f"at epoch {e}"  # noqa: E731
         first = (column(s, "IS")[1], column(a, "IS")[1])
         parts.append(f"At {what} ({epochs} epochs): after the first epoch IS {first[0]:.2f} (spiking) against "
                      f"{first[1]:.2f} (analog); best IS {c.spiking_best:.2f} against "
-                     f"{c.analog_best:.2f}; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
+                     f"{c.analog_best:.2f}; the spiking one the higher after {c.spiking_ahead} of the "
+                     f"{epochs} epochs; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
                      f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
                      + ("**similar**, as the paper says." if c.similar else "**not similar** by our criterion."))
     return " ".join(parts)
