@@ -282,6 +282,7 @@ def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
     assert "**similar**, as the paper says" in text
     assert "At DCGAN's learning rate: not run yet." in text
     assert "At DCGAN's learning rate with the spiking generator's sigmoid output: not run yet." in text
+    assert "against the analog generator without BatchNorm (an ablation, not the paper's baseline): not run yet." in text
 
 
 def test_claims_name_every_run_count_its_epochs_and_flag_missing_ones():
@@ -300,3 +301,15 @@ def test_claims_name_every_run_count_its_epochs_and_flag_missing_ones():
         assert by_id[f"epochs.{prefix}"].ours is None and "not run yet" in by_id[f"epochs.{prefix}"].what
     assert "spikes_per_image.analog_dcgan_lr" not in by_id  # an analog G has no spikes
     assert by_id["is.real_test"].ours == 9.8 and by_id["speed.snntorch_ratio"].ours is None
+
+
+def test_the_analog_ablation_is_the_same_generator_with_relu_alone():
+    torch.manual_seed(0)
+    plain = experiments.make_generator("analog_nonorm", models.GeneratorConfig())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in experiments.make_generator("analog", plain.config).modules()) == 3
+    z = torch.randn(4, 128)
+    h = z[:, :, None, None]
+    for conv in plain.layers.convs[:3]:
+        h = torch.relu(conv(h))
+    assert torch.equal(plain(z)[0], torch.sigmoid(plain.layers.convs[3](h)))

@@ -19,6 +19,7 @@ __all__ = ["column", "epochs_trained", "RUN_LABEL", "runs_table", "minutes_per_e
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
              "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
              "spiking_sigmoid_dcgan_lr": "spiking G, sigmoid output, DCGAN's lr",
+             "analog_nonorm_dcgan_lr": "analog G without BatchNorm, DCGAN's lr",
              "pilot_output_sigmoid": "sigmoid output", "pilot_noise_fresh": "fresh noise per step",
              "pilot_batch_64": "batch 64"}
 """How the book names each run."""
@@ -258,7 +259,10 @@ def comparison_text(runs: Mapping[str, Artifact]) -> str:
     for spiking, analog, what in (("spiking", "analog", "the paper's learning rate"),
                                   ("spiking_dcgan_lr", "analog_dcgan_lr", "DCGAN's learning rate"),
                                   ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr",
-                                   "DCGAN's learning rate with the spiking generator's sigmoid output")):
+                                   "DCGAN's learning rate with the spiking generator's sigmoid output"),
+                                  ("spiking_sigmoid_dcgan_lr", "analog_nonorm_dcgan_lr",
+                                   "the same rate and output, against the analog generator without BatchNorm "
+                                   "(an ablation, not the paper's baseline)")):
         s, a = runs.get(spiking), runs.get(analog)
         if s is None or a is None:
             parts.append(f"At {what}: not run yet.")

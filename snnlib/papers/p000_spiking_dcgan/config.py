@@ -64,11 +64,14 @@ RUNS: dict[str, GANRun] = {
     "spiking_dcgan_lr": GANRun("spiking", optimiser=DCGAN_OPTIMISER),
     "analog_dcgan_lr": GANRun("analog", optimiser=DCGAN_OPTIMISER),
     "spiking_sigmoid_dcgan_lr": GANRun("spiking", GeneratorConfig(output="sigmoid"), DCGAN_OPTIMISER),
+    "analog_nonorm_dcgan_lr": GANRun("analog_nonorm", optimiser=DCGAN_OPTIMISER),
 }
 """The chapter's GAN trainings, by experiment name: the paper's settings for both generators, both
 again at the budget-matched learning rate, and at that rate the spiking generator with the other
 reading of its output (a sigmoid of the last layer's mean current, as the analog generator ends,
-instead of neurons whose silence traps the run; the ``pilot_output_sigmoid`` pilot's setting)."""
+instead of neurons whose silence traps the run; the ``pilot_output_sigmoid`` pilot's setting); and,
+as an ablation for that comparison, the analog generator without BatchNorm (the spiking one has no
+normalisation)."""
 
 PILOTS: dict[str, GANRun] = {
     "pilot_output_sigmoid": GANRun("spiking", GeneratorConfig(output="sigmoid"), DCGAN_OPTIMISER),

@@ -68,11 +68,12 @@ class GANScorer:
 
 
 def make_generator(kind: str, config: models.GeneratorConfig) -> torch.nn.Module:
-    """The fast-path spiking generator or its analog twin."""
+    """The fast-path spiking generator (``"spiking"``), its analog twin (``"analog"``) or that twin
+    without BatchNorm (``"analog_nonorm"``)."""
     if kind == "spiking":
         return models.SpikingGenerator(config)
-    if kind == "analog":
-        return models.AnalogGenerator(config)
+    if kind in ("analog", "analog_nonorm"):
+        return models.AnalogGenerator(config, norm=kind == "analog")
     raise ValueError(f"unknown generator kind {kind!r}")
 
 

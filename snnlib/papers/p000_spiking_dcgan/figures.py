@@ -66,7 +66,7 @@ def curves(runs: Mapping[str, Artifact], ceiling: float) -> plt.Figure:
     fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10, 3.6))
     for name, art in runs.items():
         style = "-" if name.startswith("spiking") else "--"
-        color = "C0" if "dcgan" not in name else "C2" if "sigmoid" in name else "C1"
+        color = "C0" if "dcgan" not in name else "C2" if "sigmoid" in name or "nonorm" in name else "C1"
         epoch = column(art, "epoch")
         ax_a.plot(epoch, column(art, "IS"), style, color=color, marker="o", ms=3, label=RUN_LABEL[name])
         ax_b.plot(epoch, column(art, "FD"), style, color=color, marker="o", ms=3)

@@ -167,13 +167,14 @@ class SnntorchGenerator(nn.Module):
 class AnalogGenerator(nn.Module):
     """The paper's analog baseline: the same transposed convolutions with every neuron layer
     replaced by BatchNorm + ReLU, and a sigmoid after the last layer (the paper does not state
-    the analog output; the sigmoid keeps images in [0, 1] like the spiking one's)."""
+    the analog output; the sigmoid keeps images in [0, 1] like the spiking one's).  With
+    ``norm=False`` ReLU alone (an ablation: the spiking generator has no normalisation)."""
 
-    def __init__(self, config: GeneratorConfig = GeneratorConfig()) -> None:
+    def __init__(self, config: GeneratorConfig = GeneratorConfig(), norm: bool = True) -> None:
         super().__init__()
         self.config = config
         self.layers = GeneratorLayers(config.bias)
-        self.norms = nn.ModuleList(nn.BatchNorm2d(o) for _, o, *_ in LAYERS[:3])
+        self.norms = nn.ModuleList(nn.BatchNorm2d(o) if norm else nn.Identity() for _, o, *_ in LAYERS[:3])
 
     def forward(self, z: Tensor) -> tuple[Tensor, list[Tensor]]:
         h = z[:, :, None, None]  # (constant noise only: the analog net has no steps)
