@@ -253,6 +253,17 @@ def compare(spiking: Artifact, analog: Artifact) -> Comparison:
                       int((s_is > a_is).sum()))
 
 
+def _still_rising(spiking: Artifact, analog: Artifact) -> str:
+    """A note if a run's best inception score is its last epoch's (the comparison is then one of
+    equal budgets, not of converged runs)."""
+    rising = [kind for kind, art in (("spiking", spiking), ("analog", analog))
+              if int(np.nanargmax(column(art, "IS")[1:])) + 1 == epochs_trained(art)]
+    if not rising:
+        return ""
+    which = "both runs" if len(rising) == 2 else f"the {rising[0]} run"
+    return f" ({which} still at {'their' if len(rising) == 2 else 'its'} best in the last epoch: not converged)"
+
+
 def comparison_text(runs: Mapping[str, Artifact]) -> str:
     """The paper's claim tested in each setting where both runs exist (Markdown)."""
     parts = []
@@ -273,8 +284,9 @@ def comparison_text(runs: Mapping[str, Artifact]) -> str:
         first = (column(s, "IS")[1], column(a, "IS")[1])
         parts.append(f"At {what} ({epochs} epochs): after the first epoch IS {first[0]:.2f} (spiking) against "
                      f"{first[1]:.2f} (analog); best IS {c.spiking_best:.2f} against "
-                     f"{c.analog_best:.2f}; the spiking one the higher after {c.spiking_ahead} of the "
+                     f"{c.analog_best:.2f}; the spiking GAN ahead after {c.spiking_ahead} of the "
                      f"{epochs} epochs; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
                      f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
-                     + ("**similar**, as the paper says." if c.similar else "**not similar** by our criterion."))
+                     + ("**similar**, as the paper says" if c.similar else "**not similar** by our criterion")
+                     + _still_rising(s, a) + ".")
     return " ".join(parts)
