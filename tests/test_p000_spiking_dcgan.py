@@ -317,3 +317,17 @@ def test_the_analog_ablation_is_the_same_generator_with_relu_alone():
     for conv in plain.layers.convs[:3]:
         h = torch.relu(conv(h))
     assert torch.equal(plain(z)[0], torch.sigmoid(plain.layers.convs[3](h)))
+
+
+def test_grey_levels_are_read_from_the_8_bit_snapshots_per_epoch():
+    from snnlib.book.artifacts import Artifact
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    snaps = np.zeros((3, 16, 28, 28), dtype=np.uint8)
+    snaps[0] = 255  # white before training, then a quarter of the pixels white, then black
+    snaps[1, :, :7] = 255
+    art = Artifact({}, {"snapshots": snaps}, {}, None)
+    np.testing.assert_allclose(analysis.mean_grey(art), [1.0, 0.25, 0.0])
+    table = analysis.grey_table({"analog_nonorm_dcgan_lr": art}, ["analog_dcgan_lr", "analog_nonorm_dcgan_lr"], 0.13)
+    assert "| analog G without BatchNorm, DCGAN's lr | 1.000 | 0.250 | 0.000 |" in table
+    assert "analog G, DCGAN's lr" not in table and "(real test images: 0.130)" in table

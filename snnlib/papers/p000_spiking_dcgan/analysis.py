@@ -13,7 +13,7 @@ from snnlib.papers.p000_spiking_dcgan import models
 from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
 __all__ = ["column", "epochs_trained", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
-           "GeneratorActivity", "generator_activity", "generator_activities", "activity_table", "last_epoch_losses",
+           "GeneratorActivity", "generator_activity", "generator_activities", "activity_table", "mean_grey", "grey_table", "last_epoch_losses",
            "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "comparison_text"]
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
@@ -189,6 +189,28 @@ def activity_table(runs: Mapping[str, Artifact], activities: Mapping[str, Genera
                           "neuron-steps with a spike in each neuron layer (first to last), the share of output "
                           "pixels that spike at least once, the images' mean grey level and the norm of its "
                           "gradient with respect to all of G's weights (`analysis.generator_activity`).",
+                          label=label)
+
+
+def mean_grey(art: Artifact) -> np.ndarray:
+    """Mean grey level in [0, 1] of a run's snapshot samples (its first fixed-noise samples, kept
+    as 8-bit images) before training and after every epoch."""
+    snaps = np.asarray(art.arrays["snapshots"], dtype=float)
+    return snaps.reshape(len(snaps), -1).mean(axis=1) / 255
+
+
+def grey_table(runs: Mapping[str, Artifact], names: list[str], real: float, label: str = "tab-000-grey") -> str:
+    """The mean grey level (:func:`mean_grey`) of each of ``names`` that exists, per epoch, beside
+    ``real``, that of real images."""
+    present = [name for name in names if name in runs]
+    if not present:
+        return "No run has finished yet."
+    epochs = max(len(mean_grey(runs[name])) for name in present)
+    rows = [[RUN_LABEL[name]] + [f"{g:.3f}" for g in mean_grey(runs[name])] + [""] * (epochs - len(mean_grey(runs[name])))
+            for name in present]
+    return markdown_table(["run"] + [str(e) for e in range(epochs)], rows, "l" + "r" * epochs,
+                          caption="Mean grey level (0 black, 1 white) of the first 16 samples of fixed noise before "
+                          f"training (epoch 0) and after every epoch (real test images: {real:.3f}).",
                           label=label)
 
 
