@@ -329,5 +329,6 @@ def test_grey_levels_are_read_from_the_8_bit_snapshots_per_epoch():
     art = Artifact({}, {"snapshots": snaps}, {}, None)
     np.testing.assert_allclose(analysis.mean_grey(art), [1.0, 0.25, 0.0])
     table = analysis.grey_table({"analog_nonorm_dcgan_lr": art}, ["analog_dcgan_lr", "analog_nonorm_dcgan_lr"], 0.13)
-    assert "| analog G without BatchNorm, DCGAN's lr | 1.000 | 0.250 | 0.000 |" in table
+    assert "| epoch | analog G without BatchNorm, DCGAN's lr |" in table
+    assert "| 0 | 1.000 |" in table and "| 1 | 0.250 |" in table and "| 2 | 0.000 |" in table
     assert "analog G, DCGAN's lr" not in table and "(real test images: 0.130)" in table

@@ -200,15 +200,14 @@ def mean_grey(art: Artifact) -> np.ndarray:
 
 
 def grey_table(runs: Mapping[str, Artifact], names: list[str], real: float, label: str = "tab-000-grey") -> str:
-    """The mean grey level (:func:`mean_grey`) of each of ``names`` that exists, per epoch, beside
-    ``real``, that of real images."""
-    present = [name for name in names if name in runs]
-    if not present:
+    """The mean grey level (:func:`mean_grey`) of each of ``names`` that exists (a column each), per
+    epoch (a row each), beside ``real``, that of real images."""
+    greys = {name: mean_grey(runs[name]) for name in names if name in runs}
+    if not greys:
         return "No run has finished yet."
-    epochs = max(len(mean_grey(runs[name])) for name in present)
-    rows = [[RUN_LABEL[name]] + [f"{g:.3f}" for g in mean_grey(runs[name])] + [""] * (epochs - len(mean_grey(runs[name])))
-            for name in present]
-    return markdown_table(["run"] + [str(e) for e in range(epochs)], rows, "l" + "r" * epochs,
+    epochs = max(len(g) for g in greys.values())
+    rows = [[e] + [f"{g[e]:.3f}" if e < len(g) else "" for g in greys.values()] for e in range(epochs)]
+    return markdown_table(["epoch"] + [RUN_LABEL[name] for name in greys], rows, "r" * (len(greys) + 1),
                           caption="Mean grey level (0 black, 1 white) of the first 16 samples of fixed noise before "
                           f"training (epoch 0) and after every epoch (real test images: {real:.3f}).",
                           label=label)
