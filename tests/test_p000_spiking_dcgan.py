@@ -275,7 +275,7 @@ def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
 
     runs = {"spiking": _run_with_is([3.0, 4.0, 4.6, 4.8]), "analog": _run_with_is([4.0, 4.7, 5.0, 5.0])}
     text = analysis.comparison_text(runs)
-    assert text.startswith("At the paper's learning rate (4 epochs): after the first epoch IS 3.00 (spiking) "
+    assert text.startswith("- **The paper's learning rate**, 4 epochs: after the first epoch IS 3.00 (spiking) "
                            "against 4.00 (analog); best IS 4.80 against 5.00; the spiking GAN ahead after 0 "
                            "of the 4 epochs; 90 % of the higher one reached "
                            "at epoch 3 (spiking) and at epoch 2 (analog)")
@@ -284,9 +284,9 @@ def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
     assert "(both runs still at their best in the last epoch: not converged)." in both
     levelled = analysis.comparison_text({"spiking": _run_with_is([3.0, 5.0, 4.9]), "analog": _run_with_is([5.0, 4.5, 4.0])})
     assert "not converged" not in levelled
-    assert "At DCGAN's learning rate: not run yet." in text
-    assert "At DCGAN's learning rate with the spiking generator's sigmoid output: not run yet." in text
-    assert "against the analog generator without BatchNorm (an ablation, not the paper's baseline): not run yet." in text
+    assert "\n- **DCGAN's learning rate**: not run yet.\n" in text
+    assert "- **DCGAN's learning rate, spiking generator with the sigmoid output**: not run yet." in text
+    assert text.endswith("without BatchNorm** (not the paper's baseline): not run yet.")
 
 
 def test_claims_name_every_run_count_its_epochs_and_flag_missing_ones():

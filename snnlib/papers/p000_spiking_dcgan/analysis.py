@@ -286,28 +286,29 @@ def _still_rising(spiking: Artifact, analog: Artifact) -> str:
 
 
 def comparison_text(runs: Mapping[str, Artifact]) -> str:
-    """The paper's claim tested in each setting where both runs exist (Markdown)."""
+    """The paper's claim tested in each setting where both runs exist (a Markdown list, one item
+    per setting)."""
     parts = []
-    for spiking, analog, what in (("spiking", "analog", "the paper's learning rate"),
-                                  ("spiking_dcgan_lr", "analog_dcgan_lr", "DCGAN's learning rate"),
+    for spiking, analog, what in (("spiking", "analog", "**The paper's learning rate**"),
+                                  ("spiking_dcgan_lr", "analog_dcgan_lr", "**DCGAN's learning rate**"),
                                   ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr",
-                                   "DCGAN's learning rate with the spiking generator's sigmoid output"),
+                                   "**DCGAN's learning rate, spiking generator with the sigmoid output**"),
                                   ("spiking_sigmoid_dcgan_lr", "analog_nonorm_dcgan_lr",
-                                   "the same rate and output, against the analog generator without BatchNorm "
-                                   "(an ablation, not the paper's baseline)")):
+                                   "**Ablation: the same against the analog generator without BatchNorm** "
+                                   "(not the paper's baseline)")):
         s, a = runs.get(spiking), runs.get(analog)
         if s is None or a is None:
-            parts.append(f"At {what}: not run yet.")
+            parts.append(f"- {what}: not run yet.")
             continue
         c = compare(s, a)
         epochs = epochs_trained(s)
         reach = lambda e: "never" if e is None else f"at epoch {e}"  # noqa: E731
         first = (column(s, "IS")[1], column(a, "IS")[1])
-        parts.append(f"At {what} ({epochs} epochs): after the first epoch IS {first[0]:.2f} (spiking) against "
+        parts.append(f"- {what}, {epochs} epochs: after the first epoch IS {first[0]:.2f} (spiking) against "
                      f"{first[1]:.2f} (analog); best IS {c.spiking_best:.2f} against "
                      f"{c.analog_best:.2f}; the spiking GAN ahead after {c.spiking_ahead} of the "
                      f"{epochs} epochs; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
                      f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
                      + ("**similar**, as the paper says" if c.similar else "**not similar** by our criterion")
                      + _still_rising(s, a) + ".")
-    return " ".join(parts)
+    return "\n".join(parts)

@@ -74,8 +74,10 @@ def curves(runs: Mapping[str, Artifact], ceiling: float) -> plt.Figure:
     ax_a.text(0, ceiling, " real test images", va="bottom", fontsize=9, color="grey")
     ax_a.set(xlabel="epoch", ylabel="inception score (MNIST classifier)", title="(a) inception score")
     ax_b.set(xlabel="epoch", ylabel="Fréchet distance to test images", yscale="log", title="(b) Fréchet distance")
-    ax_a.legend(fontsize=9, frameon=False)
     fig.tight_layout()
+    # below both panels, so that it covers no curve
+    fig.legend(*ax_a.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3,
+               fontsize=9, frameon=False)
     return fig
 
 
