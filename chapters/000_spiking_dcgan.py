@@ -301,9 +301,26 @@ display(Markdown(analysis.comparison_text(runs)))
 # analog generator fell into the black-image trap after its first epoch ({numref}`tab-000-grey`)
 # and never learned, so at this rate BatchNorm is what lets the analog generator learn at all,
 # while the spiking generator learns without it. These runs cannot say how much of the remaining
-# gap comes from the neurons, the normalisation or the unfinished training; a longer pair of runs
-# (at the spiking generator's cost per epoch above) would settle the last of the three. Each
-# setting is one run from seed 0.
+# gap comes from the neurons, the normalisation or the unfinished training; the longer pair below
+# addresses the last of the three. Each setting is one run from seed 0.
+
+# %% [markdown]
+# ### The sigmoid-output comparison, longer
+#
+# The full profile trains that pair again, from the same seed, for twice the epochs
+# (`config.LONG_RUNS`; about five hours of one core for the spiking generator).
+
+# %%
+long = experiments.long_runs(ctx, settings, scorer)  # {name: artifact}; full profile: 24 epochs each
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Inception score and Fréchet distance of the sigmoid-output spiking GAN (solid) and the analog GAN (dashed) at DCGAN's learning rate, trained for twice the epochs of the runs above; as in Fig. 5.", "name": "fig-000-long"}}
+if long:
+    fig = figures.curves(long, ceiling.inception)
+
+# %% tags=["remove-input"]
+if long:
+    display(Markdown(figure_provenance(ctx, list(long))))
+display(Markdown(analysis.comparison_text(long, analysis.LONG_PAIRS)))
 
 # %% [markdown]
 # ## The paper's ambiguities, piloted

@@ -332,3 +332,17 @@ def test_grey_levels_are_read_from_the_8_bit_snapshots_per_epoch():
     assert "| epoch | analog G without BatchNorm, DCGAN's lr |" in table
     assert "| 0 | 1.000 |" in table and "| 1 | 0.250 |" in table and "| 2 | 0.000 |" in table
     assert "analog G, DCGAN's lr" not in table and "(real test images: 0.130)" in table
+
+
+def test_the_longer_pair_repeats_the_sigmoid_comparison_for_more_epochs(monkeypatch):
+    from snnlib.papers.p000_spiking_dcgan import analysis, config
+
+    seen = {}
+    monkeypatch.setattr(experiments, "train_gans",
+                        lambda ctx, settings, scorer, runs, epochs: seen.update(runs=runs, epochs=epochs) or {})
+    experiments.long_runs(None, profile_settings("full"))
+    assert seen["epochs"] == 2 * profile_settings("full")["epochs"]
+    assert seen["runs"] == {"spiking_sigmoid_dcgan_lr_long": config.RUNS["spiking_sigmoid_dcgan_lr"],
+                            "analog_dcgan_lr_long": config.RUNS["analog_dcgan_lr"]}
+    assert analysis.comparison_text({}, analysis.LONG_PAIRS) == ("- **DCGAN's learning rate, spiking generator with "
+                                                                  "the sigmoid output, longer**: not run yet.")

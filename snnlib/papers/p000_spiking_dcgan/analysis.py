@@ -14,12 +14,14 @@ from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
 __all__ = ["column", "epochs_trained", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
            "GeneratorActivity", "generator_activity", "generator_activities", "activity_table", "mean_grey", "grey_table", "last_epoch_losses",
-           "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "comparison_text"]
+           "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "PAIRS", "LONG_PAIRS", "comparison_text"]
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
              "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
              "spiking_sigmoid_dcgan_lr": "spiking G, sigmoid output, DCGAN's lr",
              "analog_nonorm_dcgan_lr": "analog G without BatchNorm, DCGAN's lr",
+             "spiking_sigmoid_dcgan_lr_long": "spiking G, sigmoid output, DCGAN's lr, longer",
+             "analog_dcgan_lr_long": "analog G, DCGAN's lr, longer",
              "pilot_output_sigmoid": "sigmoid output", "pilot_noise_fresh": "fresh noise per step",
              "pilot_batch_64": "batch 64"}
 """How the book names each run."""
@@ -285,17 +287,25 @@ def _still_rising(spiking: Artifact, analog: Artifact) -> str:
     return f" ({which} still at {'their' if len(rising) == 2 else 'its'} best in the last epoch: not converged)"
 
 
-def comparison_text(runs: Mapping[str, Artifact]) -> str:
-    """The paper's claim tested in each setting where both runs exist (a Markdown list, one item
-    per setting)."""
+PAIRS = (("spiking", "analog", "**The paper's learning rate**"),
+         ("spiking_dcgan_lr", "analog_dcgan_lr", "**DCGAN's learning rate**"),
+         ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr",
+          "**DCGAN's learning rate, spiking generator with the sigmoid output**"),
+         ("spiking_sigmoid_dcgan_lr", "analog_nonorm_dcgan_lr",
+          "**Ablation: the same against the analog generator without BatchNorm** (not the paper's baseline)"))
+"""The settings in which :func:`comparison_text` tests the paper's claim: (spiking run, analog
+run, how the book names the setting)."""
+
+LONG_PAIRS = (("spiking_sigmoid_dcgan_lr_long", "analog_dcgan_lr_long",
+               "**DCGAN's learning rate, spiking generator with the sigmoid output, longer**"),)
+"""The same test for the longer pair (:data:`~.config.LONG_RUNS`)."""
+
+
+def comparison_text(runs: Mapping[str, Artifact], pairs: tuple[tuple[str, str, str], ...] = PAIRS) -> str:
+    """The paper's claim tested in each setting of ``pairs`` (a Markdown list, one item per
+    setting; "not run yet" where a run is missing)."""
     parts = []
-    for spiking, analog, what in (("spiking", "analog", "**The paper's learning rate**"),
-                                  ("spiking_dcgan_lr", "analog_dcgan_lr", "**DCGAN's learning rate**"),
-                                  ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr",
-                                   "**DCGAN's learning rate, spiking generator with the sigmoid output**"),
-                                  ("spiking_sigmoid_dcgan_lr", "analog_nonorm_dcgan_lr",
-                                   "**Ablation: the same against the analog generator without BatchNorm** "
-                                   "(not the paper's baseline)")):
+    for spiking, analog, what in pairs:
         s, a = runs.get(spiking), runs.get(analog)
         if s is None or a is None:
             parts.append(f"- {what}: not run yet.")

@@ -4,8 +4,9 @@
   for the profile's epochs, scored after every epoch on ``n_eval`` samples of fixed noise
   (:class:`GANScorer`: inception score, Fréchet distance, spread, largest class share, spikes per
   image), with the epoch's mean losses and sample snapshots; resumable.
-* :func:`train_gans`, :func:`pilots` -- the chapter's runs (:data:`~.config.RUNS`) and the pilots
-  of the paper's ambiguities (:data:`~.config.PILOTS`).
+* :func:`train_gans`, :func:`pilots`, :func:`long_runs` -- the chapter's runs
+  (:data:`~.config.RUNS`), the pilots of the paper's ambiguities (:data:`~.config.PILOTS`) and
+  the longer pair (:data:`~.config.LONG_RUNS`).
 * :func:`real_ceiling` -- the scores of real test images (the inception score's ceiling here).
 * :func:`run_all` -- everything the chapter runs, for the launcher.
 """
@@ -26,10 +27,10 @@ from snnlib.book.data import load_mnist
 from snnlib.book.runner import Experiment, RunContext
 from snnlib.core.metrics import frechet_distance, inception_score, sample_spread
 from snnlib.papers.p000_spiking_dcgan import models
-from snnlib.papers.p000_spiking_dcgan.config import PILOTS, RUNS, GANRun, profile_settings
+from snnlib.papers.p000_spiking_dcgan.config import LONG_RUNS, PILOTS, RUNS, GANRun, profile_settings
 from snnlib.papers.p000_spiking_dcgan.gan import gan_step, make_optimiser
 
-__all__ = ["EVAL_SEED", "GANScore", "GANScorer", "make_generator", "train_gan", "train_gans", "pilots",
+__all__ = ["EVAL_SEED", "GANScore", "GANScorer", "make_generator", "train_gan", "train_gans", "pilots", "long_runs",
            "real_ceiling", "snntorch_benchmark", "run_all"]
 
 EVAL_SEED = 2023
@@ -182,6 +183,12 @@ def pilots(ctx: RunContext, settings: Mapping[str, Any], scorer: GANScorer | Non
     return train_gans(ctx, settings, scorer, PILOTS, settings["pilot_epochs"])
 
 
+def long_runs(ctx: RunContext, settings: Mapping[str, Any], scorer: GANScorer | None = None) -> dict[str, Artifact]:
+    """The longer pair (:data:`~.config.LONG_RUNS`), ``long_epochs`` each; the artifacts that
+    exist, by name."""
+    return train_gans(ctx, settings, scorer, LONG_RUNS, settings["long_epochs"])
+
+
 def real_ceiling(settings: Mapping[str, Any], scorer: GANScorer | None = None) -> GANScore:
     """The scores of the first ``n_eval`` test images: the inception score a perfect generator
     would reach under this classifier (its FD is to the whole test set, which contains them)."""
@@ -201,3 +208,4 @@ def run_all(ctx: RunContext) -> None:
     settings = profile_settings(ctx.profile)
     train_gans(ctx, settings)
     pilots(ctx, settings)
+    long_runs(ctx, settings)
