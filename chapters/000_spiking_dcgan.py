@@ -307,11 +307,11 @@ display(Markdown(analysis.comparison_text(runs)))
 # %% [markdown]
 # ### The sigmoid-output comparison, longer
 #
-# The full profile trains that pair again, from the same seed, for twice the epochs
-# (`config.LONG_RUNS`; about five hours of one core for the spiking generator).
+# The full profile trains that pair again, from the same seed, for twice the epochs, 24
+# (`config.LONG_RUNS`, at the spiking generator's cost per epoch above).
 
 # %%
-long = experiments.long_runs(ctx, settings, scorer)  # {name: artifact}; full profile: 24 epochs each
+long = experiments.long_runs(ctx, settings, scorer)  # {name: artifact}
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Inception score and Fréchet distance of the sigmoid-output spiking GAN (solid) and the analog GAN (dashed) at DCGAN's learning rate, trained for twice the epochs of the runs above; as in Fig. 5.", "name": "fig-000-long"}}
 if long:
