@@ -369,7 +369,7 @@ if fig is not None:
 # %%
 # the recorded speed benchmark (full profile)
 bench = experiments.snntorch_benchmark(ctx)
-chapter_claims = claims.claims_from(profile, runs, ceiling.inception, bench)
+chapter_claims = claims.claims_from(profile, {**runs, **long}, ceiling.inception, bench)
 write_claims(paper000.CHAPTER, paper000.PAPER, chapter_claims, profile)
 caption = f"Paper 000's numbers and ours ({profile} profile)."
 display(Markdown(claims_table(chapter_claims, digits=2, label="tab-000-claims",

@@ -301,7 +301,9 @@ def test_claims_name_every_run_count_its_epochs_and_flag_missing_ones():
     assert by_id["spikes_per_image.spiking_sigmoid_dcgan_lr"].ours == 1234.0
     assert "sigmoid" in by_id["is.spiking_sigmoid_dcgan_lr.best"].what
     assert "sigmoid" not in by_id["is.spiking_dcgan_lr.best"].what
-    for prefix in ("spiking", "analog", "spiking_dcgan_lr", "analog_dcgan_lr"):
+    assert "longer" in by_id["is.analog_dcgan_lr_long.best"].what and "longer" not in by_id["is.analog_dcgan_lr.best"].what
+    for prefix in ("spiking", "analog", "spiking_dcgan_lr", "analog_dcgan_lr", "spiking_sigmoid_dcgan_lr_long",
+                   "analog_dcgan_lr_long"):
         assert by_id[f"epochs.{prefix}"].ours is None and "not run yet" in by_id[f"epochs.{prefix}"].what
     assert "spikes_per_image.analog_dcgan_lr" not in by_id  # an analog G has no spikes
     assert by_id["is.real_test"].ours == 9.8 and by_id["speed.snntorch_ratio"].ours is None

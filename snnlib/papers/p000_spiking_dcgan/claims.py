@@ -30,7 +30,8 @@ def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: s
     m = art.metrics if art else {}
     epochs = None if art is None else epochs_trained(art)
     what = (f"{kind} GAN" + (" with a sigmoid of the last layer's mean current as output" if "sigmoid" in name else "")
-            + (", DCGAN's learning rate" if "dcgan" in name else ""))
+            + (", DCGAN's learning rate" if "dcgan" in name else "")
+            + (", the longer run" if name.endswith("_long") else ""))
     out = [Claim(f"is.{prefix}.best", f"{what}: best inception score over the epochs (book's MNIST classifier, "
                  f"samples of fixed noise){missing}", None, m.get("best_is"), source, profile),
            Claim(f"is.{prefix}.best_epoch", f"{what}: epoch of the best inception score{missing}", None,
@@ -48,14 +49,17 @@ def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: s
 
 def claims_from(profile: str, runs: Mapping[str, Artifact], ceiling_is: float,
                 bench: Artifact | None = None) -> list[Claim]:
-    """The chapter's claims from its GAN runs (by name), the inception score of real test images
+    """The chapter's claims from its GAN runs (by name: :data:`~.config.RUNS` and
+    :data:`~.config.LONG_RUNS`), the inception score of real test images
     and the recorded snnTorch benchmark (``bench``)."""
     claims = [Claim("is.real_test", "inception score of real test images, as many as the samples scored per "
                     "epoch, under the book's MNIST classifier (the ceiling; the paper used Inception-v3)", None,
                     ceiling_is, "not in the paper", profile)]
     for name, prefix in (("spiking", "spiking"), ("analog", "analog"), ("spiking_dcgan_lr", "spiking_dcgan_lr"),
                          ("analog_dcgan_lr", "analog_dcgan_lr"),
-                         ("spiking_sigmoid_dcgan_lr", "spiking_sigmoid_dcgan_lr")):
+                         ("spiking_sigmoid_dcgan_lr", "spiking_sigmoid_dcgan_lr"),
+                         ("spiking_sigmoid_dcgan_lr_long", "spiking_sigmoid_dcgan_lr_long"),
+                         ("analog_dcgan_lr_long", "analog_dcgan_lr_long")):
         claims += _run_claims(runs, name, prefix, profile)
     claims.append(Claim("speed.snntorch_ratio", "time of one GAN iteration of the literal snnTorch model over "
                         "snnlib's fast path (benchmarks/dcgan_vs_snntorch.py)"
@@ -70,6 +74,6 @@ def build_claims(ctx: RunContext) -> list[Claim]:
     ctx = dataclasses.replace(ctx, pending=[])
     settings = profile_settings(ctx.profile)
     scorer = experiments.GANScorer(experiments.test_images())
-    runs = experiments.train_gans(ctx, settings, scorer)
+    runs = {**experiments.train_gans(ctx, settings, scorer), **experiments.long_runs(ctx, settings, scorer)}
     return claims_from(ctx.profile, runs, experiments.real_ceiling(settings, scorer).inception,
                        experiments.snntorch_benchmark(ctx))
