@@ -263,6 +263,11 @@ class Comparison(NamedTuple):
     similar: bool
     spiking_ahead: int
     """Epochs after which the spiking GAN's IS was the higher of the two."""
+    spiking_best_epoch: int
+    """Epoch of the spiking GAN's best IS (first of equals)."""
+    analog_best_epoch: int
+    epochs: int
+    """Epochs of the shorter run (both have the same length in the book's settings)."""
 
 
 def compare(spiking: Artifact, analog: Artifact) -> Comparison:
@@ -273,14 +278,15 @@ def compare(spiking: Artifact, analog: Artifact) -> Comparison:
     quality = min(s_is.max(), a_is.max()) >= SIMILAR["is_ratio"] * max(s_is.max(), a_is.max())
     speed = None not in first and max(first) <= SIMILAR["epoch_ratio"] * min(first)
     return Comparison(float(s_is.max()), float(a_is.max()), first[0], first[1], bool(quality and speed),
-                      int((s_is > a_is).sum()))
+                      int((s_is > a_is).sum()), int(np.argmax(s_is)) + 1, int(np.argmax(a_is)) + 1,
+                      min(len(s_is), len(a_is)))
 
 
-def _still_rising(spiking: Artifact, analog: Artifact) -> str:
+def _still_rising(c: Comparison) -> str:
     """A note if a run's best inception score is its last epoch's (the comparison is then one of
     equal budgets, not of converged runs)."""
-    rising = [kind for kind, art in (("spiking", spiking), ("analog", analog))
-              if int(np.nanargmax(column(art, "IS")[1:])) + 1 == epochs_trained(art)]
+    rising = [kind for kind, best in (("spiking", c.spiking_best_epoch), ("analog", c.analog_best_epoch))
+              if best == c.epochs]
     if not rising:
         return ""
     which = "both runs" if len(rising) == 2 else f"the {rising[0]} run"
@@ -311,7 +317,7 @@ def comparison_text(runs: Mapping[str, Artifact], pairs: tuple[tuple[str, str, s
             parts.append(f"- {what}: not run yet.")
             continue
         c = compare(s, a)
-        epochs = epochs_trained(s)
+        epochs = c.epochs
         reach = lambda e: "never" if e is None else f"at epoch {e}"  # noqa: E731
         first = (column(s, "IS")[1], column(a, "IS")[1])
         parts.append(f"- {what}, {epochs} epochs: after the first epoch IS {first[0]:.2f} (spiking) against "
@@ -320,5 +326,5 @@ def comparison_text(runs: Mapping[str, Artifact], pairs: tuple[tuple[str, str, s
                      f"{epochs} epochs; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
                      f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
                      + ("**similar**, as the paper says" if c.similar else "**not similar** by our criterion")
-                     + _still_rising(s, a) + ".")
+                     + _still_rising(c) + ".")
     return "\n".join(parts)
