@@ -68,7 +68,8 @@ ctx = paper000.run_context(profile, train)
 # %%
 settings = config.profile_settings(profile)  # both profiles: config.PROFILES
 # the book's MNIST classifier, against the 10 000 test images
-scorer = experiments.GANScorer(experiments.test_images())
+test_images = experiments.test_images()  # uint8, (10 000, 28, 28)
+scorer = experiments.GANScorer(test_images)
 
 # %% [markdown]
 # ## The neuron
@@ -258,7 +259,7 @@ display(Markdown(analysis.activity_table(runs, activities)))
 silent = analysis.silent_output_text(runs, activities)
 if silent is not None:
     display(Markdown(silent))
-real_grey = float(experiments.test_images().float().mean()) / 255
+real_grey = float(test_images.float().mean()) / 255
 display(Markdown(analysis.grey_table(runs, [name for name in config.RUNS if "dcgan_lr" in name], real_grey)))
 
 # %% [markdown]
