@@ -29,7 +29,7 @@ def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: s
     missing = "" if art else " — not run yet in this profile"
     m = art.metrics if art else {}
     epochs = None if art is None else epochs_trained(art)
-    what = (f"{kind} GAN" + (" with a sigmoid of the last layer's mean current as output" if "sigmoid" in name else "")
+    what = (f"{kind} GAN" + (" with the sigmoid output" if "sigmoid" in name else "")
             + (", DCGAN's learning rate" if "dcgan" in name else "")
             + (", the longer run" if name.endswith("_long") else ""))
     out = [Claim(f"is.{prefix}.best", f"{what}: best inception score over the epochs (book's MNIST classifier, "
