@@ -378,14 +378,23 @@ def test_provenance_summary_states_machines_dirty_commits_and_code_status(tmp_pa
     monkeypatch.setattr(runner, "environment", lambda: {**env, "git_commit": "abc"})
     Experiment("ch", "a", {}, "full", 0, tmp_path, code=("snnlib.core.stdp",)).finish({"x": 1})
     monkeypatch.setattr(runner, "environment", lambda: {**env, "git_commit": "abc-dirty",
-                                                        "machine": {**env["machine"], "cpu_count": 16}})
+                                                        "machine": {**env["machine"], "cpu_count": 16,
+                                                                    "cpu": "Some CPU"}})
     Experiment("ch", "b", {}, "full", 0, tmp_path).finish({"x": 2})
     text = runner.provenance_summary("full", tmp_path)
     assert text.startswith("* 2 artifacts, made on machines with ")
-    assert "16 CPUs, torch " in text and "(1 run)" in text
+    assert "16 CPUs (Some CPU), torch " in text and "(1 run)" in text
     assert "* 1 of 2 were made from a commit with uncommitted changes" in text
     assert "1 not recorded, 1 unchanged" in text
     assert runner.provenance_summary("quick", tmp_path) == "No quick-profile artifact is committed yet."
+
+
+def test_cpu_model_is_read_from_cpuinfo():
+    info = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9R14\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 9R14\n"
+    assert runner.cpu_model(info) == "AMD EPYC 9R14"
+    assert runner.cpu_model("processor\t: 0\n") == (runner.platform.processor() or "unknown")
+    assert runner._where({"machine": {"cpu_count": 2}, "packages": {"torch": "2.13"}}) == "2 CPUs, torch 2.13"
+    assert runner._where({"machine": {"cpu_count": 2, "cpu": "X"}, "packages": {"torch": "2.13"}}) == "2 CPUs (X), torch 2.13"
 
 
 def test_check_parameters_names_the_valid_values():

@@ -158,13 +158,30 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+def cpu_model(cpuinfo: str | None = None) -> str:
+    """The CPU's model name: the first ``model name`` of ``cpuinfo`` (default: ``/proc/cpuinfo``),
+    else :func:`platform.processor`, else ``"unknown"``.  Float kernels differ between CPU
+    families, so the last bits of a result, and through them a long training's trajectory, can
+    depend on it (chapter 000's longer pair and chapter 001's quick accuracies moved with it)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            cpuinfo = ""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and value.strip():
+            return value.strip()
+    return platform.processor() or "unknown"
+
+
 def environment() -> dict:
     """Where code runs now: git commit, package versions and machine; for a job started by the
     launcher (:mod:`snnlib.book.launch`) also its executor, host and job id."""
     env = {
         "git_commit": git_commit(),
         "packages": package_versions(),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpu": cpu_model(),
                     "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "flush_denormal": denormals_flushed()},
     }
@@ -197,10 +214,12 @@ def provenance(config: Mapping[str, Any], seed: int, profile: str, wall_time_s: 
 
 
 def _where(env: Mapping[str, Any]) -> str:
-    """A short line for an environment record: the machine's CPU count and the torch version (the
-    full platform string and thread count stay in the artifact's provenance)."""
-    cpus = env.get("machine", {}).get("cpu_count")
-    return ((f"{cpus} CPUs" if cpus else "CPU count not recorded")
+    """A short line for an environment record: the machine's CPU count and model (where recorded)
+    and the torch version (the full platform string and thread count stay in the artifact's
+    provenance)."""
+    machine = env.get("machine", {})
+    cpus, model = machine.get("cpu_count"), machine.get("cpu")
+    return ((f"{cpus} CPUs" if cpus else "CPU count not recorded") + (f" ({model})" if model else "")
             + f", torch {env.get('packages', {}).get('torch', '?')}")
 
 
