@@ -325,6 +325,14 @@ if long:
 display(Markdown(analysis.comparison_text(long, analysis.LONG_PAIRS)))
 
 # %% [markdown]
+# Each longer run starts as a rerun of its 12-epoch run, from the same seed and settings:
+
+# %% tags=["remove-input"]
+reruns = [f"- **{analysis.RUN_LABEL[name]}**: " + analysis.rerun_text(runs[name], long[f"{name}_long"])
+          for name in ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr") if name in runs and f"{name}_long" in long]
+display(Markdown("\n".join(reruns) or "Not run yet."))
+
+# %% [markdown]
 # ## The paper's ambiguities, piloted
 #
 # Each pilot changes one reading of the spiking GAN at DCGAN's learning rate and trains it for the

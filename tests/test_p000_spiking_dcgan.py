@@ -349,3 +349,36 @@ def test_the_longer_pair_repeats_the_sigmoid_comparison_for_more_epochs(monkeypa
                             "analog_dcgan_lr_long": config.RUNS["analog_dcgan_lr"]}
     assert analysis.comparison_text({}, analysis.LONG_PAIRS) == ("- **DCGAN's learning rate, spiking generator with "
                                                                   "the sigmoid output, longer**: not run yet.")
+
+
+def test_a_rerun_is_compared_step_by_step_and_a_machine_change_named_as_the_likely_cause():
+    from snnlib.book.artifacts import Artifact
+    from snnlib.papers.p000_spiking_dcgan import analysis
+
+    def run(is_, losses, segments=None):
+        art = _run_with_is(is_)
+        return Artifact({}, {**art.arrays, "losses": np.asarray(losses, float)},
+                        {"segments": segments} if segments else {}, None)
+
+    losses = np.arange(400, dtype=float).reshape(200, 2)
+    first = run([2.0, 3.0], losses[:100])  # 2 epochs of 50 steps
+    moved = losses.copy()
+    moved[70, 1] += 1e-7  # step 70's G loss differs: 70 identical steps
+    segments = [{"steps": [0, 66], "machine": {"platform": "a"}}, {"steps": [66, 200], "machine": {"platform": "b"}}]
+    again = run([2.0, 3.5, 4.0, 4.2], moved, segments)
+    diff = analysis.rerun_difference(first, again)
+    assert diff == analysis.RerunDifference(70, 100, 0.5, 2, (66,))
+    text = analysis.rerun_text(first, again)
+    assert text.startswith("For its first 70 steps (1.4 epochs) the longer run repeats the 2-epoch run bit for bit")
+    assert "resumed at step 66 on another machine" in text and text.endswith("differ by up to 0.50 (epoch 2).")
+    # a machine change long before the first difference is not named as its cause
+    far = run([2.0, 3.5], moved, [{**segments[0], "steps": [0, 20]}, {**segments[1], "steps": [20, 200]}])
+    assert "then parts from it; its provenance does not say why." in analysis.rerun_text(first, far)
+    # different from the first step, and already before training: the arithmetic differed
+    early = run([2.0, 3.5], moved + 1e-7)
+    early.arrays["log"][0, 3] = 1.0
+    assert analysis.rerun_text(first, early).startswith(
+        "The longer run differs from the 2-epoch run (same seed and settings) from its first step, in the "
+        "last bits and already in the scores of the untrained generator")
+    same = run([2.0, 3.0, 3.3], losses, segments)
+    assert analysis.rerun_text(first, same) == "Over their 100 common steps the two runs are identical bit for bit."

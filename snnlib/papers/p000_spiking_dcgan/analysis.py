@@ -8,13 +8,14 @@ import numpy as np
 import torch
 
 from snnlib.book.artifacts import Artifact
-from snnlib.book.tables import markdown_table
+from snnlib.book.tables import count, markdown_table
 from snnlib.papers.p000_spiking_dcgan import models
 from snnlib.papers.p000_spiking_dcgan.config import LOG_COLUMNS, PILOTS, RUNS
 
 __all__ = ["column", "epochs_trained", "RUN_LABEL", "runs_table", "minutes_per_epoch", "cost_text", "pilots_table", "PilotChange", "pilot_change", "pilots_text",
            "GeneratorActivity", "generator_activity", "generator_activities", "activity_table", "mean_grey", "grey_table", "last_epoch_losses",
-           "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "PAIRS", "LONG_PAIRS", "comparison_text"]
+           "SILENT_PIXELS", "silent_output_text", "SIMILAR", "Comparison", "compare", "PAIRS", "LONG_PAIRS", "comparison_text",
+           "RerunDifference", "rerun_difference", "rerun_text"]
 
 RUN_LABEL = {"spiking": "spiking G, paper's lr", "analog": "analog G, paper's lr",
              "spiking_dcgan_lr": "spiking G, DCGAN's lr", "analog_dcgan_lr": "analog G, DCGAN's lr",
@@ -328,3 +329,69 @@ def comparison_text(runs: Mapping[str, Artifact], pairs: tuple[tuple[str, str, s
                      + ("**similar**, as the paper says" if c.similar else "**not similar** by our criterion")
                      + _still_rising(c) + ".")
     return "\n".join(parts)
+
+
+class RerunDifference(NamedTuple):
+    """Where a second run of the same setting and seed parts from the first."""
+
+    identical_steps: int
+    """Leading optimisation steps whose D and G losses are equal bit for bit in both runs."""
+    common_steps: int
+    max_is_difference: float
+    """Largest |difference| of the two inception scores over the common epochs."""
+    at_epoch: int
+    machine_changes: tuple[int, ...]
+    """Steps at which the second run was resumed on a machine with another platform string or CPU
+    (from its provenance's segments)."""
+
+
+def _machine(segment: Mapping) -> tuple:
+    machine = segment.get("machine", {})
+    return machine.get("platform"), machine.get("cpu")
+
+
+def rerun_difference(first: Artifact, again: Artifact) -> RerunDifference:
+    """Compare two runs of one setting and seed (``again`` may be longer, e.g. the longer pair)."""
+    a, b = first.arrays["losses"], again.arrays["losses"]
+    common = min(len(a), len(b))
+    same = (a[:common] == b[:common]).all(axis=1)
+    identical = common if same.all() else int(np.argmin(same))
+    epochs = min(epochs_trained(first), epochs_trained(again))
+    gap = np.abs(column(first, "IS")[1:epochs + 1] - column(again, "IS")[1:epochs + 1])
+    segments = again.provenance.get("segments") or []
+    changes = tuple(int(seg["steps"][0]) for prev, seg in zip(segments, segments[1:])
+                    if _machine(prev) != _machine(seg))
+    return RerunDifference(identical, common, float(gap.max()), int(np.argmax(gap)) + 1, changes)
+
+
+def rerun_text(first: Artifact, again: Artifact) -> str:
+    """What :func:`rerun_difference` finds, as a sentence or two (Markdown). A machine change within
+    10 steps before the first difference is named as its likely cause; runs that differ from the
+    first step are checked for a difference before any training (their untrained generators'
+    scores), which puts it in the arithmetic rather than in the training."""
+    d = rerun_difference(first, again)
+    epochs = min(epochs_trained(first), epochs_trained(again))
+    if d.identical_steps == d.common_steps:
+        return f"Over their {count(d.common_steps)} common steps the two runs are identical bit for bit."
+    part = d.identical_steps
+    steps_per_epoch = len(first.arrays["losses"]) / epochs_trained(first)
+    cause = [step for step in d.machine_changes if 0 <= part - step <= 10]
+    scores = f"Over the {epochs} common epochs their inception scores differ by up to {d.max_is_difference:.2f} (epoch {d.at_epoch})."
+    if cause:
+        return (f"For its first {count(part)} steps ({part / steps_per_epoch:.1f} epochs) the longer run repeats "
+                f"the {epochs_trained(first)}-epoch run bit for bit (same seed and settings), then parts from it: "
+                f"it had been resumed at step {count(cause[0])} on another machine (its provenance's platform "
+                "string or CPU differs), whose float arithmetic rounds differently, and training amplifies "
+                f"such differences. {scores}")
+    untrained = not np.array_equal(first.arrays["log"][0, 1:], again.arrays["log"][0, 1:], equal_nan=True)
+    if part == 0:
+        return (f"The longer run differs from the {epochs_trained(first)}-epoch run (same seed and settings) "
+                "from its first step, in the last bits"
+                + (" and already in the scores of the untrained generator, so in the arithmetic, not the training"
+                   if untrained else "")
+                + ("" if any(_machine(seg)[1] for art in (first, again)
+                             for seg in art.provenance.get("segments") or [art.provenance])
+                   else " (the provenance did not record the CPU model then)") + f". {scores}")
+    return (f"For its first {count(part)} steps ({part / steps_per_epoch:.1f} epochs) the longer run repeats "
+            f"the {epochs_trained(first)}-epoch run bit for bit (same seed and settings), then parts from it; "
+            f"its provenance does not say why. {scores}")
