@@ -283,6 +283,12 @@ def test_the_claim_is_tested_in_each_setting_and_missing_runs_are_named():
     assert "**similar**, as the paper says (the spiking run still at its best in the last epoch: not converged)." in text
     both = analysis.comparison_text({"spiking": _run_with_is([3.0, 4.0, 5.0]), "analog": _run_with_is([4.0, 4.5, 5.0])})
     assert "(both runs still at their best in the last epoch: not converged)." in both
+    # a pair that is not similar says which half of the criterion it misses
+    slow = analysis.comparison_text({"spiking": _run_with_is([2.0, 3.0, 4.0, 4.8]), "analog": _run_with_is([4.0, 4.7, 5.0, 5.0])})
+    assert ("**not similar** by our criterion: lower best score 0.96 of the higher (≥ 0.9), epochs to 90 % 2.00 "
+            "times apart (> 1.5) (the spiking run still at its best") in slow
+    weak = analysis.comparison_text({"spiking": _run_with_is([2.0, 2.5, 3.0, 3.5]), "analog": _run_with_is([4.0, 4.7, 5.0, 5.0])})
+    assert "lower best score 0.70 of the higher (< 0.9), one run never at 90 % of the higher" in weak
     levelled = analysis.comparison_text({"spiking": _run_with_is([3.0, 5.0, 4.9]), "analog": _run_with_is([5.0, 4.5, 4.0])})
     assert "not converged" not in levelled
     assert "\n- **DCGAN's learning rate**: not run yet.\n" in text

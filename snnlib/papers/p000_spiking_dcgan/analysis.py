@@ -294,6 +294,17 @@ def _still_rising(c: Comparison) -> str:
     return f" ({which} still at {'their' if len(rising) == 2 else 'its'} best in the last epoch: not converged)"
 
 
+def _which_half(c: Comparison) -> str:
+    """Both halves of :data:`SIMILAR` measured, for a pair that is not similar."""
+    ratio = min(c.spiking_best, c.analog_best) / max(c.spiking_best, c.analog_best)
+    quality = f"lower best score {ratio:.2f} of the higher ({'≥' if ratio >= SIMILAR['is_ratio'] else '<'} {SIMILAR['is_ratio']})"
+    first = (c.spiking_epoch_to_90, c.analog_epoch_to_90)
+    if None in first:
+        return f"{quality}, one run never at 90 % of the higher"
+    apart = max(first) / min(first)
+    return f"{quality}, epochs to 90 % {apart:.2f} times apart ({'≤' if apart <= SIMILAR['epoch_ratio'] else '>'} {SIMILAR['epoch_ratio']})"
+
+
 PAIRS = (("spiking", "analog", "**The paper's learning rate**"),
          ("spiking_dcgan_lr", "analog_dcgan_lr", "**DCGAN's learning rate**"),
          ("spiking_sigmoid_dcgan_lr", "analog_dcgan_lr",
@@ -326,7 +337,8 @@ def comparison_text(runs: Mapping[str, Artifact], pairs: tuple[tuple[str, str, s
                      f"{c.analog_best:.2f}; the spiking GAN ahead after {c.spiking_ahead} of the "
                      f"{epochs} epochs; 90 % of the higher one reached {reach(c.spiking_epoch_to_90)} "
                      f"(spiking) and {reach(c.analog_epoch_to_90)} (analog): "
-                     + ("**similar**, as the paper says" if c.similar else "**not similar** by our criterion")
+                     + ("**similar**, as the paper says" if c.similar else
+                        f"**not similar** by our criterion: {_which_half(c)}")
                      + _still_rising(c) + ".")
     return "\n".join(parts)
 
