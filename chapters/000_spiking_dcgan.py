@@ -59,14 +59,15 @@ ctx = paper000.run_context(profile, train)
 # %% [markdown]
 # ## Profiles
 #
-# The paper trains for 150 epochs. Here one epoch of the spiking GAN (469 batches of 128 MNIST
-# images, 30 steps each, forward and backward) costs about ten minutes of one CPU core or more
-# (measured below {numref}`tab-000-runs`), so 150 epochs would take a day or more per run; the
-# **full** profile trains 12 epochs per run, stated beside every number: both generators with the
-# paper's optimiser, and both again with the larger learning rate of the DCGAN recipe (there also
-# the spiking one with a sigmoid output and the analog one without BatchNorm), so that the
-# comparison is also made after the generators have learned something (a budget-matched test of
-# the paper's claim); the sigmoid-output pair then trains again for 24 epochs. The **quick**
+# The paper trains for 150 epochs. Here one epoch of the spiking GAN (468 batches of 128 MNIST
+# images, 30 steps each, forward and backward) costs 6 to 15 minutes of one CPU core, depending on
+# the machine (measured below {numref}`tab-000-runs`), so 150 epochs would take 16 to 37 hours
+# per run; the **full** profile trains 12 epochs per run, stated beside every number: both
+# generators with the paper's optimiser, and both again with the larger learning rate of the DCGAN
+# recipe (there also the spiking one with a sigmoid output and the analog one without BatchNorm),
+# so that the comparison is also made after the generators have learned something (a
+# budget-matched test of the paper's claim); the sigmoid-output pair then trains again for 24
+# epochs. The **quick**
 # profile trains on 1 024 images in batches of 32 for two epochs (one for the longer pair); its
 # numbers only check that the code works.
 
