@@ -67,9 +67,8 @@ ctx = paper000.run_context(profile, train)
 # recipe (there also the spiking one with a sigmoid output and the analog one without BatchNorm),
 # so that the comparison is also made after the generators have learned something (a
 # budget-matched test of the paper's claim); the sigmoid-output pair then trains again for 24
-# epochs. The **quick**
-# profile trains on 1 024 images in batches of 32 for two epochs (one for the longer pair); its
-# numbers only check that the code works.
+# epochs. The **quick** profile trains on 1 024 images in batches of 32 for two epochs (one for
+# the longer pair); its numbers only check that the code works.
 
 # %%
 settings = config.profile_settings(profile)  # both profiles: config.PROFILES

@@ -376,34 +376,34 @@ def rerun_difference(first: Artifact, again: Artifact) -> RerunDifference:
     return RerunDifference(identical, common, float(gap.max()), int(np.argmax(gap)) + 1, changes)
 
 
+def _cpu_recorded(art: Artifact) -> bool:
+    return any(_machine(seg)[1] for seg in art.provenance.get("segments") or [art.provenance])
+
+
 def rerun_text(first: Artifact, again: Artifact) -> str:
     """What :func:`rerun_difference` finds, as a sentence or two (Markdown). A machine change within
     10 steps before the first difference is named as its likely cause; runs that differ from the
     first step are checked for a difference before any training (their untrained generators'
     scores), which puts it in the arithmetic rather than in the training."""
     d = rerun_difference(first, again)
-    epochs = min(epochs_trained(first), epochs_trained(again))
     if d.identical_steps == d.common_steps:
         return f"Over their {count(d.common_steps)} common steps the two runs are identical bit for bit."
-    part = d.identical_steps
-    steps_per_epoch = len(first.arrays["losses"]) / epochs_trained(first)
-    cause = [step for step in d.machine_changes if 0 <= part - step <= 10]
+    epochs = min(epochs_trained(first), epochs_trained(again))
     scores = f"Over the {epochs} common epochs their inception scores differ by up to {d.max_is_difference:.2f} (epoch {d.at_epoch})."
-    if cause:
-        return (f"For its first {count(part)} steps ({part / steps_per_epoch:.1f} epochs) the longer run repeats "
-                f"the {epochs_trained(first)}-epoch run bit for bit (same seed and settings), then parts from it: "
-                f"it had been resumed at step {count(cause[0])} on another machine (its provenance's platform "
-                "string or CPU differs), whose float arithmetic rounds differently, and training amplifies "
-                f"such differences. {scores}")
-    untrained = not np.array_equal(first.arrays["log"][0, 1:], again.arrays["log"][0, 1:], equal_nan=True)
+    part = d.identical_steps
     if part == 0:
+        untrained = not np.array_equal(first.arrays["log"][0, 1:], again.arrays["log"][0, 1:], equal_nan=True)
         return (f"The longer run differs from the {epochs_trained(first)}-epoch run (same seed and settings) "
                 "from its first step, in the last bits"
                 + (" and already in the scores of the untrained generator, so in the arithmetic, not the training"
                    if untrained else "")
-                + ("" if any(_machine(seg)[1] for art in (first, again)
-                             for seg in art.provenance.get("segments") or [art.provenance])
+                + ("" if _cpu_recorded(first) or _cpu_recorded(again)
                    else " (the provenance did not record the CPU model then)") + f". {scores}")
+    steps_per_epoch = len(first.arrays["losses"]) / epochs_trained(first)
+    cause = [step for step in d.machine_changes if 0 <= part - step <= 10]
+    why = (f": it had been resumed at step {count(cause[0])} on another machine (its provenance's platform string "
+           "or CPU differs), whose float arithmetic rounds differently, and training amplifies such differences"
+           if cause else "; its provenance does not say why")
     return (f"For its first {count(part)} steps ({part / steps_per_epoch:.1f} epochs) the longer run repeats "
-            f"the {epochs_trained(first)}-epoch run bit for bit (same seed and settings), then parts from it; "
-            f"its provenance does not say why. {scores}")
+            f"the {epochs_trained(first)}-epoch run bit for bit (same seed and settings), then parts from it"
+            f"{why}. {scores}")

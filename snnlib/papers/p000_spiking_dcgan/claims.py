@@ -22,7 +22,7 @@ __all__ = ["build_claims", "claims_from"]
 FIGURES = {"spiking": "Fig. 5", "analog": "Fig. 7"}
 
 
-def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: str) -> list[Claim]:
+def _run_claims(runs: Mapping[str, Artifact], name: str, profile: str) -> list[Claim]:
     art = runs.get(name)
     kind = name.split("_")[0]
     source = f"paper {FIGURES[kind]} (figure only)"
@@ -32,16 +32,16 @@ def _run_claims(runs: Mapping[str, Artifact], name: str, prefix: str, profile: s
     what = (f"{kind} GAN" + (" with the sigmoid output" if "sigmoid" in name else "")
             + (", DCGAN's learning rate" if "dcgan" in name else "")
             + (", the longer run" if name.endswith("_long") else ""))
-    out = [Claim(f"is.{prefix}.best", f"{what}: best inception score over the epochs (book's MNIST classifier, "
+    out = [Claim(f"is.{name}.best", f"{what}: best inception score over the epochs (book's MNIST classifier, "
                  f"samples of fixed noise){missing}", None, m.get("best_is"), source, profile),
-           Claim(f"is.{prefix}.best_epoch", f"{what}: epoch of the best inception score{missing}", None,
+           Claim(f"is.{name}.best_epoch", f"{what}: epoch of the best inception score{missing}", None,
                  m.get("best_is_epoch"), source, profile),
-           Claim(f"fid.{prefix}.final", f"{what}: Fréchet distance to the test images at the last epoch{missing}",
+           Claim(f"fid.{name}.final", f"{what}: Fréchet distance to the test images at the last epoch{missing}",
                  None, m.get("fd"), "not in the paper", profile),
-           Claim(f"epochs.{prefix}", f"{what}: epochs trained (paper: 150){missing}", 150.0, epochs,
+           Claim(f"epochs.{name}", f"{what}: epochs trained (paper: 150){missing}", 150.0, epochs,
                  "paper §3, Figs. 2-4", profile)]
     if kind == "spiking":
-        out.append(Claim(f"spikes_per_image.{prefix}", f"{what}: spikes of the generator's neurons per image "
+        out.append(Claim(f"spikes_per_image.{name}", f"{what}: spikes of the generator's neurons per image "
                          f"(30 steps, all layers) at the last epoch{missing}", None, m.get("spikes_per_image"),
                          "not in the paper", profile))
     return out
@@ -55,12 +55,9 @@ def claims_from(profile: str, runs: Mapping[str, Artifact], ceiling_is: float,
     claims = [Claim("is.real_test", "inception score of real test images, as many as the samples scored per "
                     "epoch, under the book's MNIST classifier (the ceiling; the paper used Inception-v3)", None,
                     ceiling_is, "not in the paper", profile)]
-    for name, prefix in (("spiking", "spiking"), ("analog", "analog"), ("spiking_dcgan_lr", "spiking_dcgan_lr"),
-                         ("analog_dcgan_lr", "analog_dcgan_lr"),
-                         ("spiking_sigmoid_dcgan_lr", "spiking_sigmoid_dcgan_lr"),
-                         ("spiking_sigmoid_dcgan_lr_long", "spiking_sigmoid_dcgan_lr_long"),
-                         ("analog_dcgan_lr_long", "analog_dcgan_lr_long")):
-        claims += _run_claims(runs, name, prefix, profile)
+    for name in ("spiking", "analog", "spiking_dcgan_lr", "analog_dcgan_lr", "spiking_sigmoid_dcgan_lr",
+                 "spiking_sigmoid_dcgan_lr_long", "analog_dcgan_lr_long"):
+        claims += _run_claims(runs, name, profile)
     claims.append(Claim("speed.snntorch_ratio", "time of one GAN iteration of the literal snnTorch model over "
                         "snnlib's fast path (benchmarks/dcgan_vs_snntorch.py)"
                         + ("" if bench else " — not recorded yet"), None,
