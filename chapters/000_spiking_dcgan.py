@@ -71,7 +71,7 @@ ctx = paper000.run_context(profile, train)
 # the longer pair); its numbers only check that the code works.
 
 # %%
-settings = config.profile_settings(profile)  # both profiles: config.PROFILES
+settings = config.profile_settings(profile)  # see config.PROFILES
 # the book's MNIST classifier, against the 10 000 test images
 test_images = experiments.test_images()  # uint8, (10 000, 28, 28)
 scorer = experiments.GANScorer(test_images)
